@@ -1,0 +1,151 @@
+/**
+ * The metric catalogue: every metric the mesh exports, with its unit, labels and meaning, in one place.
+ * Label values must come from bounded sets (flow names, agent names, outcome enums), never from ids.
+ * The Grafana dashboard and the Prometheus rules may reference only names listed here (a test checks).
+ */
+export type MetricKind = "counter" | "gauge" | "histogram";
+
+export interface MetricSpec {
+  readonly kind: MetricKind;
+  readonly help: string;
+  readonly labels: readonly string[];
+  readonly buckets?: readonly number[];
+}
+
+const latencyBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const costBuckets = [0.00001, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
+
+export const catalogue = {
+  mesh_tasks_total: {
+    kind: "counter",
+    help: "Tasks handled, by outcome (completed, escalated, dead_lettered, retried, failed).",
+    labels: ["flow", "agent", "outcome"],
+  },
+  mesh_task_duration_seconds: {
+    kind: "histogram",
+    help: "Time one handler invocation took, from pull to ack.",
+    labels: ["flow", "agent"],
+    buckets: latencyBuckets,
+  },
+  mesh_task_end_to_end_seconds: {
+    kind: "histogram",
+    help: "Time from envelope creation to the task's final outcome.",
+    labels: ["flow", "outcome"],
+    buckets: latencyBuckets,
+  },
+  mesh_tasks_in_flight: {
+    kind: "gauge",
+    help: "Handler invocations running now in this process.",
+    labels: ["agent"],
+  },
+  mesh_events_ingested_total: {
+    kind: "counter",
+    help: "Inbound events turned into envelopes (result: accepted, duplicate, invalid).",
+    labels: ["flow", "result"],
+  },
+  mesh_dlq_messages_total: {
+    kind: "counter",
+    help: "Messages dead-lettered, by error code (E_SCHEMA, E_POLICY_DENY, E_MAX_DELIVERIES, E_HANDLER...).",
+    labels: ["flow", "code"],
+  },
+  mesh_policy_decisions_total: {
+    kind: "counter",
+    help: "Policy decisions taken by this process (effect: allow, deny, would_deny).",
+    labels: ["agent", "action", "effect"],
+  },
+  mesh_policy_revision: {
+    kind: "gauge",
+    help: "Revision of the policy document this process enforces.",
+    labels: [],
+  },
+  mesh_model_requests_total: {
+    kind: "counter",
+    help: "Model tier calls (outcome: ok, error, timeout, breaker_open, cache_hit).",
+    labels: ["tier", "model", "outcome"],
+  },
+  mesh_model_latency_seconds: {
+    kind: "histogram",
+    help: "Latency of one model tier call.",
+    labels: ["tier", "model"],
+    buckets: latencyBuckets,
+  },
+  mesh_model_tokens_total: {
+    kind: "counter",
+    help: "Tokens sent to (input) and received from (output) model endpoints.",
+    labels: ["tier", "model", "direction"],
+  },
+  mesh_model_cost_usd_total: {
+    kind: "counter",
+    help: "Model spend in US dollars.",
+    labels: ["flow", "tier", "model"],
+  },
+  mesh_task_cost_usd: {
+    kind: "histogram",
+    help: "Model spend of one task in US dollars.",
+    labels: ["flow"],
+    buckets: costBuckets,
+  },
+  mesh_model_cache_requests_total: {
+    kind: "counter",
+    help: "Model cache lookups (result: hit, miss).",
+    labels: ["tier", "result"],
+  },
+  mesh_router_decisions_total: {
+    kind: "counter",
+    help: "Where the router settled a classification (tier: cache, small, large, human).",
+    labels: ["flow", "tier"],
+  },
+  mesh_breaker_state: {
+    kind: "gauge",
+    help: "Circuit breaker state per endpoint: 0 closed, 1 half-open, 2 open.",
+    labels: ["endpoint"],
+  },
+  mesh_escalations_total: {
+    kind: "counter",
+    help: "Tasks handed to a human, by reason code.",
+    labels: ["flow", "reason"],
+  },
+  mesh_corrections_total: {
+    kind: "counter",
+    help: "Reviewer corrections (rework) per flow.",
+    labels: ["flow"],
+  },
+  mesh_review_queue_depth: {
+    kind: "gauge",
+    help: "Review items waiting for a decision.",
+    labels: ["flow"],
+  },
+  mesh_review_sla_breaches_total: {
+    kind: "counter",
+    help: "Review items that passed their SLA before a decision.",
+    labels: ["flow"],
+  },
+  mesh_review_duration_seconds: {
+    kind: "histogram",
+    help: "Human time from review request to decision.",
+    labels: ["flow"],
+    buckets: [10, 30, 60, 120, 300, 600, 1800, 3600, 14400, 86400],
+  },
+  mesh_drift_psi: {
+    kind: "gauge",
+    help: "Population stability index of a feature against its reference window.",
+    labels: ["flow", "feature"],
+  },
+  mesh_correction_rate: {
+    kind: "gauge",
+    help: "Share of reviewed tasks whose model answer was corrected, over the recent window.",
+    labels: ["flow"],
+  },
+  mesh_consumer_pending_messages: {
+    kind: "gauge",
+    help: "Messages waiting in a durable consumer (lag).",
+    labels: ["stream", "consumer"],
+  },
+  mesh_audit_records_total: {
+    kind: "counter",
+    help: "Audit records appended by this process.",
+    labels: ["agent"],
+  },
+} as const satisfies Record<string, MetricSpec>;
+
+export type MetricName = keyof typeof catalogue;
