@@ -1,4 +1,16 @@
 export { catalogue, type MetricName, type MetricSpec } from "./catalogue.js";
 export { createMetrics, type MeshMetrics } from "./metrics.js";
-export { createLogger, baseRedactPaths, type Logger } from "./logger.js";
+export { createLogger, baseRedactPaths, type Logger, type LoggerOptions } from "./logger.js";
 export { parseTraceparent, formatTraceparent, childSpan, type TraceContext } from "./trace-context.js";
+export { withTrace, currentTrace } from "./trace-scope.js";
+export {
+  DriftMonitor,
+  BinnedWindow,
+  SlidingRatio,
+  PSI_ALERT_THRESHOLD,
+  defaultFeatureEdges,
+  binIndex,
+  histogram,
+  psi,
+  type DriftMonitorOptions,
+} from "./drift.js";

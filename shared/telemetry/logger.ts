@@ -1,4 +1,5 @@
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
+import { currentTrace } from "./trace-scope.js";
 
 export type { Logger };
 
@@ -14,11 +15,26 @@ export const baseRedactPaths = [
   "*.apiKey",
 ];
 
-export function createLogger(name: string, opts: { level?: string; redact?: string[] } = {}): Logger {
-  return pino({
+export interface LoggerOptions {
+  level?: string;
+  redact?: string[];
+  /** Where lines go; stdout when absent. */
+  destination?: DestinationStream;
+}
+
+export function createLogger(name: string, opts: LoggerOptions = {}): Logger {
+  const options = {
     name,
     level: opts.level ?? process.env.LOG_LEVEL ?? "info",
     redact: { paths: [...baseRedactPaths, ...(opts.redact ?? [])], censor: "[redacted]" },
     base: { agent: name, pid: process.pid },
-  });
+    mixin: traceFields,
+  };
+  return opts.destination ? pino(options, opts.destination) : pino(options);
+}
+
+/** Joins a log line to its trace: `trace_id` and `span_id` when the line is written inside `withTrace`. */
+function traceFields(): Record<string, string> {
+  const trace = currentTrace();
+  return trace ? { trace_id: trace.traceId, span_id: trace.spanId } : {};
 }
