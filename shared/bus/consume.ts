@@ -1,0 +1,174 @@
+import type { JsMsg } from "nats";
+import { MeshError, isTransient } from "../errors/index.js";
+import type { Bus } from "./connection.js";
+import { deadLetterMsgId, encodeBody, type DeadLetter } from "./dead-letter.js";
+import { headerRecord, publish } from "./publish.js";
+import { flowOf, subjects } from "./subjects.js";
+
+export interface Delivery {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: Readonly<Record<string, string>>;
+  /** 1 on first delivery. */
+  readonly attempt: number;
+  readonly stream: string;
+  readonly streamSeq: number;
+}
+
+export type DeliveryOutcome =
+  | { kind: "acked" }
+  | { kind: "retried"; error: unknown; delayMs: number }
+  | { kind: "dead_lettered"; letter: DeadLetter };
+
+export interface ConsumeLoopOptions {
+  readonly stream: string;
+  readonly durable: string;
+  readonly agent: string;
+  readonly concurrency: number;
+  readonly maxDeliver: number;
+  readonly ackWaitMs: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  handle(delivery: Delivery): Promise<void>;
+  /** What to record in the dead letter besides the message itself (envelope id, trace). */
+  describe?(delivery: Delivery): Partial<Pick<DeadLetter, "envelopeId" | "traceparent">>;
+  onOutcome?(delivery: Delivery, outcome: DeliveryOutcome, durationMs: number): void;
+  onError?(err: unknown, where: string): void;
+}
+
+export interface ConsumeLoop {
+  /** Stops pulling, lets in-flight handlers finish (nak what is left after graceMs), then resolves. */
+  stop(graceMs?: number): Promise<void>;
+  readonly inFlight: () => number;
+}
+
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+export async function startConsumeLoop(bus: Bus, opts: ConsumeLoopOptions): Promise<ConsumeLoop> {
+  const consumer = await bus.js.consumers.get(opts.stream, opts.durable);
+  // Pull no more than we can run: anything else waits in JetStream, not in this process.
+  const messages = await consumer.consume({ max_messages: opts.concurrency });
+  const running = new Set<Promise<void>>();
+  const live = new Set<JsMsg>();
+  let stopping = false;
+  let slotFree: (() => void) | undefined;
+
+  const settle = async (m: JsMsg): Promise<void> => {
+    const delivery: Delivery = {
+      subject: m.subject,
+      data: m.data,
+      headers: headerRecord(m.headers),
+      attempt: m.info.deliveryCount,
+      stream: m.info.stream,
+      streamSeq: m.info.streamSequence,
+    };
+    const started = performance.now();
+    const heartbeat = setInterval(() => m.working(), Math.max(100, Math.floor(opts.ackWaitMs / 3)));
+    let outcome: DeliveryOutcome;
+    try {
+      await opts.handle(delivery);
+      await m.ackAck();
+      outcome = { kind: "acked" };
+    } catch (err) {
+      outcome = await fail(m, delivery, err);
+    } finally {
+      clearInterval(heartbeat);
+      live.delete(m);
+    }
+    opts.onOutcome?.(delivery, outcome, performance.now() - started);
+  };
+
+  const fail = async (m: JsMsg, delivery: Delivery, err: unknown): Promise<DeliveryOutcome> => {
+    // Unknown errors (a bug, a dropped connection) are retried like transient ones; the attempt limit ends them.
+    const retryable = isTransient(err) || !(err instanceof MeshError);
+    const lastAttempt = delivery.attempt >= opts.maxDeliver;
+    if (retryable && !lastAttempt) {
+      const delayMs = backoffDelay(delivery.attempt, opts.backoffBaseMs, opts.backoffMaxMs);
+      m.nak(delayMs);
+      return { kind: "retried", error: err, delayMs };
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    const letter = retryable
+      ? buildDeadLetter(opts.agent, delivery, "E_MAX_DELIVERIES", `gave up after ${delivery.attempt} attempts: ${message}`, opts.describe?.(delivery))
+      : buildDeadLetter(opts.agent, delivery, (err as MeshError).code, message, opts.describe?.(delivery));
+    try {
+      await publishDeadLetter(bus, letter);
+      m.term();
+      return { kind: "dead_lettered", letter };
+    } catch (dlqErr) {
+      // The dead letter could not be stored: keep the message rather than lose it.
+      opts.onError?.(dlqErr, "dead-letter publish");
+      const delayMs = backoffDelay(delivery.attempt, opts.backoffBaseMs, opts.backoffMaxMs);
+      m.nak(delayMs);
+      return { kind: "retried", error: dlqErr, delayMs };
+    }
+  };
+
+  const loop = (async () => {
+    for await (const m of messages) {
+      if (stopping) {
+        m.nak();
+        continue;
+      }
+      while (running.size >= opts.concurrency) await new Promise<void>((r) => (slotFree = r));
+      live.add(m);
+      const p: Promise<void> = settle(m)
+        .catch((err) => opts.onError?.(err, "settle"))
+        .finally(() => {
+          running.delete(p);
+          slotFree?.();
+        });
+      running.add(p);
+    }
+  })().catch((err) => opts.onError?.(err, "consume loop"));
+
+  return {
+    inFlight: () => running.size,
+    async stop(graceMs = 10_000) {
+      stopping = true;
+      messages.stop();
+      const drained = Promise.allSettled([...running]);
+      const timedOut = await Promise.race([drained.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+      if (timedOut) for (const m of live) m.nak();
+      await loop;
+    },
+  };
+}
+
+export function buildDeadLetter(
+  agent: string,
+  d: Delivery,
+  code: string,
+  reason: string,
+  extra: Partial<Pick<DeadLetter, "envelopeId" | "traceparent">> = {},
+): DeadLetter {
+  return {
+    code,
+    reason,
+    agent,
+    flow: flowOf(d.subject),
+    subject: d.subject,
+    stream: d.stream,
+    streamSeq: d.streamSeq,
+    attempts: d.attempt,
+    at: new Date().toISOString(),
+    headers: { ...d.headers },
+    body: encodeBody(d.data),
+    ...extra,
+  };
+}
+
+export async function publishDeadLetter(bus: Bus, letter: DeadLetter): Promise<void> {
+  const traceparent = letter.traceparent ?? letter.headers.traceparent;
+  await publish(bus, subjects.dlq(safeFlow(letter.flow)), letter, {
+    msgId: deadLetterMsgId(letter.stream, letter.streamSeq),
+    headers: { "Mesh-Error-Code": letter.code, ...(traceparent ? { traceparent } : {}) },
+  });
+}
+
+/** A malformed subject must still dead-letter somewhere. */
+function safeFlow(flow: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(flow) ? flow : "unknown";
+}

@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { createHash } from "node:crypto";
+
+/**
+ * A dead letter keeps everything needed to understand and replay a message: the code and reason, where it
+ * came from (stream + sequence, so an omitted large body can still be read back), and the body itself.
+ */
+export const deadLetterSchema = z.object({
+  code: z.string(),
+  reason: z.string(),
+  agent: z.string(),
+  flow: z.string(),
+  subject: z.string(),
+  stream: z.string(),
+  streamSeq: z.number().int().nonnegative(),
+  attempts: z.number().int().nonnegative(),
+  at: z.string(),
+  envelopeId: z.string().optional(),
+  traceparent: z.string().optional(),
+  headers: z.record(z.string(), z.string()),
+  body: z.discriminatedUnion("encoding", [
+    z.object({ encoding: z.literal("utf8"), data: z.string() }),
+    z.object({ encoding: z.literal("base64"), data: z.string() }),
+    z.object({ encoding: z.literal("omitted"), bytes: z.number(), sha256: z.string(), preview: z.string() }),
+  ]),
+});
+export type DeadLetter = z.infer<typeof deadLetterSchema>;
+
+/** Bodies above this stay in their source stream; the dead letter carries a preview and the digest. */
+export const maxInlineBodyBytes = 64 * 1024;
+
+export function encodeBody(data: Uint8Array): DeadLetter["body"] {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf.byteLength > maxInlineBodyBytes) {
+    return {
+      encoding: "omitted",
+      bytes: buf.byteLength,
+      sha256: createHash("sha256").update(buf).digest("hex"),
+      preview: buf.subarray(0, 512).toString("utf8"),
+    };
+  }
+  const text = buf.toString("utf8");
+  return Buffer.from(text, "utf8").equals(buf) ? { encoding: "utf8", data: text } : { encoding: "base64", data: buf.toString("base64") };
+}
+
+export function decodeBody(body: DeadLetter["body"]): Uint8Array | undefined {
+  if (body.encoding === "utf8") return Buffer.from(body.data, "utf8");
+  if (body.encoding === "base64") return Buffer.from(body.data, "base64");
+  return undefined;
+}
+
+/** One dead letter per source message, however often the failure repeats. */
+export function deadLetterMsgId(stream: string, streamSeq: number): string {
+  return `${stream}:${streamSeq}:dlq`;
+}

@@ -1,0 +1,28 @@
+/** The only code that imports `nats`. */
+export { connectBus, type Bus, type BusOptions } from "./connection.js";
+export { subjects, flowOf } from "./subjects.js";
+export {
+  ensureTopology,
+  ensureConsumer,
+  streamConfigs,
+  streamNames,
+  buckets,
+  defaultTopologyOptions,
+  type TopologyOptions,
+  type ConsumerSpec,
+  type StreamKey,
+} from "./topology.js";
+export { publish, headerRecord, type PublishOptions, type Published } from "./publish.js";
+export {
+  startConsumeLoop,
+  backoffDelay,
+  buildDeadLetter,
+  publishDeadLetter,
+  type ConsumeLoop,
+  type ConsumeLoopOptions,
+  type Delivery,
+  type DeliveryOutcome,
+} from "./consume.js";
+export { watchMaxDeliveries } from "./advisories.js";
+export { deadLetterSchema, decodeBody, encodeBody, deadLetterMsgId, maxInlineBodyBytes, type DeadLetter } from "./dead-letter.js";
+export { readStream, follow, type StoredMessage } from "./read-stream.js";

@@ -1,0 +1,62 @@
+import { DeliverPolicy, type JsMsg } from "nats";
+import type { Bus } from "./connection.js";
+import { headerRecord } from "./publish.js";
+
+export interface StoredMessage {
+  readonly subject: string;
+  readonly seq: number;
+  readonly data: Uint8Array;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly time: Date;
+}
+
+/**
+ * Reads what a stream holds now (optionally one subject filter) with an ordered consumer, which leaves no
+ * state on the server. Used by the CLI (tail, dlq, audit) and by tests to count outcomes.
+ */
+export async function readStream(
+  bus: Bus,
+  stream: string,
+  opts: { filterSubject?: string; fromSeq?: number; limit?: number } = {},
+): Promise<StoredMessage[]> {
+  const info = await bus.jsm.streams.info(stream);
+  const last = info.state.last_seq;
+  const out: StoredMessage[] = [];
+  if (info.state.messages === 0) return out;
+  const consumer = await bus.js.consumers.get(stream, {
+    ...(opts.filterSubject ? { filterSubjects: [opts.filterSubject] } : {}),
+    ...(opts.fromSeq ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.fromSeq } : {}),
+  });
+  const limit = opts.limit ?? Number.POSITIVE_INFINITY;
+  while (out.length < limit) {
+    const batch = await consumer.fetch({ max_messages: Math.min(1000, limit - out.length), expires: 1000 });
+    let got = 0;
+    let done = false;
+    for await (const m of batch) {
+      got++;
+      out.push(toStored(m));
+      if (m.info.streamSequence >= last || m.info.pending === 0) done = true;
+    }
+    if (done || got === 0) break;
+  }
+  return out;
+}
+
+function toStored(m: JsMsg): StoredMessage {
+  return {
+    subject: m.subject,
+    seq: m.info.streamSequence,
+    data: m.data,
+    headers: headerRecord(m.headers),
+    time: new Date(Math.floor(m.info.timestampNanos / 1e6)),
+  };
+}
+
+/** Follows a subject live (core NATS, nothing stored): for `mesh tail`. */
+export function follow(bus: Bus, subject: string, onMessage: (m: { subject: string; data: Uint8Array; headers: Record<string, string> }) => void) {
+  return bus.nc.subscribe(subject, {
+    callback: (err, msg) => {
+      if (!err) onMessage({ subject: msg.subject, data: msg.data, headers: headerRecord(msg.headers) });
+    },
+  });
+}

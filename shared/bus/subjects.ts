@@ -1,0 +1,30 @@
+/**
+ * Every subject the mesh uses is built here; no other file spells one. Tokens are checked so a flow or
+ * stage name can never inject a wildcard or an extra level into a subject.
+ */
+const token = /^[A-Za-z0-9_-]+$/;
+
+function tok(kind: string, value: string): string {
+  if (!token.test(value)) throw new Error(`${kind}: "${value}" is not a valid subject token (letters, digits, _ and - only)`);
+  return value;
+}
+
+export const subjects = {
+  inbound: (flow: string) => `mesh.in.${tok("flow", flow)}`,
+  allInbound: () => "mesh.in.>",
+  task: (flow: string, stage: string) => `mesh.task.${tok("flow", flow)}.${tok("stage", stage)}`,
+  result: (flow: string) => `mesh.result.${tok("flow", flow)}`,
+  reviewRequested: (flow: string) => `mesh.review.${tok("flow", flow)}.requested`,
+  reviewDecided: (flow: string) => `mesh.review.${tok("flow", flow)}.decided`,
+  label: (flow: string) => `mesh.label.${tok("flow", flow)}`,
+  correction: (flow: string) => `mesh.correction.${tok("flow", flow)}`,
+  dlq: (flow: string) => `mesh.dlq.${tok("flow", flow)}`,
+  audit: (region: string) => `mesh.audit.${tok("region", region)}`,
+  maxDeliveriesAdvisory: (stream: string, consumer: string) =>
+    `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${tok("stream", stream)}.${tok("consumer", consumer)}`,
+} as const;
+
+/** The flow named by a mesh subject (`mesh.<kind>.<flow>...`). */
+export function flowOf(subject: string): string {
+  return subject.split(".")[2] ?? "unknown";
+}

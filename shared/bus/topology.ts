@@ -1,0 +1,116 @@
+import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from "nats";
+
+/**
+ * Streams, consumers and buckets, declared once. `ensureTopology` creates or updates them idempotently at
+ * start-up, so every agent can call it and the last writer leaves the same configuration.
+ */
+export interface TopologyOptions {
+  /** Replicas per stream: 1 on a laptop, 3 on a NATS cluster. */
+  readonly replicas: number;
+  /** Window in which a repeated Nats-Msg-Id is dropped by the server. */
+  readonly duplicateWindowMs: number;
+  readonly maxAgeDays: number;
+  /** Largest message a stream accepts; inbound bodies over the ingest limit still reach the DLQ. */
+  readonly maxMsgBytes: number;
+}
+
+export const defaultTopologyOptions: TopologyOptions = {
+  replicas: 1,
+  duplicateWindowMs: 10 * 60_000,
+  maxAgeDays: 14,
+  maxMsgBytes: 8 * 1024 * 1024,
+};
+
+export const streamNames = {
+  in: "MESH_IN",
+  task: "MESH_TASK",
+  result: "MESH_RESULT",
+  review: "MESH_REVIEW",
+  label: "MESH_LABEL",
+  correction: "MESH_CORRECTION",
+  dlq: "MESH_DLQ",
+  audit: "MESH_AUDIT",
+} as const;
+export type StreamKey = keyof typeof streamNames;
+
+const streamSubjects: Record<StreamKey, string> = {
+  in: "mesh.in.>",
+  task: "mesh.task.>",
+  result: "mesh.result.>",
+  review: "mesh.review.>",
+  label: "mesh.label.>",
+  correction: "mesh.correction.>",
+  dlq: "mesh.dlq.>",
+  audit: "mesh.audit.>",
+};
+
+export const buckets = { policy: "mesh_policy" } as const;
+
+const ns = (ms: number) => ms * 1_000_000;
+
+export function streamConfigs(opts: TopologyOptions): Partial<StreamConfig>[] {
+  return (Object.keys(streamNames) as StreamKey[]).map((key) => ({
+    name: streamNames[key],
+    subjects: [streamSubjects[key]],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    num_replicas: opts.replicas,
+    duplicate_window: ns(opts.duplicateWindowMs),
+    max_msg_size: opts.maxMsgBytes,
+    discard: DiscardPolicy.Old,
+    // The audit trail and the labels are evidence and training data: nobody deletes them through the API.
+    ...(key === "audit" || key === "label"
+      ? { deny_delete: true, deny_purge: true, max_age: 0 }
+      : { max_age: ns(opts.maxAgeDays * 86_400_000) }),
+  }));
+}
+
+export async function ensureTopology(jsm: JetStreamManager, opts: TopologyOptions = defaultTopologyOptions): Promise<void> {
+  for (const config of streamConfigs(opts)) {
+    try {
+      await jsm.streams.info(config.name!);
+      await jsm.streams.update(config.name!, config);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      try {
+        await jsm.streams.add(config);
+      } catch (addErr) {
+        // Another agent created it between our info and add: that is the idempotent outcome we wanted.
+        if (!/already in use/i.test(String(addErr))) throw addErr;
+      }
+    }
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  return /not found/i.test(String((err as Error)?.message ?? err));
+}
+
+export interface ConsumerSpec {
+  readonly stream: string;
+  readonly durable: string;
+  readonly filterSubject: string;
+  readonly ackWaitMs: number;
+  readonly maxDeliver: number;
+  /** Upper bound on unacknowledged messages across all replicas: the queue grows in JetStream, not in memory. */
+  readonly maxAckPending: number;
+}
+
+export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {
+  const config = {
+    durable_name: spec.durable,
+    filter_subject: spec.filterSubject,
+    ack_policy: "explicit" as const,
+    deliver_policy: "all" as const,
+    ack_wait: ns(spec.ackWaitMs),
+    max_deliver: spec.maxDeliver,
+    max_ack_pending: spec.maxAckPending,
+  };
+  try {
+    await jsm.consumers.info(spec.stream, spec.durable);
+    await jsm.consumers.update(spec.stream, spec.durable, config);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.consumers.add(spec.stream, config as never);
+  }
+}

@@ -1,0 +1,26 @@
+export { canonicalJson, sha256Hex, deepFreeze } from "./canonical.js";
+export {
+  flowSchemas,
+  isFlow,
+  payloadSchema,
+  invoicePayloadV1,
+  ticketPayloadV1,
+  type FlowName,
+  type InvoicePayload,
+  type TicketPayload,
+} from "./flows.js";
+export {
+  createEnvelope,
+  parseEnvelope,
+  envelopeId,
+  contentDigest,
+  defaultMaxEventBytes,
+  inboundEventSchema,
+  taskEnvelopeSchema,
+  region,
+  classification,
+  type TaskEnvelope,
+  type InboundEvent,
+  type EnvelopeOptions,
+} from "./envelope.js";
+export { correctionEventSchema, createCorrection, applyCorrections, type CorrectionEvent } from "./correction.js";
