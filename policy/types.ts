@@ -1,0 +1,79 @@
+/** The vocabulary every caller of the policy library speaks: requests in, decisions out. */
+
+export const actions = [
+  "model.invoke",
+  "tool.call",
+  "data.read",
+  "data.write",
+  "event.emit",
+  "task.complete",
+  "review.decide",
+  "policy.change",
+] as const;
+export type Action = (typeof actions)[number];
+
+export interface Principal {
+  agent: string;
+  instance?: string;
+  roles?: readonly string[];
+}
+
+export interface Resource {
+  subject?: string;
+  url?: string;
+  endpoint?: string;
+  model?: string;
+  region?: string;
+  trusted?: boolean;
+  category?: string;
+}
+
+export interface TaskFacts {
+  id: string;
+  flow: string;
+  region: string;
+  tenant: string;
+  classification: string;
+  category?: string;
+}
+
+export interface DecisionRequest {
+  action: Action;
+  principal: Principal;
+  resource: Resource;
+  context?: { task?: TaskFacts; approved?: boolean; [k: string]: unknown };
+}
+
+export type Obligation =
+  | { kind: "redact"; pii: true; fields?: readonly string[] }
+  | { kind: "require_approval"; reason: string }
+  | { kind: "rate_limit"; key: string; limit: number; windowMs: number }
+  | { kind: "route_region"; region: string };
+
+export interface Decision {
+  effect: "allow" | "deny";
+  /** Ids of the rules that decided (`default-deny` when none permitted). */
+  reasons: readonly string[];
+  /** One sentence naming the deciding rule and why; goes into errors and the DLQ. */
+  message: string;
+  obligations: readonly Obligation[];
+  revision: number;
+  /** Ids of dryrun rules that would have denied. */
+  shadow: readonly string[];
+  /** Ids of warn rules that would have denied; the action was still allowed. */
+  warnings: readonly string[];
+}
+
+export type RuleEffect = "permit" | "forbid" | "obligate";
+export type RuleMode = "enforce" | "warn" | "dryrun";
+
+export interface TraceStep {
+  rule: string;
+  effect: RuleEffect;
+  mode: RuleMode;
+  outcome: "match" | "no-match" | "error" | "skipped";
+  /** Why it matched, which check failed, or the error. */
+  detail: string;
+}
+
+export const DEFAULT_DENY = "default-deny";

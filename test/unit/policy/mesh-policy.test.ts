@@ -1,0 +1,134 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { defaultPolicyPath, loadPolicyFile, type Action, type DecisionRequest, type TaskFacts } from "../../../policy/index.js";
+
+const policy = loadPolicyFile(defaultPolicyPath);
+const ticket = (region = "eu", category?: string): TaskFacts => ({ id: "t-1", flow: "ticket", region, tenant: "acme", classification: "internal", ...(category ? { category } : {}) });
+const invoice: TaskFacts = { id: "i-1", flow: "invoice", region: "eu", tenant: "acme", classification: "internal" };
+
+function decide(agent: string, action: Action, resource: DecisionRequest["resource"], context: DecisionRequest["context"] = {}) {
+  return policy.decide({ action, principal: { agent }, resource, context });
+}
+const emits = (agent: string, subject: string, task: TaskFacts) => decide(agent, "event.emit", { subject }, { task }).effect;
+
+test("ingest may emit ingested envelopes and dead letters for any flow, and nothing else", () => {
+  assert.equal(emits("ingest", "mesh.task.invoice.ingested", invoice), "allow");
+  assert.equal(emits("ingest", "mesh.task.ticket.ingested", ticket()), "allow");
+  assert.equal(emits("ingest", "mesh.dlq.invoice", invoice), "allow");
+  assert.equal(emits("ingest", "mesh.result.invoice", invoice), "deny");
+  assert.equal(emits("ingest", "mesh.task.invoice.matched", invoice), "deny");
+});
+
+test("invoice may emit its stages, review requests and dead letters, and complete invoice tasks only", () => {
+  for (const s of ["mesh.task.invoice.matched", "mesh.review.invoice.requested", "mesh.dlq.invoice"]) assert.equal(emits("invoice", s, invoice), "allow", s);
+  for (const s of ["mesh.task.ticket.matched", "mesh.review.ticket.requested", "mesh.dlq.ticket", "mesh.result.invoice"])
+    assert.equal(emits("invoice", s, invoice), "deny", s);
+  assert.equal(decide("invoice", "task.complete", { subject: "mesh.result.invoice" }, { task: invoice }).effect, "allow");
+  assert.equal(decide("invoice", "task.complete", { subject: "mesh.result.ticket" }, { task: invoice }).effect, "deny");
+});
+
+test("an agent named rogue is granted nothing", () => {
+  for (const [action, resource] of [
+    ["event.emit", { subject: "mesh.task.invoice.ingested" }],
+    ["event.emit", { subject: "mesh.dlq.invoice" }],
+    ["task.complete", { subject: "mesh.result.invoice" }],
+    ["model.invoke", { endpoint: "eu-llm", region: "eu", trusted: true }],
+    ["review.decide", {}],
+    ["policy.change", {}],
+  ] as const) {
+    const d = decide("rogue", action, resource, { task: invoice });
+    assert.equal(d.effect, "deny", action);
+    assert.ok(d.reasons.length > 0);
+  }
+});
+
+test("denies an eu task reaching a us endpoint, and routes it back to eu", () => {
+  const d = decide("triage", "model.invoke", { endpoint: "us-llm", model: "gpt", region: "us" }, { task: ticket("eu") });
+  assert.equal(d.effect, "deny");
+  assert.deepEqual(d.reasons, ["residency"]);
+  assert.match(d.message, /task region "eu" may reach \[eu\], resource region is "us"/);
+  assert.deepEqual(d.obligations, [{ kind: "route_region", region: "eu" }]);
+});
+
+test("allows an eu task on an eu endpoint and a us task on a us endpoint, not across", () => {
+  const invoke = (taskRegion: string, region: string) =>
+    decide("triage", "model.invoke", { endpoint: `${region}-llm`, region, trusted: true }, { task: ticket(taskRegion) }).effect;
+  assert.equal(invoke("eu", "eu"), "allow");
+  assert.equal(invoke("us", "us"), "allow");
+  assert.equal(invoke("us", "eu"), "deny");
+  assert.equal(invoke("apac", "eu"), "deny");
+});
+
+test("an endpoint without a region is a residency violation", () => {
+  const d = decide("triage", "model.invoke", { endpoint: "mystery" }, { task: ticket("eu") });
+  assert.equal(d.effect, "deny");
+  assert.deepEqual(d.reasons, ["residency"]);
+});
+
+test("text bound for an untrusted endpoint carries a redact obligation; a trusted one does not", () => {
+  const untrusted = decide("triage", "model.invoke", { endpoint: "eu-llm", region: "eu" }, { task: ticket("eu") });
+  assert.equal(untrusted.effect, "allow");
+  assert.deepEqual(untrusted.obligations, [{ kind: "redact", pii: true }]);
+  const trusted = decide("triage", "model.invoke", { endpoint: "eu-local", region: "eu", trusted: true }, { task: ticket("eu") });
+  assert.deepEqual(trusted.obligations, []);
+});
+
+test("a likely prompt injection is refused with an approval obligation; a weak signal only warns", () => {
+  const call = (score: number) =>
+    decide("triage", "model.invoke", { endpoint: "eu-llm", region: "eu", trusted: true }, { task: ticket("eu"), screening: { score } });
+  const blocked = call(0.95);
+  assert.equal(blocked.effect, "deny");
+  assert.deepEqual(blocked.reasons, ["prompt-injection-block"]);
+  assert.equal(blocked.obligations[0]?.kind, "require_approval");
+  const flagged = call(0.5);
+  assert.equal(flagged.effect, "allow");
+  assert.deepEqual(flagged.warnings, ["prompt-injection-flag"]);
+  assert.deepEqual(call(0).warnings, []);
+});
+
+test("every high-risk banking category needs approval to complete; others do not", () => {
+  const categories = JSON.parse(readFileSync(new URL("../../../../shared/data/banking77/categories.json", import.meta.url), "utf8")) as string[];
+  const highRisk = new Set(policy.document.lists.high_risk);
+  for (const c of highRisk) assert.ok(categories.includes(c), `${c} is a BANKING77 category`);
+  for (const must of ["lost_or_stolen_card", "compromised_card", "card_payment_not_recognised", "request_refund", "Refund_not_showing_up"])
+    assert.ok(highRisk.has(must), must);
+  for (const category of categories) {
+    const complete = (approved: boolean) =>
+      decide("triage", "task.complete", { subject: "mesh.result.ticket", category }, { task: ticket("eu"), approved });
+    const d = complete(false);
+    if (highRisk.has(category)) {
+      assert.equal(d.effect, "deny", category);
+      assert.deepEqual(d.reasons, ["high-risk-needs-approval"]);
+      assert.deepEqual(d.obligations, [{ kind: "require_approval", reason: "high-risk category needs a human decision" }]);
+      assert.equal(complete(true).effect, "allow", `${category} approved`);
+    } else assert.equal(d.effect, "allow", category);
+  }
+});
+
+test("the category may come from the task facts instead of the resource", () => {
+  const d = decide("triage", "task.complete", { subject: "mesh.result.ticket" }, { task: ticket("eu", "compromised_card") });
+  assert.equal(d.effect, "deny");
+});
+
+test("review decisions need the reviewer or approver role; review emits decisions, labels and corrections", () => {
+  const decideAs = (roles: string[]) => policy.decide({ action: "review.decide", principal: { agent: "review", roles }, resource: {}, context: { task: ticket() } }).effect;
+  assert.equal(decideAs(["reviewer"]), "allow");
+  assert.equal(decideAs(["approver"]), "allow");
+  assert.equal(decideAs([]), "deny");
+  for (const s of ["mesh.review.ticket.decided", "mesh.label.ticket", "mesh.correction.ticket", "mesh.dlq.ticket"]) assert.equal(emits("review", s, ticket()), "allow", s);
+  assert.equal(emits("review", "mesh.result.ticket", ticket()), "deny");
+});
+
+test("trainer reads labels and publishes model versions", () => {
+  assert.equal(decide("trainer", "data.read", { subject: "mesh.label.ticket" }).effect, "allow");
+  assert.equal(decide("trainer", "event.emit", { subject: "mesh.model.ticket-intent.promoted" }).effect, "allow");
+  assert.equal(decide("trainer", "data.write", { subject: "mesh.model.ticket-intent.v3" }).effect, "allow");
+  assert.equal(decide("trainer", "event.emit", { subject: "mesh.result.ticket" }).effect, "deny");
+});
+
+test("the public social reply carries a global rate-limit obligation", () => {
+  const d = decide("triage", "tool.call", { endpoint: "social-reply", region: "eu", trusted: true }, { task: ticket("eu") });
+  assert.equal(d.effect, "allow");
+  assert.deepEqual(d.obligations, [{ kind: "rate_limit", key: "triage:social-reply", limit: 30, windowMs: 60000 }]);
+});
