@@ -5,7 +5,8 @@ import { policyDocumentSchema } from "../../../policy/index.js";
 
 const task = { id: "t-1", flow: "ticket", region: "eu", tenant: "acme", classification: "internal" };
 
-function policy(rules: PolicyDocumentInput["rules"], extra: Partial<PolicyDocumentInput> = {}) {
+// Rules go through the real schema, so a malformed rule in a test fails loudly rather than silently.
+function policy(rules: readonly unknown[], extra: Partial<PolicyDocumentInput> = {}) {
   return compilePolicy(policyDocumentSchema.parse({ revision: 7, residency: { eu: ["eu"], us: ["us"] }, ...extra, rules }));
 }
 
