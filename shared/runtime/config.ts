@@ -1,0 +1,93 @@
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { z } from "zod";
+import { MeshError, describeIssues } from "../errors/index.js";
+
+const int = (min: number) => z.coerce.number().int().min(min);
+
+/**
+ * The one configuration object of an agent process: environment variables, optionally layered over a JSON
+ * file named by MESH_CONFIG. Every value has a laptop default and a name that says its unit.
+ */
+export const agentConfigSchema = z.object({
+  agent: z.string().regex(/^[a-z][a-z0-9-]*$/, "must be an agent folder name such as invoice"),
+  instance: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  natsUrl: z.string().min(1).default("nats://127.0.0.1:4222"),
+  natsUser: z.string().optional(),
+  natsPass: z.string().optional(),
+  httpHost: z.string().default("127.0.0.1"),
+  httpPort: int(0).max(65535).default(9464),
+  /** Region this process runs in; audit records without a task go to this region's audit subject. */
+  region: z.string().regex(/^[a-z]{2}(-[a-z0-9]+)*$/).default("eu"),
+  policyFile: z.string().optional(),
+  concurrency: int(1).optional(),
+  ackWaitMs: int(100).default(30_000),
+  maxDeliver: int(1).default(5),
+  maxAckPending: int(1).default(1000),
+  backoffBaseMs: int(0).default(1000),
+  backoffMaxMs: int(0).default(60_000),
+  shutdownGraceMs: int(0).default(10_000),
+  maxEventBytes: int(1).default(1024 * 1024),
+  streamReplicas: int(1).max(5).default(1),
+  duplicateWindowMs: int(1000).default(10 * 60_000),
+  toolTimeoutMs: int(1).default(10_000),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+const envNames: Record<keyof AgentConfig, string> = {
+  agent: "AGENT",
+  instance: "MESH_INSTANCE",
+  natsUrl: "NATS_URL",
+  natsUser: "NATS_USER",
+  natsPass: "NATS_PASS",
+  httpHost: "HTTP_HOST",
+  httpPort: "HTTP_PORT",
+  region: "MESH_REGION",
+  policyFile: "POLICY_FILE",
+  concurrency: "CONCURRENCY",
+  ackWaitMs: "ACK_WAIT_MS",
+  maxDeliver: "MAX_DELIVER",
+  maxAckPending: "MAX_ACK_PENDING",
+  backoffBaseMs: "BACKOFF_BASE_MS",
+  backoffMaxMs: "BACKOFF_MAX_MS",
+  shutdownGraceMs: "SHUTDOWN_GRACE_MS",
+  maxEventBytes: "MAX_EVENT_BYTES",
+  streamReplicas: "STREAM_REPLICAS",
+  duplicateWindowMs: "DUPLICATE_WINDOW_MS",
+  toolTimeoutMs: "TOOL_TIMEOUT_MS",
+  logLevel: "LOG_LEVEL",
+};
+
+const secretKeys: readonly (keyof AgentConfig)[] = ["natsPass"];
+
+export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AgentConfig> = {}): AgentConfig {
+  const fromFile = env.MESH_CONFIG ? readConfigFile(env.MESH_CONFIG) : {};
+  const fromEnv = Object.fromEntries(
+    Object.entries(envNames).flatMap(([key, name]) => (env[name] !== undefined && env[name] !== "" ? [[key, env[name]]] : [])),
+  );
+  const parsed = agentConfigSchema.safeParse({ ...fromFile, ...fromEnv, ...overrides });
+  if (!parsed.success) {
+    const named = parsed.error.issues.map((i) => {
+      const key = i.path[0] as keyof AgentConfig | undefined;
+      return { ...i, path: key && envNames[key] ? [`${envNames[key]} (${String(key)})`] : i.path };
+    });
+    throw new MeshError("E_CONFIG", `invalid configuration: ${describeIssues(named)}`);
+  }
+  return parsed.data;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  try {
+    return z.record(z.string(), z.unknown()).parse(JSON.parse(readFileSync(path, "utf8")));
+  } catch (err) {
+    throw new MeshError("E_CONFIG", `MESH_CONFIG ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** What start-up prints: every value, secrets masked. */
+export function redactedConfig(config: AgentConfig): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config).map(([k, v]) => [k, secretKeys.includes(k as keyof AgentConfig) && v ? "[redacted]" : v]),
+  );
+}

@@ -1,0 +1,237 @@
+import { publish, subjects, type Bus } from "../bus/index.js";
+import type { TaskEnvelope } from "../envelope/index.js";
+import { MeshError, TransientError, type ErrorCode } from "../errors/index.js";
+import { formatTraceparent, type Logger, type TraceContext } from "../telemetry/index.js";
+import type { Action, Resource } from "../../policy/index.js";
+import type { AuditWriter } from "./audit-writer.js";
+import { taskFacts, type ResultMessage, type ReviewRequest, type TaskMessage } from "./messages.js";
+import type { PolicyGate } from "./policy-gate.js";
+
+export interface RawEvent {
+  readonly flow: string;
+  readonly subject: string;
+  readonly body: Uint8Array;
+  readonly headers: Readonly<Record<string, string>>;
+  /** From the inbound message's `traceparent` header, or a new trace. */
+  readonly traceparent: string;
+}
+
+export interface EscalationRequest {
+  /** Machine-readable reason (mismatch_amount, low_confidence, approval_required...). */
+  readonly code: string;
+  readonly reason: string;
+  readonly suggestions?: unknown;
+  readonly snapshot?: unknown;
+}
+
+export interface ToolRequest {
+  readonly url: string;
+  readonly method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Region the tool's endpoint stores or processes data in (residency). */
+  readonly region?: string;
+}
+
+export interface ToolResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export interface CompleteOptions {
+  /** Business category of the outcome (e.g. an intent); policy may require approval for some. */
+  readonly category?: string;
+  /** Set when a human decision stands behind the completion. */
+  readonly approved?: boolean;
+}
+
+export type Outcome = "completed" | "escalated" | "emitted" | "admitted" | "none";
+
+/** The only door to effects for a worker agent. Every method asks policy first and leaves an audit record. */
+export interface AgentContext<I = unknown> {
+  readonly task: TaskEnvelope;
+  /** What the previous stage attached to the task, if anything. */
+  readonly input: I | undefined;
+  readonly attempt: number;
+  readonly log: Logger;
+  readonly traceparent: string;
+  emit(stage: string, data?: unknown): Promise<void>;
+  complete(result: unknown, opts?: CompleteOptions): Promise<void>;
+  escalate(req: EscalationRequest): Promise<void>;
+  /** Ends the task as a permanent failure: dead-lettered with this code and message, never retried. */
+  fail(code: ErrorCode, message: string): never;
+  tool(req: ToolRequest): Promise<ToolResponse>;
+}
+
+export interface IngestContext {
+  readonly log: Logger;
+  readonly maxEventBytes: number;
+  /** Publishes a new envelope as mesh.task.<flow>.ingested. */
+  admit(envelope: TaskEnvelope): Promise<void>;
+}
+
+export interface ScopeDeps {
+  readonly bus: Bus;
+  readonly gate: PolicyGate;
+  readonly audit: AuditWriter;
+  readonly agent: { readonly name: string; readonly version: string };
+  readonly log: Logger;
+  readonly trace: TraceContext;
+  readonly toolTimeoutMs: number;
+  readonly policyRevision: () => number;
+}
+
+/**
+ * One delivery's effects. Each effect is: policy decision (audited) → publish with an idempotency key
+ * `<envelope>:<agent>:<stage>` → audit of the effect. The consume loop acks only after all of it resolved.
+ */
+export class EffectScope {
+  outcome: Outcome = "none";
+  constructor(private readonly deps: ScopeDeps) {}
+
+  get traceparent(): string {
+    return formatTraceparent(this.deps.trace);
+  }
+
+  private async effect(
+    task: TaskEnvelope,
+    action: Action,
+    subject: string,
+    stage: string,
+    body: unknown,
+    resource: Resource = {},
+    context: Record<string, unknown> = {},
+  ): Promise<void> {
+    const { gate, bus, audit, agent, trace } = this.deps;
+    const facts = taskFacts(task);
+    await gate.authorize({
+      action,
+      resource: { subject, region: task.region, ...resource },
+      context: { task: facts, ...context },
+      region: task.region,
+      traceId: trace.traceId,
+    });
+    const published = await publish(bus, subject, body, {
+      msgId: `${task.id}:${agent.name}:${stage}`,
+      headers: { traceparent: this.traceparent, "Mesh-Agent": agent.name, "Mesh-Envelope": task.id },
+    });
+    await audit.append({
+      kind: "effect",
+      action,
+      effect: "done",
+      subject,
+      taskId: task.id,
+      flow: task.flow,
+      region: task.region,
+      traceId: trace.traceId,
+      detail: { seq: published.seq, duplicate: published.duplicate },
+    });
+  }
+
+  ingestContext(maxEventBytes: number): IngestContext {
+    return {
+      log: this.deps.log,
+      maxEventBytes,
+      admit: async (envelope) => {
+        const message: TaskMessage = { envelope, stage: "ingested", from: this.deps.agent };
+        await this.effect(envelope, "event.emit", subjects.task(envelope.flow, "ingested"), "ingested", message);
+        this.outcome = "admitted";
+      },
+    };
+  }
+
+  taskContext<I>(task: TaskEnvelope, input: I | undefined, attempt: number): AgentContext<I> {
+    const { agent, log } = this.deps;
+    return {
+      task,
+      input,
+      attempt,
+      log,
+      traceparent: this.traceparent,
+      emit: async (stage, data) => {
+        const message: TaskMessage = { envelope: task, stage, from: agent, ...(data === undefined ? {} : { data }) };
+        await this.effect(task, "event.emit", subjects.task(task.flow, stage), stage, message);
+        if (this.outcome === "none") this.outcome = "emitted";
+      },
+      complete: async (result, opts = {}) => {
+        const message: ResultMessage = {
+          envelopeId: task.id,
+          digest: task.digest,
+          flow: task.flow,
+          tenant: task.tenant,
+          region: task.region,
+          agent: agent.name,
+          agentVersion: agent.version,
+          result,
+          createdAt: task.createdAt,
+          completedAt: new Date().toISOString(),
+          traceparent: this.traceparent,
+        };
+        await this.effect(
+          task,
+          "task.complete",
+          subjects.result(task.flow),
+          "result",
+          message,
+          opts.category ? { category: opts.category } : {},
+          opts.approved === undefined ? {} : { approved: opts.approved },
+        );
+        this.outcome = "completed";
+      },
+      escalate: async (req) => {
+        const message: ReviewRequest = {
+          envelopeId: task.id,
+          digest: task.digest,
+          flow: task.flow,
+          envelope: task,
+          code: req.code,
+          reason: req.reason,
+          suggestions: req.suggestions,
+          snapshot: req.snapshot,
+          requestedBy: agent,
+          requestedAt: new Date().toISOString(),
+          policyRevision: this.deps.policyRevision(),
+          traceparent: this.traceparent,
+        };
+        await this.effect(task, "event.emit", subjects.reviewRequested(task.flow), "review", message);
+        this.outcome = "escalated";
+      },
+      fail: (code, message) => {
+        throw new MeshError(code, message);
+      },
+      tool: (req) => this.tool(task, req),
+    };
+  }
+
+  private async tool(task: TaskEnvelope, req: ToolRequest): Promise<ToolResponse> {
+    const { gate, trace, toolTimeoutMs } = this.deps;
+    await gate.authorize({
+      action: "tool.call",
+      resource: { url: req.url, ...(req.region ? { region: req.region } : {}) },
+      context: { task: taskFacts(task) },
+      region: task.region,
+      traceId: trace.traceId,
+    });
+    let res: Response;
+    try {
+      res = await fetch(req.url, {
+        method: req.method ?? "GET",
+        headers: { "content-type": "application/json", traceparent: this.traceparent, ...req.headers },
+        ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
+        signal: AbortSignal.timeout(toolTimeoutMs),
+      });
+    } catch (err) {
+      throw new TransientError("E_TOOL", `tool ${req.url}: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    if (res.status >= 500 || res.status === 429) throw new TransientError("E_TOOL", `tool ${req.url} answered ${res.status}`);
+    if (res.status >= 400) throw new MeshError("E_TOOL", `tool ${req.url} answered ${res.status}: ${text.slice(0, 200)}`);
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: hand the text back as it is
+    }
+    return { status: res.status, body };
+  }
+}

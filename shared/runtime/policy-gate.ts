@@ -1,0 +1,67 @@
+import type { CompiledPolicy, Decision, DecisionRequest } from "../../policy/index.js";
+import { PolicyDeniedError } from "../errors/index.js";
+import type { MeshMetrics } from "../telemetry/index.js";
+import type { Logger } from "../telemetry/index.js";
+import type { AuditWriter } from "./audit-writer.js";
+
+export interface GateRequest extends Omit<DecisionRequest, "principal"> {
+  /** Region whose audit subject records the decision (the task's region). */
+  readonly region: string;
+  readonly traceId?: string;
+}
+
+/**
+ * The runtime's one door to policy: decide, count, audit, and refuse. The policy it enforces can be swapped
+ * atomically (a new revision) while tasks run; each decision uses one revision from start to end.
+ */
+export class PolicyGate {
+  constructor(
+    private policy: CompiledPolicy,
+    private readonly agent: string,
+    private readonly instance: string,
+    private readonly audit: AuditWriter,
+    private readonly metrics: MeshMetrics,
+    private readonly log: Logger,
+  ) {
+    metrics.mesh_policy_revision.set(policy.revision);
+  }
+
+  get revision(): number {
+    return this.policy.revision;
+  }
+
+  swap(next: CompiledPolicy): void {
+    this.policy = next;
+    this.metrics.mesh_policy_revision.set(next.revision);
+  }
+
+  /** Decides and audits; throws PolicyDeniedError on deny, after the refusal is audited. */
+  async authorize(req: GateRequest): Promise<Decision> {
+    const decision = this.decide(req);
+    await this.audit.append({
+      kind: "decision",
+      action: req.action,
+      effect: decision.effect,
+      reasons: decision.reasons,
+      revision: decision.revision,
+      region: req.region,
+      ...(req.resource.subject ? { subject: req.resource.subject } : {}),
+      ...(req.context?.task ? { taskId: req.context.task.id, flow: req.context.task.flow } : {}),
+      ...(req.traceId ? { traceId: req.traceId } : {}),
+      ...(decision.shadow.length || decision.warnings.length ? { detail: { shadow: decision.shadow, warnings: decision.warnings } } : {}),
+    });
+    if (decision.effect === "deny") throw new PolicyDeniedError(decision.message, decision.reasons, decision.revision);
+    return decision;
+  }
+
+  /** Decides without auditing or throwing: for callers that audit the outcome themselves. */
+  decide(req: GateRequest): Decision {
+    const decision = this.policy.decide({ ...req, principal: { agent: this.agent, instance: this.instance } });
+    this.metrics.mesh_policy_decisions_total.inc({ agent: this.agent, action: req.action, effect: decision.effect });
+    if (decision.shadow.length) {
+      this.metrics.mesh_policy_decisions_total.inc({ agent: this.agent, action: req.action, effect: "would_deny" });
+      this.log.warn({ action: req.action, shadow: decision.shadow, subject: req.resource.subject }, "policy dryrun: would deny");
+    }
+    return decision;
+  }
+}
