@@ -128,9 +128,9 @@ export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
   function evaluate(req: DecisionRequest, trace: TraceStep[] | null): Decision {
     const forAction = index.get(req.action);
     const candidates = forAction ? (forAction.byAgent.get(req.principal.agent) ?? forAction.anyAgent) : undefined;
-    const who = `${req.principal.agent} may not ${req.action} ${describeTarget(req.resource)}`;
+    const who = () => `${req.principal.agent} may not ${req.action} ${describeTarget(req.resource)}`;
     if (!candidates) {
-      return deny([DEFAULT_DENY], `${who}: unknown action (${DEFAULT_DENY})`, EMPTY, EMPTY, EMPTY);
+      return deny([DEFAULT_DENY], `${who()}: unknown action (${DEFAULT_DENY})`, EMPTY, EMPTY, EMPTY);
     }
     const ev = new Evaluation(req);
     let shadow: string[] | undefined;
@@ -196,9 +196,9 @@ export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
           }
         }
       }
-      return deny(denials.map((d) => d.rule.id), `${who}: ${why}${more}`, denyObligations.length ? denyObligations : EMPTY, sh, wa);
+      return deny(denials.map((d) => d.rule.id), `${who()}: ${why}${more}`, denyObligations.length ? denyObligations : EMPTY, sh, wa);
     }
-    if (!permits) return deny([DEFAULT_DENY], `${who}: no rule permits it (${DEFAULT_DENY})`, EMPTY, sh, wa);
+    if (!permits) return deny([DEFAULT_DENY], `${who()}: no rule permits it (${DEFAULT_DENY})`, EMPTY, sh, wa);
     const ids = permits.map((r) => r.id);
     return {
       effect: "allow",
