@@ -1,0 +1,3 @@
+export { parseCsv, parseLabelledCsv, type LabelledText } from "./csv.js";
+export { hashBucket, isEvalRow, foldOf } from "./split.js";
+export { loadBanking77, splitBanking77, banking77Paths } from "./banking77.js";
