@@ -1,4 +1,4 @@
-import { DeliverPolicy, type JsMsg } from "nats";
+import { AckPolicy, DeliverPolicy, type JsMsg } from "nats";
 import type { Bus } from "./connection.js";
 import { headerRecord } from "./publish.js";
 
@@ -19,25 +19,30 @@ export async function readStream(
   stream: string,
   opts: { filterSubject?: string; fromSeq?: number; limit?: number } = {},
 ): Promise<StoredMessage[]> {
-  const info = await bus.jsm.streams.info(stream);
-  const last = info.state.last_seq;
   const out: StoredMessage[] = [];
-  if (info.state.messages === 0) return out;
-  const consumer = await bus.js.consumers.get(stream, {
-    ...(opts.filterSubject ? { filterSubjects: [opts.filterSubject] } : {}),
-    ...(opts.fromSeq ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.fromSeq } : {}),
+  // An ephemeral consumer with a single filter_subject: ordered consumers send filter_subjects, which needs
+  // nats-server 2.10, and this mesh runs on 2.9.
+  const ci = await bus.jsm.consumers.add(stream, {
+    ack_policy: AckPolicy.None,
+    ...(opts.filterSubject ? { filter_subject: opts.filterSubject } : {}),
+    ...(opts.fromSeq ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.fromSeq } : { deliver_policy: DeliverPolicy.All }),
+    inactive_threshold: 30_000_000_000,
   });
-  const limit = opts.limit ?? Number.POSITIVE_INFINITY;
-  while (out.length < limit) {
-    const batch = await consumer.fetch({ max_messages: Math.min(1000, limit - out.length), expires: 1000 });
-    let got = 0;
-    let done = false;
-    for await (const m of batch) {
-      got++;
-      out.push(toStored(m));
-      if (m.info.streamSequence >= last || m.info.pending === 0) done = true;
+  try {
+    const consumer = await bus.js.consumers.get(stream, ci.name);
+    const pendingAtStart = ci.num_pending;
+    const limit = Math.min(opts.limit ?? Number.POSITIVE_INFINITY, pendingAtStart);
+    while (out.length < limit) {
+      const batch = await consumer.fetch({ max_messages: Math.min(1000, limit - out.length), expires: 2000 });
+      let got = 0;
+      for await (const m of batch) {
+        got++;
+        out.push(toStored(m));
+      }
+      if (got === 0) break;
     }
-    if (done || got === 0) break;
+  } finally {
+    await bus.jsm.consumers.delete(stream, ci.name).catch(() => undefined);
   }
   return out;
 }

@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { TestContext } from "node:test";
+import { spawnAgent, waitReady, type AgentProcess } from "../../cli/agent-process.js";
+import { freePort } from "../../cli/local-nats.js";
+import type { TestNats } from "./nats.js";
+
+export interface TestMesh {
+  start(name: string, env?: Record<string, string>): Promise<AgentProcess>;
+  kill(name: string, signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  get(name: string): AgentProcess;
+  /** The agent's combined stdout/stderr so far (for assertions on logs and for failure messages). */
+  logs(name: string): string;
+}
+
+/** Test defaults: short ack wait and backoff so redelivery after a crash happens within seconds. */
+export const fastDelivery = {
+  ACK_WAIT_MS: "2000",
+  BACKOFF_BASE_MS: "200",
+  BACKOFF_MAX_MS: "2000",
+  LOG_LEVEL: "info",
+};
+
+/** Each agent as its own process (the production entry point), stopped with the test. */
+export async function startAgents(t: TestContext, nats: TestNats, names: string[], env: Record<string, string> = {}): Promise<TestMesh> {
+  const running = new Map<string, AgentProcess>();
+  const logFile = (name: string) => join(nats.dir, `${name}.log`);
+  const mesh: TestMesh = {
+    async start(name, extra = {}) {
+      const agent = spawnAgent(name, { NATS_URL: nats.url, ...fastDelivery, ...env, ...extra }, await freePort(), logFile(name));
+      running.set(name, agent);
+      try {
+        await waitReady(agent);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${mesh.logs(name).slice(-3000)}`);
+      }
+      return agent;
+    },
+    async kill(name, signal = "SIGKILL") {
+      const agent = mesh.get(name);
+      agent.child.kill(signal);
+      return agent.exited;
+    },
+    get(name) {
+      const agent = running.get(name);
+      if (!agent) throw new Error(`agent ${name} was not started`);
+      return agent;
+    },
+    logs(name) {
+      try {
+        return readFileSync(logFile(name), "utf8");
+      } catch {
+        return "";
+      }
+    },
+  };
+  t.after(async () => {
+    await Promise.allSettled(
+      [...running.values()].map(async (a) => {
+        if (a.child.exitCode === null && a.child.signalCode === null) {
+          a.child.kill("SIGTERM");
+          const timer = setTimeout(() => a.child.kill("SIGKILL"), 15_000);
+          await a.exited;
+          clearTimeout(timer);
+        }
+      }),
+    );
+  });
+  for (const name of names) await mesh.start(name);
+  return mesh;
+}
