@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
+import { startNats } from "../helpers/nats.js";
+import { startAgents } from "../helpers/mesh.js";
+import { outcomes } from "../helpers/outcomes.js";
+import { waitFor } from "../helpers/wait.js";
+import { invoiceEvents } from "../helpers/invoices.js";
+
+test("the invoice agent killed with SIGKILL twice mid-run still yields every task exactly once", { timeout: 300_000 }, async (t) => {
+  const nats = await startNats(t);
+  // Low concurrency keeps the run long enough to kill it twice while work is in flight.
+  const mesh = await startAgents(t, nats, ["ingest", "invoice"], { CONCURRENCY: "4" });
+  const bus = await nats.connect();
+  const events = invoiceEvents(600, { system: "erp-kill" });
+  await Promise.all(events.map((e, i) => publish(bus, subjects.inbound("invoice"), e, { msgId: `kill-${i}` })));
+
+  for (const round of [1, 2]) {
+    const before = await waitFor(`some progress before kill ${round}`, async () => {
+      const o = await outcomes(bus, "invoice");
+      return o.total >= round * 100 && o.total;
+    }, { timeoutMs: 120_000 });
+    const exit = await mesh.kill("invoice", "SIGKILL");
+    assert.equal(exit.signal, "SIGKILL");
+    assert.ok(before < events.length, `kill ${round} happened mid-run (${before} of ${events.length} done)`);
+    await mesh.start("invoice", { CONCURRENCY: "4" });
+  }
+
+  const done = await waitFor("600 outcomes", async () => {
+    const o = await outcomes(bus, "invoice");
+    return o.total >= events.length && o;
+  }, { timeoutMs: 180_000, describe: async () => `have ${(await outcomes(bus, "invoice")).total}` });
+  // Redelivered tasks (ack wait 2 s) have had time to settle; none may add a second outcome.
+  await new Promise((r) => setTimeout(r, 3000));
+  const settled = await outcomes(bus, "invoice");
+  assert.equal(done.counts.size, events.length);
+  assert.equal(settled.total, events.length);
+  assert.deepEqual([...settled.counts.values()].filter((n) => n !== 1), []);
+  // The kills did cut work short: some tasks were decided on by a killed process and again by its successor.
+  const decisions = (await readStream(bus, streamNames.audit, { filterSubject: subjects.audit("eu") }))
+    .map((m) => JSON.parse(Buffer.from(m.data).toString("utf8")) as { agent: string; kind: string; taskId?: string })
+    .filter((r) => r.agent === "invoice" && r.kind === "decision");
+  const perTask = new Map<string, number>();
+  for (const d of decisions) perTask.set(d.taskId!, (perTask.get(d.taskId!) ?? 0) + 1);
+  assert.ok([...perTask.values()].some((n) => n > 1), "some task was handled twice (redelivered after a kill)");
+});
