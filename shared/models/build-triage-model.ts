@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { foldOf, loadBanking77, splitBanking77, type LabelledText } from "../datasets/index.js";
 import { chooseThreshold, fitTemperature, type Scored } from "./calibration.js";
 import { saveLocalClassifier, trainLocalClassifier, type LocalClassifier } from "./local-classifier.js";
+import { triageArtifactPath, triageModelName } from "./shipped.js";
 
 /**
  * Builds the shipped ticket-intent model from BANKING77 (offline; the artifact is committed).
@@ -11,9 +12,6 @@ import { saveLocalClassifier, trainLocalClassifier, type LocalClassifier } from 
  * and the 0.97-precision threshold are fitted on those scores. The shipped model is then trained on all
  * four fifths with the same settings and carries that temperature and threshold.
  */
-export const triageModelName = "ticket-intent";
-export const triageArtifactPath = fileURLToPath(new URL("./artifacts/ticket-intent.json.gz", import.meta.url));
-
 export function buildTriageModel(opts: { folds?: number; target?: number; log?: (line: string) => void } = {}): LocalClassifier {
   const folds = opts.folds ?? 5;
   const log = opts.log ?? (() => {});

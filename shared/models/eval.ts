@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { loadBanking77, parseLabelledCsv, splitBanking77, type LabelledText } from "../datasets/index.js";
 import { lowCoverageLine, scoreAt } from "./calibration.js";
 import { loadLocalClassifier, type LocalClassifier } from "./local-classifier.js";
-import { triageArtifactPath } from "./build-triage-model.js";
+import { triageArtifactPath } from "./shipped.js";
 
 export interface EvalOptions {
   /** A `text,category` CSV; default: the held-out fifth of BANKING77 the shipped model never trained on. */

@@ -1,0 +1,34 @@
+/** Model tiers and routing: the only code in the mesh that imports @langchain/*. */
+export {
+  createRouter,
+  routerConfigSchema,
+  type Router,
+  type RouterConfig,
+  type RouterDeps,
+  type ModelGate,
+  type ModelGateRequest,
+  type TaskRef,
+  type Tier,
+  type TriedTier,
+  type ClassifyResult,
+  type DraftResult,
+} from "./router.js";
+export { createLlmTier, endpointSchema, parseEndpoint, priceOf, type EndpointConfig, type LlmTier, type Usage, type DraftRequest } from "./llm-tier.js";
+export {
+  trainLocalClassifier,
+  loadLocalClassifier,
+  saveLocalClassifier,
+  fromArtifact,
+  type LocalClassifier,
+  type Prediction,
+  type LocalClassifierArtifact,
+} from "./local-classifier.js";
+export { chooseThreshold, fitTemperature, scoreAt, lowCoverageLine, type ThresholdChoice, type Scored } from "./calibration.js";
+export { createModelCache, cacheKey, type ModelCache, type ModelCacheOptions } from "./cache.js";
+export { createBreaker, breakerStateValue, type Breaker, type BreakerOptions, type BreakerState } from "./breaker.js";
+export { createBatcher, type Batcher, type BatcherOptions } from "./batcher.js";
+export { createCostMeter, costReportFromMetrics, type CostMeter, type CostTotals } from "./cost-meter.js";
+export { runEval, type EvalOptions, type EvalResult } from "./eval.js";
+export { startStandIn, type StandIn, type StandInBehaviour, type ReceivedRequest } from "./stand-in-server.js";
+export { loadShippedClassifiers, triageModelName, triageArtifactPath } from "./shipped.js";
+export { normaliseText } from "./features.js";

@@ -1,0 +1,160 @@
+import { ChatOpenAI } from "@langchain/openai";
+import { z } from "zod";
+import { SchemaError, TransientError, describeIssues } from "../errors/index.js";
+
+/**
+ * The large tier: any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, the stand-in) through ChatOpenAI,
+ * with zod-structured output. Client retries are off: a failed call surfaces at once, the breaker counts it,
+ * and the task is parked in JetStream (nak with backoff) instead of holding a worker slot.
+ */
+export const endpointSchema = z.object({
+  name: z.string().min(1),
+  baseUrl: z.string().url(),
+  apiKey: z.string().default("not-needed"),
+  model: z.string().min(1),
+  /** Region the endpoint processes data in (residency). */
+  region: z.string().min(1),
+  /** Trusted endpoints may see unredacted text (policy decides; this is a fact about the endpoint). */
+  trusted: z.boolean().default(false),
+  priceUsdPer1kInputTokens: z.number().nonnegative().default(0),
+  priceUsdPer1kOutputTokens: z.number().nonnegative().default(0),
+  timeoutMs: z.number().int().positive().default(15_000),
+});
+export type EndpointConfig = z.infer<typeof endpointSchema>;
+
+export function parseEndpoint(input: unknown): EndpointConfig {
+  const parsed = endpointSchema.safeParse(input);
+  if (!parsed.success) throw new SchemaError(`model endpoint: ${describeIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
+
+export interface Usage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+export interface LlmClassification {
+  readonly label: string;
+  readonly confidence: number;
+}
+
+export interface LlmCall<T> {
+  readonly value: T;
+  readonly usage: Usage;
+  readonly latencyMs: number;
+}
+
+export interface DraftRequest {
+  readonly text: string;
+  readonly intent: string;
+  readonly instructions?: string;
+}
+
+export interface LlmTier {
+  readonly endpoint: EndpointConfig;
+  classify(text: string, labels: readonly string[]): Promise<LlmCall<LlmClassification>>;
+  /** One request for many texts: the label list (most of the prompt) is paid once per batch, not per text. */
+  classifyBatch(texts: readonly string[], labels: readonly string[]): Promise<LlmCall<LlmClassification[]>>;
+  draft(req: DraftRequest): Promise<LlmCall<string>>;
+}
+
+const classifySystem =
+  "You classify customer-support messages for a bank into exactly one intent from the allowed labels. " +
+  "Return the label and your confidence (0 to 1) that it is the right one; when unsure, say so with a low confidence.";
+const draftSystem =
+  "You draft a short, polite reply to a bank customer's support message (at most 80 words). " +
+  "Never include card numbers, account numbers, IBANs or other personal data; never promise refunds or outcomes.";
+
+function labelEnum(labels: readonly string[]) {
+  if (labels.length === 0) throw new SchemaError("classify: labels: at least one label is required");
+  return z.enum(labels as [string, ...string[]]);
+}
+
+/** Maps a client failure to the mesh's transient codes: the caller parks the task, never fails it. */
+function asTransient(endpoint: EndpointConfig, err: unknown): TransientError {
+  if (err instanceof TransientError) return err;
+  const e = err as { name?: string; message?: string; status?: number; code?: string };
+  const timedOut = e.name === "TimeoutError" || e.name === "AbortError" || /timed? ?out|abort/i.test(e.message ?? "");
+  return new TransientError(
+    timedOut ? "E_MODEL_TIMEOUT" : "E_MODEL_ERROR",
+    `model endpoint ${endpoint.name} (${endpoint.model}): ${timedOut ? `no answer within ${endpoint.timeoutMs} ms` : (e.message ?? String(err))}`,
+    { endpoint: endpoint.name, ...(e.status ? { status: e.status } : {}) },
+  );
+}
+
+export function createLlmTier(config: EndpointConfig): LlmTier {
+  const endpoint = parseEndpoint(config);
+  const chat = new ChatOpenAI({
+    model: endpoint.model,
+    apiKey: endpoint.apiKey,
+    configuration: { baseURL: endpoint.baseUrl },
+    temperature: 0,
+    maxRetries: 0,
+    timeout: endpoint.timeoutMs,
+  });
+
+  async function call<S extends z.ZodType>(schema: S, name: string, system: string, user: string): Promise<LlmCall<z.infer<S>>> {
+    const runnable = chat.withStructuredOutput(schema, { name, method: "jsonSchema", includeRaw: true });
+    const started = performance.now();
+    let out: { raw: { usage_metadata?: { input_tokens?: number; output_tokens?: number } }; parsed: unknown };
+    try {
+      out = (await runnable.invoke(
+        [
+          { role: "system", content: system },
+          { role: "user", content: user },
+        ],
+        { signal: AbortSignal.timeout(endpoint.timeoutMs) },
+      )) as typeof out;
+    } catch (err) {
+      throw asTransient(endpoint, err);
+    }
+    const latencyMs = performance.now() - started;
+    const parsed = schema.safeParse(out.parsed);
+    if (!parsed.success)
+      throw new TransientError("E_MODEL_ERROR", `model endpoint ${endpoint.name}: answer: ${describeIssues(parsed.error.issues)}`, {
+        endpoint: endpoint.name,
+      });
+    const usage = { inputTokens: out.raw.usage_metadata?.input_tokens ?? 0, outputTokens: out.raw.usage_metadata?.output_tokens ?? 0 };
+    return { value: parsed.data, usage, latencyMs };
+  }
+
+  return {
+    endpoint,
+    classify(text, labels) {
+      const schema = z.object({
+        label: labelEnum(labels).describe("one of the allowed intents"),
+        confidence: z.number().min(0).max(1).describe("probability that the label is right"),
+      });
+      return call(schema, "classification", classifySystem, text);
+    },
+    async classifyBatch(texts, labels) {
+      const schema = z.object({
+        results: z.array(
+          z.object({ index: z.number().int().min(0), label: labelEnum(labels), confidence: z.number().min(0).max(1) }),
+        ),
+      });
+      const user = `Classify each item separately.\n${texts.map((t, i) => `<item index="${i}">${t}</item>`).join("\n")}`;
+      const res = await call(schema, "classifications", classifySystem, user);
+      const byIndex = new Map(res.value.results.map((r) => [r.index, { label: r.label, confidence: r.confidence }]));
+      const value = texts.map((_, i) => {
+        const r = byIndex.get(i);
+        if (!r) throw new TransientError("E_MODEL_ERROR", `model endpoint ${endpoint.name}: answer: results: item ${i} missing`);
+        return r;
+      });
+      return { value, usage: res.usage, latencyMs: res.latencyMs };
+    },
+    async draft(req) {
+      const schema = z.object({ reply: z.string().min(1).max(2000).describe("the reply to send to the customer") });
+      const user = [`intent: ${req.intent}`, req.instructions ? `instructions: ${req.instructions}` : "", `message: ${req.text}`]
+        .filter(Boolean)
+        .join("\n");
+      const res = await call(schema, "draft_reply", draftSystem, user);
+      return { value: res.value.reply, usage: res.usage, latencyMs: res.latencyMs };
+    },
+  };
+}
+
+/** Cost of one call in US dollars. */
+export function priceOf(endpoint: EndpointConfig, usage: Usage): number {
+  return (usage.inputTokens / 1000) * endpoint.priceUsdPer1kInputTokens + (usage.outputTokens / 1000) * endpoint.priceUsdPer1kOutputTokens;
+}
