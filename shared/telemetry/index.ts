@@ -14,3 +14,14 @@ export {
   psi,
   type DriftMonitorOptions,
 } from "./drift.js";
+export {
+  inSpan,
+  setSpanSink,
+  startOtlpExport,
+  OtlpHttpExporter,
+  type FinishedSpan,
+  type SpanSink,
+  type SpanKind,
+  type SpanAttributes,
+  type OtlpExporterOptions,
+} from "./tracing.js";
