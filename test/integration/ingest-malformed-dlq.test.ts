@@ -5,7 +5,7 @@ import { startNats } from "../helpers/nats.js";
 import { startAgents } from "../helpers/mesh.js";
 import { outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
-import { invoiceEvents } from "../helpers/invoices.js";
+import { invoiceEvents } from "../../cli/demo/sample-invoices.js";
 
 interface Malformed {
   readonly body: string | Uint8Array;

@@ -6,7 +6,7 @@ import { startNats } from "../helpers/nats.js";
 import { startAgents } from "../helpers/mesh.js";
 import { outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
-import { expectedInvoiceOutcome, invoiceEvents } from "../helpers/invoices.js";
+import { expectedInvoiceOutcome, invoiceEvents } from "../../cli/demo/sample-invoices.js";
 
 test("1,000 invoice events produce exactly 1,000 outcomes, and republishing them adds none", { timeout: 240_000 }, async (t) => {
   const nats = await startNats(t);

@@ -5,7 +5,7 @@ import { startNats } from "../helpers/nats.js";
 import { startAgents } from "../helpers/mesh.js";
 import { outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
-import { invoiceEvents } from "../helpers/invoices.js";
+import { invoiceEvents } from "../../cli/demo/sample-invoices.js";
 
 test("the invoice agent killed with SIGKILL twice mid-run still yields every task exactly once", { timeout: 300_000 }, async (t) => {
   const nats = await startNats(t);

@@ -9,7 +9,7 @@ import { startNats } from "../helpers/nats.js";
 import { startAgents } from "../helpers/mesh.js";
 import { outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
-import { expectedInvoiceOutcome, invoiceEvents } from "../helpers/invoices.js";
+import { expectedInvoiceOutcome, invoiceEvents } from "../../cli/demo/sample-invoices.js";
 
 test("an agent without an event.emit grant for a subject is refused with the rule's reason, and the refusal is audited", { timeout: 120_000 }, async (t) => {
   const nats = await startNats(t);

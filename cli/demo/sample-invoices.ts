@@ -1,6 +1,6 @@
 /**
- * Deterministic invoice events: every 5th has an amount outside tolerance and every 7th names another
- * vendor, so a run has both outcomes and the expected split is computable.
+ * Sample invoice events for the demo and the tests: every 5th has an amount outside tolerance and every
+ * 7th names another vendor, so a run has both outcomes and the expected split is computable.
  */
 export interface InvoiceEvent {
   readonly tenant: string;

@@ -1,0 +1,46 @@
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { randomUUID } from "node:crypto";
+import { publish, subjects } from "../../shared/bus/index.js";
+import { connectCli } from "../connect.js";
+import { progress } from "../progress.js";
+
+/**
+ * `mesh publish <flow> <file.jsonl|->`: one event per line to mesh.in.<flow>. Lines are sent as they are,
+ * valid or not: judging them is the ingest agent's job, and a bad line must end up in the DLQ, not vanish here.
+ */
+export async function publishCommand(flow: string, file: string, opts: { inFlight?: number } = {}): Promise<number> {
+  const subject = subjects.inbound(flow);
+  const lines = await readLines(file);
+  const bus = await connectCli("publish");
+  const bar = progress(`publishing to ${subject}`, lines.length);
+  const window = opts.inFlight ?? 256;
+  const runId = randomUUID().slice(0, 8);
+  let failed = 0;
+  try {
+    for (let i = 0; i < lines.length; i += window) {
+      await Promise.all(
+        lines.slice(i, i + window).map(async (line, j) => {
+          try {
+            await publish(bus, subject, new TextEncoder().encode(line), { msgId: `cli:${runId}:${i + j}` });
+          } catch (err) {
+            failed++;
+            process.stderr.write(`\nline ${i + j + 1}: ${(err as Error).message}\n`);
+          }
+          bar.tick();
+        }),
+      );
+    }
+  } finally {
+    bar.done(failed ? `${failed} failed` : "all stored in JetStream");
+    await bus.close();
+  }
+  return failed ? 1 : 0;
+}
+
+async function readLines(file: string): Promise<string[]> {
+  const input = file === "-" ? process.stdin : createReadStream(file);
+  const lines: string[] = [];
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) if (line.trim()) lines.push(line);
+  return lines;
+}

@@ -1,0 +1,93 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { listAgents } from "../../shared/runtime/index.js";
+import { spawnAgent, waitReady, type AgentProcess } from "../agent-process.js";
+import { natsUrl } from "../connect.js";
+import { freePort, isListening, startLocalNats, type LocalNats } from "../local-nats.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+export const meshDir = join(root, ".mesh");
+
+export interface UpOptions {
+  /** Agent folder names; default every agent under agents/. */
+  readonly agents?: readonly string[];
+  /** Always start our own nats-server under .mesh/, even if one is reachable. */
+  readonly ownNats?: boolean;
+  /** Extra environment for every agent (model endpoints, policy file...). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningMesh {
+  readonly natsUrl: string;
+  readonly startedNats: boolean;
+  readonly agents: readonly AgentProcess[];
+  stop(): Promise<void>;
+}
+
+/** Starts the broker when none is reachable, then each agent as its own process, and waits until all are ready. */
+export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  mkdirSync(join(meshDir, "logs"), { recursive: true });
+  let nats: LocalNats | undefined;
+  let url = natsUrl();
+  const explicit = Boolean(process.env.NATS_URL);
+  if (opts.ownNats || (!explicit && !(await isListening(4222)))) {
+    const port = (await isListening(4222)) ? await freePort() : 4222;
+    nats = await startLocalNats({ dataDir: join(meshDir, "nats"), port, logFile: join(meshDir, "logs", "nats-server.log") });
+    url = nats.url;
+    log(`started nats-server with JetStream at ${url} (data in .mesh/nats, log in .mesh/logs/nats-server.log)`);
+  } else {
+    log(`using the NATS server at ${url}`);
+  }
+
+  const names = opts.agents?.length ? [...opts.agents] : listAgents();
+  const agents: AgentProcess[] = [];
+  const stop = async () => {
+    await Promise.allSettled(
+      agents.map(async (a) => {
+        if (a.child.exitCode === null) a.child.kill("SIGTERM");
+        await a.exited;
+      }),
+    );
+    await nats?.stop();
+  };
+  try {
+    let port = 9464;
+    for (const name of names) {
+      while (await isListening(port)) port++;
+      const agent = spawnAgent(name, { NATS_URL: url, ...opts.env }, port++, join(meshDir, "logs", `${name}.log`));
+      agents.push(agent);
+    }
+    await Promise.all(agents.map((a) => waitReady(a)));
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}; see .mesh/logs/ for each agent's log`);
+  }
+  return { natsUrl: url, startedNats: Boolean(nats), agents, stop };
+}
+
+export function describeMesh(mesh: RunningMesh): string {
+  const rows = mesh.agents.map(
+    (a) => `  ${a.name.padEnd(9)} pid ${String(a.child.pid).padEnd(8)} http://127.0.0.1:${a.httpPort}/healthz   http://127.0.0.1:${a.httpPort}/metrics`,
+  );
+  return [`mesh is up on ${mesh.natsUrl}`, ...rows, "logs: .mesh/logs/<agent>.log"].join("\n");
+}
+
+/** `mesh up`: runs until Ctrl-C, then drains every agent and stops the broker it started. */
+export async function upCommand(opts: UpOptions): Promise<number> {
+  const mesh = await startMesh(opts);
+  process.stdout.write(`${describeMesh(mesh)}\nCtrl-C stops the mesh.\n`);
+  await untilSignal();
+  process.stderr.write("stopping: draining agents...\n");
+  await mesh.stop();
+  return 0;
+}
+
+export function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+/**
+ * The `mesh` command. Run with `npm run mesh -- <command>` (or `npx tsx cli/index.ts <command>`).
+ */
+import { parseArgs } from "node:util";
+import { demoCommand } from "./commands/demo.js";
+import { dlqList, dlqReplay } from "./commands/dlq.js";
+import { publishCommand } from "./commands/publish.js";
+import { tailCommand } from "./commands/tail.js";
+import { upCommand } from "./commands/up.js";
+
+const usage = `usage: mesh <command>
+
+  up [--agents a,b] [--own-nats]       start nats-server (when none is reachable) and every agent
+  demo [--exit] [--invoices N]         the mesh plus sample traffic and a summary (npm start)
+  publish <flow> <file.jsonl|->        publish one event per line to mesh.in.<flow>
+  tail <subject>                       print messages on a subject (wildcards allowed) [--json]
+  dlq ls [--flow f] [--json]           list dead letters with their reasons
+  dlq replay [--flow f] [--seq n]      republish dead letters to their original subjects
+
+environment: NATS_URL (default nats://127.0.0.1:4222), NATS_USER, NATS_PASS`;
+
+type Handler = (args: string[]) => Promise<number>;
+
+const commands: Record<string, Handler> = {
+  async up(args) {
+    const { values } = parseArgs({ args, options: { agents: { type: "string" }, "own-nats": { type: "boolean" } } });
+    return upCommand({ ...(values.agents ? { agents: values.agents.split(",") } : {}), ownNats: values["own-nats"] ?? false });
+  },
+  async demo(args) {
+    const { values } = parseArgs({ args, options: { exit: { type: "boolean" }, invoices: { type: "string" } } });
+    return demoCommand({ exit: values.exit ?? false, ...(values.invoices ? { invoices: positiveInt("--invoices", values.invoices) } : {}) });
+  },
+  async publish(args) {
+    const { positionals } = parseArgs({ args, allowPositionals: true });
+    const [flow, file] = positionals;
+    if (!flow || !file) throw new UsageError("mesh publish <flow> <file.jsonl|->");
+    return publishCommand(flow, file);
+  },
+  async tail(args) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" } } });
+    if (!positionals[0]) throw new UsageError(`mesh tail <subject>, e.g. mesh tail "mesh.result.>"`);
+    return tailCommand(positionals[0], { json: values.json ?? false });
+  },
+  async dlq(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { flow: { type: "string" }, json: { type: "boolean" }, seq: { type: "string" } },
+    });
+    const flow = values.flow ? { flow: values.flow } : {};
+    if (positionals[0] === "ls") return dlqList({ ...flow, json: values.json ?? false });
+    if (positionals[0] === "replay") return dlqReplay({ ...flow, ...(values.seq ? { seq: positiveInt("--seq", values.seq) } : {}) });
+    throw new UsageError("mesh dlq ls|replay [--flow f]");
+  },
+};
+
+class UsageError extends Error {}
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a whole number above 0, not "${value}"`);
+  return n;
+}
+
+const [name, ...rest] = process.argv.slice(2);
+const handler = name ? commands[name] : undefined;
+if (!handler) {
+  process.stderr.write(`${name && name !== "help" && name !== "--help" ? `unknown command "${name}"\n\n` : ""}${usage}\n`);
+  process.exit(name && name !== "help" && name !== "--help" ? 2 : 0);
+}
+try {
+  process.exitCode = await handler(rest);
+} catch (err) {
+  process.stderr.write(`mesh ${name}: ${(err as Error).message}\n`);
+  if (err instanceof UsageError) process.stderr.write(`\n${usage}\n`);
+  process.exitCode = err instanceof UsageError ? 2 : 1;
+}

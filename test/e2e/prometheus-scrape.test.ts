@@ -1,0 +1,132 @@
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "../../cli/local-nats.js";
+import { expectedInvoiceOutcome, invoiceEvents } from "../../cli/demo/sample-invoices.js";
+import { publish, subjects } from "../../shared/bus/index.js";
+import { startAgents } from "../helpers/mesh.js";
+import { startNats } from "../helpers/nats.js";
+import { outcomes } from "../helpers/outcomes.js";
+import { waitFor } from "../helpers/wait.js";
+import { which } from "../unit/deploy/tools.js";
+
+const prometheusBin = which("prometheus");
+const rules = join(import.meta.dirname, "../../deploy/prometheus/rules");
+
+interface Prometheus {
+  query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  get(path: string): Promise<any>; // Prometheus API payloads; the test reads the fields it asserts on
+}
+
+/** Real Prometheus on a free loopback port with a temp TSDB, scraping `targets` every second. */
+async function startPrometheus(t: TestContext, targets: Record<string, number>): Promise<Prometheus> {
+  const dir = mkdtempSync(join(tmpdir(), "mesh-prom-"));
+  const port = await freePort();
+  const config = [
+    "global: { scrape_interval: 1s, evaluation_interval: 1s }",
+    `rule_files: ["${rules}/*.yml"]`,
+    "scrape_configs:",
+    "  - job_name: meshwork-agents",
+    "    static_configs:",
+    ...Object.entries(targets).map(([agent, p]) => `      - { targets: ["127.0.0.1:${p}"], labels: { agent: ${agent} } }`),
+  ].join("\n");
+  writeFileSync(join(dir, "prometheus.yml"), config);
+  const child = spawn(
+    prometheusBin!,
+    [
+      `--config.file=${join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--log.level=warn",
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr!.on("data", (c) => (stderr = (stderr + String(c)).slice(-4000)));
+  const exited = new Promise((r) => child.once("exit", r));
+  t.after(async () => {
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor("Prometheus to be ready", async () => {
+    if (child.exitCode !== null) throw new Error(`prometheus exited ${child.exitCode}: ${stderr}`);
+    return fetch(`${base}/-/ready`).then((r) => r.ok, () => false);
+  }, { timeoutMs: 30_000 });
+  const get = async (path: string) => {
+    const body = (await (await fetch(`${base}${path}`)).json()) as { status: string; data: unknown; error?: string };
+    assert.equal(body.status, "success", `${path}: ${body.error}`);
+    return body.data;
+  };
+  return {
+    get,
+    async query(promql) {
+      const data = (await get(`/api/v1/query?query=${encodeURIComponent(promql)}`)) as { result: any[] };
+      return data.result;
+    },
+  };
+}
+
+const scalar = async (prom: Prometheus, promql: string) => {
+  const [first] = await prom.query(promql);
+  return first ? Number(first.value[1]) : undefined;
+};
+
+test(
+  "Prometheus scrapes two running agents; PromQL returns their task counters and a handler-time quantile",
+  { skip: !prometheusBin && "prometheus not installed (Debian package prometheus)", timeout: 180_000 },
+  async (t) => {
+    const nats = await startNats(t);
+    const mesh = await startAgents(t, nats, ["ingest", "invoice"]);
+    const prom = await startPrometheus(t, {
+      ingest: mesh.get("ingest").httpPort,
+      invoice: mesh.get("invoice").httpPort,
+    });
+    await waitFor("both agents scraped", async () => (await prom.query('up{job="meshwork-agents"} == 1')).length === 2);
+
+    const bus = await nats.connect();
+    const events = invoiceEvents(80);
+    const expected = { completed: 0, escalated: 0 };
+    events.forEach((_, i) => (expected[expectedInvoiceOutcome(i)] += 1));
+    // Two waves with a scrape between them, so rate() over the window sees the histogram grow.
+    for (const [wave, slice] of [events.slice(0, 40), events.slice(40)].entries()) {
+      await Promise.all(slice.map((e, i) => publish(bus, subjects.inbound("invoice"), e, { msgId: `prom-${wave}-${i}` })));
+      const want = (wave + 1) * 40;
+      await waitFor(`${want} outcomes`, async () => (await outcomes(bus, "invoice")).total >= want);
+      await waitFor(`Prometheus to see ${want} invoice tasks`, async () =>
+        (await scalar(prom, 'sum(mesh_tasks_total{job="meshwork-agents",agent="invoice"})')) === want,
+      );
+    }
+
+    const byOutcome = await prom.query('sum by (outcome) (mesh_tasks_total{flow="invoice",agent="invoice"})');
+    assert.deepEqual(
+      Object.fromEntries(byOutcome.map((r) => [r.metric.outcome, Number(r.value[1])])),
+      expected,
+    );
+    assert.equal(await scalar(prom, 'sum(mesh_tasks_total{flow="invoice",agent="ingest"})'), 80);
+    assert.equal(await scalar(prom, 'sum(mesh_task_duration_seconds_count{agent="invoice"})'), 80);
+
+    const p95 = await scalar(
+      prom,
+      'histogram_quantile(0.95, sum by (le) (rate(mesh_task_duration_seconds_bucket{agent="invoice"}[1m])))',
+    );
+    assert.ok(p95 !== undefined && Number.isFinite(p95), `p95 is ${p95}`);
+    assert.ok(p95 > 0 && p95 <= 30, `p95 ${p95} s lies outside the histogram's finite buckets`);
+
+    // The project's alert and recording rules load and evaluate in a real server.
+    type Rules = { groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] };
+    const unhealthy = async () =>
+      ((await prom.get("/api/v1/rules")) as Rules).groups.flatMap((g) => g.rules).filter((r) => r.health !== "ok");
+    assert.ok(((await prom.get("/api/v1/rules")) as Rules).groups.length >= 5);
+    await waitFor("every rule to evaluate healthily", async () => (await unhealthy()).length === 0, {
+      timeoutMs: 15_000,
+      describe: async () => JSON.stringify(await unhealthy()),
+    });
+  },
+);

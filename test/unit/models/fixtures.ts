@@ -1,0 +1,64 @@
+import type { TestContext } from "node:test";
+import {
+  createRouter,
+  loadShippedClassifiers,
+  pinLabel,
+  startStandIn,
+  type EndpointConfig,
+  type ModelGate,
+  type ModelGateRequest,
+  type RouterConfig,
+  type StandIn,
+} from "../../../shared/models/index.js";
+import { createMetrics } from "../../../shared/telemetry/index.js";
+
+/** Loaded once per test file: the shipped artifact is what production routes with. */
+export const classifiers = loadShippedClassifiers();
+
+/** A ticket the shipped model is sure about (a BANKING77 training row). */
+export const confidentTicket = "I am still waiting on my card?";
+/** Nonsense the small model cannot place; the stand-in answers it from the pinned fixture label. */
+export const unsureTicket = (label = "card_arrival", confidence = 0.95) => `zqx vvv ${pinLabel(label, confidence)} plorp`;
+
+export async function standIn(t: TestContext): Promise<StandIn> {
+  const s = await startStandIn({ port: 0 });
+  t.after(() => s.close());
+  return s;
+}
+
+export function endpoint(s: StandIn, over: Partial<EndpointConfig> = {}): EndpointConfig {
+  return {
+    name: "stand-in-eu",
+    baseUrl: s.url,
+    apiKey: "test",
+    model: "stand-in-large",
+    region: "eu",
+    trusted: false,
+    priceUsdPer1kInputTokens: 0.5,
+    priceUsdPer1kOutputTokens: 1.5,
+    timeoutMs: 5_000,
+    ...over,
+  };
+}
+
+/** A gate that allows what `allow` says and records every request, so tests can assert policy was asked. */
+export function recordingGate(allow: (req: ModelGateRequest) => boolean | string = () => true, redact = false) {
+  const asked: ModelGateRequest[] = [];
+  const gate: ModelGate = {
+    async authorize(req) {
+      asked.push(req);
+      const verdict = allow(req);
+      const allowed = verdict === true;
+      const message = allowed ? "allowed" : typeof verdict === "string" ? verdict : "denied";
+      return { allowed, reasons: allowed ? ["test-allow"] : ["test-deny"], message, redact };
+    },
+  };
+  return { gate, asked };
+}
+
+export const task = (id = "t-1", region = "eu", flow = "ticket") => ({ id, flow, region });
+
+export function router(config: RouterConfig, gate: ModelGate = recordingGate().gate, redact = (t: string) => t) {
+  const metrics = createMetrics();
+  return { router: createRouter(config, { classifiers, gate, redact, metrics }), metrics };
+}
