@@ -17,6 +17,8 @@ export interface BreakerOptions {
   readonly slowCallMs: number;
   readonly slowRateToOpen: number;
   readonly openMs: number;
+  /** Which errors count against the endpoint; default all. A well-formed refusal is not an outage. */
+  readonly isFailure?: (err: unknown) => boolean;
   readonly now?: () => number;
   readonly onStateChange?: (state: BreakerState, name: string) => void;
 }
@@ -94,7 +96,7 @@ export function createBreaker(options: Partial<BreakerOptions> & { name: string 
         record(false, now() - started, probe);
         return value;
       } catch (err) {
-        record(true, now() - started, probe);
+        record(o.isFailure ? o.isFailure(err) : true, now() - started, probe);
         throw err;
       }
     },

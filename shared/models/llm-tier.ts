@@ -1,6 +1,6 @@
 import { ChatOpenAI } from "@langchain/openai";
 import { z } from "zod";
-import { SchemaError, TransientError, describeIssues } from "../errors/index.js";
+import { MeshError, SchemaError, TransientError, describeIssues } from "../errors/index.js";
 
 /**
  * The large tier: any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, the stand-in) through ChatOpenAI,
@@ -70,10 +70,25 @@ function labelEnum(labels: readonly string[]) {
   return z.enum(labels as [string, ...string[]]);
 }
 
-/** Maps a client failure to the mesh's transient codes: the caller parks the task, never fails it. */
-function asTransient(endpoint: EndpointConfig, err: unknown): TransientError {
-  if (err instanceof TransientError) return err;
+/**
+ * The endpoint answered, but not with what the schema allows (e.g. a label outside the list). Not transient:
+ * asking again would likely get the same answer, so the router treats it as "unsure" and a human decides.
+ */
+export class ModelOutputError extends MeshError {
+  override readonly name = "ModelOutputError";
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super("E_MODEL_ERROR", message, false, details);
+  }
+}
+
+/** Maps a client failure to the mesh's codes: transport trouble is transient (the task parks), a bad answer is not. */
+function classifyFailure(endpoint: EndpointConfig, err: unknown): MeshError {
+  if (err instanceof MeshError) return err;
   const e = err as { name?: string; message?: string; status?: number; code?: string };
+  if (e.name === "$ZodError" || e.name === "ZodError" || e.name === "OutputParserException")
+    return new ModelOutputError(`model endpoint ${endpoint.name} (${endpoint.model}): answer does not fit the schema: ${(e.message ?? "").slice(0, 300)}`, {
+      endpoint: endpoint.name,
+    });
   const timedOut = e.name === "TimeoutError" || e.name === "AbortError" || /timed? ?out|abort/i.test(e.message ?? "");
   return new TransientError(
     timedOut ? "E_MODEL_TIMEOUT" : "E_MODEL_ERROR",
@@ -106,14 +121,12 @@ export function createLlmTier(config: EndpointConfig): LlmTier {
         { signal: AbortSignal.timeout(endpoint.timeoutMs) },
       )) as typeof out;
     } catch (err) {
-      throw asTransient(endpoint, err);
+      throw classifyFailure(endpoint, err);
     }
     const latencyMs = performance.now() - started;
     const parsed = schema.safeParse(out.parsed);
     if (!parsed.success)
-      throw new TransientError("E_MODEL_ERROR", `model endpoint ${endpoint.name}: answer: ${describeIssues(parsed.error.issues)}`, {
-        endpoint: endpoint.name,
-      });
+      throw new ModelOutputError(`model endpoint ${endpoint.name}: answer: ${describeIssues(parsed.error.issues)}`, { endpoint: endpoint.name });
     const usage = { inputTokens: out.raw.usage_metadata?.input_tokens ?? 0, outputTokens: out.raw.usage_metadata?.output_tokens ?? 0 };
     return { value: parsed.data, usage, latencyMs };
   }
@@ -138,7 +151,7 @@ export function createLlmTier(config: EndpointConfig): LlmTier {
       const byIndex = new Map(res.value.results.map((r) => [r.index, { label: r.label, confidence: r.confidence }]));
       const value = texts.map((_, i) => {
         const r = byIndex.get(i);
-        if (!r) throw new TransientError("E_MODEL_ERROR", `model endpoint ${endpoint.name}: answer: results: item ${i} missing`);
+        if (!r) throw new ModelOutputError(`model endpoint ${endpoint.name}: answer: results: item ${i} missing`);
         return r;
       });
       return { value, usage: res.usage, latencyMs: res.latencyMs };

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { MeshError, SchemaError, TransientError, describeIssues } from "../errors/index.js";
+import { MeshError, SchemaError, TransientError, describeIssues, isTransient } from "../errors/index.js";
 import type { MeshMetrics } from "../telemetry/index.js";
 import { createBatcher, type Batcher } from "./batcher.js";
 import { breakerStateValue, createBreaker, defaultBreakerOptions, type Breaker } from "./breaker.js";
 import { createModelCache, defaultCacheOptions } from "./cache.js";
 import { createCostMeter, type CostMeter } from "./cost-meter.js";
-import { createLlmTier, endpointSchema, type EndpointConfig, type LlmCall, type LlmClassification, type LlmTier } from "./llm-tier.js";
+import { ModelOutputError, createLlmTier, endpointSchema, type EndpointConfig, type LlmCall, type LlmClassification, type LlmTier } from "./llm-tier.js";
 import type { LocalClassifier } from "./local-classifier.js";
 
 /**
@@ -148,6 +148,7 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
         ...defaultBreakerOptions,
         ...config.breaker,
         name: endpoint.name,
+        isFailure: isTransient,
         onStateChange: (state) => metrics?.mesh_breaker_state.set({ endpoint: endpoint.name }, breakerStateValue[state]),
       }),
       batchers: new Map(),
@@ -264,6 +265,25 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
             answers.set("large", ep.model, outbound, answer);
           } catch (err) {
             metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: outcomeOf(err) });
+            if (err instanceof ModelOutputError) {
+              tried.push({ tier: "large", model: ep.model, label: null, confidence: 0, error: err.message });
+              return settle(
+                {
+                  decision: "escalate",
+                  label: best?.label ?? null,
+                  confidence: best?.confidence ?? 0,
+                  tier: "human",
+                  model: ep.model,
+                  modelVersion: ep.model,
+                  cached: false,
+                  tried,
+                  costUsd,
+                  reason: `${ep.model} gave an answer outside the allowed labels; a human decides`,
+                  reasonCode: "invalid_model_output",
+                },
+                task.flow,
+              );
+            }
             const e = err instanceof TransientError ? err : new TransientError("E_MODEL_ERROR", `endpoint ${ep.name}: ${(err as Error).message}`);
             transient ??= e;
             tried.push({ tier: "large", model: ep.model, label: null, confidence: 0, error: e.message });

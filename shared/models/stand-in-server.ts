@@ -11,7 +11,8 @@ import { z } from "zod";
  *   GET  /_admin/requests   {count, requests: [{at, path, body}]}             what left the mesh
  *   POST /_admin/reset      clears the log and the failure settings
  *
- * Answers: a text may pin its answer with `[[label:some_label]]` and `[[confidence:0.42]]` (test fixtures);
+ * Answers: a text may pin its answer with `[[pin:<label as hex>]]` and `[[confidence:0.42]]` (test fixtures;
+ * hex so the pinned label's words cannot sway the small model that sees the same text, see `pinLabel`);
  * otherwise the label is the allowed label sharing the most words with the text (or a keyword synonym).
  */
 export interface StandInBehaviour {
@@ -77,7 +78,8 @@ function textOf(content: ChatRequest["messages"][number]["content"]): string {
 }
 
 function pickLabel(text: string, allowed: readonly string[]): { label: string; confidence: number } {
-  const pinned = /\[\[label:([\w-]+)\]\]/.exec(text)?.[1];
+  const hex = /\[\[pin:([0-9a-f]+)\]\]/.exec(text)?.[1];
+  const pinned = hex ? Buffer.from(hex, "hex").toString("utf8") : undefined;
   const pinnedConfidence = /\[\[confidence:([0-9.]+)\]\]/.exec(text)?.[1];
   if (pinned) return { label: pinned, confidence: pinnedConfidence ? Number(pinnedConfidence) : 0.95 };
   const lower = text.toLowerCase();
@@ -134,6 +136,11 @@ function answer(req: ChatRequest): unknown {
     };
   }
   return null;
+}
+
+/** Text that makes the stand-in answer `label` with `confidence`, whatever else the text says. */
+export function pinLabel(label: string, confidence?: number): string {
+  return `[[pin:${Buffer.from(label).toString("hex")}]]${confidence === undefined ? "" : ` [[confidence:${confidence}]]`}`;
 }
 
 const tokens = (s: string) => Math.max(1, Math.ceil(s.length / 4));

@@ -1,0 +1,54 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { chooseThreshold, fitTemperature, scoreAt } from "../../../shared/models/index.js";
+
+const rows = (spec: [number, boolean][]) => spec.map(([confidence, correct]) => ({ confidence, correct }));
+
+test("picks the lowest threshold whose auto-handled precision meets the target, with the coverage it buys", () => {
+  // 0.99..0.95 all right, 0.9 wrong, 0.85..0.8 right, 0.7 wrong, 0.6 wrong
+  const scored = rows([[0.99, true], [0.98, true], [0.97, true], [0.96, true], [0.95, true], [0.9, false], [0.85, true], [0.8, true], [0.7, false], [0.6, false]]);
+  const c = chooseThreshold(scored, 0.85);
+  assert.equal(c.threshold, 0.8, "8 items at >= 0.8 hold 7 right: 0.875");
+  assert.equal(c.coverage, 0.8);
+  assert.equal(c.precision, 7 / 8);
+  assert.equal(c.lowCoverage, false);
+  const strict = chooseThreshold(scored, 0.97);
+  assert.equal(strict.threshold, 0.95);
+  assert.equal(strict.coverage, 0.5);
+  assert.equal(strict.lowCoverage, true);
+  assert.match(strict.advice, /under 60\.0%: improve extraction/);
+});
+
+test("tied confidences stay on the same side of the threshold", () => {
+  const c = chooseThreshold(rows([[0.9, true], [0.8, true], [0.8, false], [0.7, true]]), 0.9);
+  assert.equal(c.threshold, 0.9, "0.8 cannot be split: both or neither");
+  assert.equal(c.coverage, 0.25);
+});
+
+test("when no threshold reaches the target nothing is auto-handled and the advice says so", () => {
+  const c = chooseThreshold(rows([[0.9, false], [0.5, true]]), 0.97);
+  assert.equal(c.meetsTarget, false);
+  assert.equal(c.coverage, 0);
+  assert.ok(c.threshold > 1);
+  assert.match(c.advice, /no threshold reaches 97\.0%/);
+});
+
+test("scoreAt reports accuracy over all rows and precision over the covered ones", () => {
+  const s = scoreAt(rows([[0.9, true], [0.8, false], [0.3, true], [0.2, false]]), 0.5);
+  assert.deepEqual(s, { accuracy: 0.5, coverage: 0.5, precision: 0.5 });
+});
+
+test("fitTemperature recovers the temperature that generated the labels", () => {
+  // Two classes, logit gap g; the true label is class 0 with probability sigmoid(g / 2): a temperature of 2.
+  const logitRows: Float64Array[] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const g = ((i % 40) - 20) / 4;
+    const p0 = 1 / (1 + Math.exp(-g / 2));
+    const frac = ((i * 0.6180339887) % 1);
+    logitRows.push(Float64Array.from([g, 0]));
+    labels.push(frac < p0 ? 0 : 1);
+  }
+  const t = fitTemperature(logitRows, labels);
+  assert.ok(Math.abs(t - 2) < 0.2, `fitted ${t}`);
+});

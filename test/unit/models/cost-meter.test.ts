@@ -1,0 +1,42 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { costReportFromMetrics, createCostMeter, type EndpointConfig } from "../../../shared/models/index.js";
+import { createMetrics } from "../../../shared/telemetry/index.js";
+
+const ep: EndpointConfig = {
+  name: "e",
+  baseUrl: "http://127.0.0.1:1/v1",
+  apiKey: "k",
+  model: "m",
+  region: "eu",
+  trusted: false,
+  priceUsdPer1kInputTokens: 0.5,
+  priceUsdPer1kOutputTokens: 2,
+  timeoutMs: 1000,
+};
+
+test("cost is tokens × price, summed per task and per flow, and visible in /metrics and the mesh cost report", async () => {
+  const metrics = createMetrics();
+  const meter = createCostMeter({ metrics });
+  const a = meter.record({ flow: "ticket", taskId: "t1", tier: "large", endpoint: ep, usage: { inputTokens: 1000, outputTokens: 500 } });
+  assert.equal(a, 0.5 + 1);
+  meter.record({ flow: "ticket", taskId: "t1", tier: "large", endpoint: ep, usage: { inputTokens: 2000, outputTokens: 0 } });
+  meter.record({ flow: "ticket", taskId: "t2", tier: "large", endpoint: ep, usage: { inputTokens: 0, outputTokens: 1000 } });
+  assert.equal(meter.taskCost("t1"), 2.5);
+  assert.equal(meter.settle("t1", "ticket"), 2.5);
+  assert.equal(meter.settle("t2", "ticket"), 2);
+  assert.equal(meter.taskCost("t1"), 0, "settled tasks are forgotten");
+  const totals = meter.totals();
+  assert.equal(totals.flows.ticket?.usd, 4.5);
+  assert.equal(totals.flows.ticket?.tasks, 2);
+  assert.equal(totals.models["large/m"]?.inputTokens, 3000);
+
+  const exposition = await metrics.registry.metrics();
+  assert.match(exposition, /mesh_model_tokens_total\{tier="large",model="m",direction="input"\} 3000/);
+  assert.match(exposition, /mesh_task_cost_usd_count\{flow="ticket"\} 2/);
+  const report = costReportFromMetrics(exposition);
+  assert.equal(report.flows.ticket?.usd, 4.5);
+  assert.equal(report.flows.ticket?.tasks, 2);
+  assert.equal(report.flows.ticket?.usdPerTask, 2.25);
+  assert.match(report.text, /ticket\s+2\s+4\.500000\s+2\.250000/);
+});
