@@ -65,24 +65,53 @@ export function buildVocabulary(texts: readonly string[], opts: FeatureOptions, 
   return { terms, idf };
 }
 
-export function vectorize(text: string, vocab: Vocabulary, opts: FeatureOptions): SparseVector {
-  const tf = new Map<number, number>();
-  for (const f of featureStrings(text, opts)) {
-    const j = vocab.index.get(f);
-    if (j !== undefined) tf.set(j, (tf.get(j) ?? 0) + 1);
-  }
-  const indices = new Int32Array(tf.size);
-  const values = new Float32Array(tf.size);
-  let k = 0;
-  let norm = 0;
-  for (const [j, count] of tf) {
-    const v = (1 + Math.log(count)) * vocab.idf[j]!;
-    indices[k] = j;
-    values[k] = v;
-    norm += v * v;
-    k++;
-  }
-  norm = Math.sqrt(norm) || 1;
-  for (let i = 0; i < values.length; i++) values[i]! /= norm;
-  return { indices, values };
+/**
+ * Text → TF-IDF vector. Each word's unigram and character n-gram indices are cached per word (bounded),
+ * because building n-gram substrings is most of the cost and the garbage they leave makes the p99.
+ */
+export function createVectorizer(vocab: Vocabulary, opts: FeatureOptions, maxCachedWords = 50_000): (text: string) => SparseVector {
+  const wordCache = new Map<string, Int32Array>();
+  const wordFeatures = (w: string): Int32Array => {
+    let hit = wordCache.get(w);
+    if (hit) return hit;
+    const found: number[] = [];
+    const uni = vocab.index.get(`w:${w}`);
+    if (uni !== undefined) found.push(uni);
+    const padded = ` ${w} `;
+    for (let n = opts.charMin; n <= opts.charMax; n++) {
+      for (let s = 0; s + n <= padded.length; s++) {
+        const j = vocab.index.get(`c:${padded.slice(s, s + n)}`);
+        if (j !== undefined) found.push(j);
+      }
+    }
+    hit = Int32Array.from(found);
+    if (wordCache.size >= maxCachedWords) wordCache.clear();
+    wordCache.set(w, hit);
+    return hit;
+  };
+  return (text) => {
+    const ws = words(text);
+    const tf = new Map<number, number>();
+    for (let i = 0; i < ws.length; i++) {
+      for (const j of wordFeatures(ws[i]!)) tf.set(j, (tf.get(j) ?? 0) + 1);
+      if (opts.wordBigrams && i + 1 < ws.length) {
+        const j = vocab.index.get(`b:${ws[i]} ${ws[i + 1]}`);
+        if (j !== undefined) tf.set(j, (tf.get(j) ?? 0) + 1);
+      }
+    }
+    const indices = new Int32Array(tf.size);
+    const values = new Float32Array(tf.size);
+    let k = 0;
+    let norm = 0;
+    for (const [j, count] of tf) {
+      const v = (1 + Math.log(count)) * vocab.idf[j]!;
+      indices[k] = j;
+      values[k] = v;
+      norm += v * v;
+      k++;
+    }
+    norm = Math.sqrt(norm) || 1;
+    for (let i = 0; i < values.length; i++) values[i]! /= norm;
+    return { indices, values };
+  };
 }

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { z } from "zod";
 import { SchemaError, describeIssues } from "../errors/index.js";
-import { buildVocabulary, defaultFeatureOptions, vectorize, type FeatureOptions, type Vocabulary } from "./features.js";
+import { buildVocabulary, createVectorizer, defaultFeatureOptions, type FeatureOptions, type Vocabulary } from "./features.js";
 import { defaultTrainOptions, logits, softmax, trainSoftmax, type SoftmaxWeights, type TrainOptions } from "./softmax-regression.js";
 
 /**
@@ -129,7 +129,9 @@ function assemble(p: Parts): LocalClassifier {
     .update(weightsB64)
     .digest("hex")
     .slice(0, 12);
-  const scores = (text: string) => logits(model, vectorize(text, p.vocab, p.features));
+  const vectorize = createVectorizer(p.vocab, p.features);
+  const scratch = new Float64Array(K);
+  const scores = (text: string) => logits(model, vectorize(text), new Float64Array(K));
   const self: LocalClassifier = {
     name: p.name,
     version,
@@ -138,7 +140,8 @@ function assemble(p: Parts): LocalClassifier {
     threshold: p.threshold,
     logits: scores,
     predict(text) {
-      const probs = softmax(scores(text), p.temperature);
+      // The scratch buffer is safe to reuse: predict is synchronous and copies out what it returns.
+      const probs = softmax(logits(model, vectorize(text), scratch), p.temperature);
       let best = 0;
       let second = -1;
       for (let k = 1; k < probs.length; k++) {
@@ -194,7 +197,8 @@ export function trainLocalClassifier(
     minDf,
   );
   const vocab: Vocabulary = { index: new Map(terms.map((t, i) => [t, i])), idf };
-  const xs = rows.map((r) => vectorize(r.text, vocab, features));
+  const vectorize = createVectorizer(vocab, features);
+  const xs = rows.map((r) => vectorize(r.text));
   const ys = rows.map((r, i) => {
     const y = labelIndex.get(r.category);
     if (y === undefined) throw new SchemaError(`training row ${i}: category "${r.category}" is not one of the labels`);

@@ -1,0 +1,138 @@
+/**
+ * Model-tier bench: small-model inference per item, training on 10k rows, cache-hit latency. Each figure
+ * comes with a baseline measured in the same run on the same machine, and the ratio between them, so the
+ * numbers mean something on a slow shared box too. Targets from issue 3: p99 <= 1 ms, training <= 30 s.
+ */
+import { loadBanking77, splitBanking77 } from "../../shared/datasets/index.js";
+import {
+  createRouter,
+  loadShippedClassifiers,
+  pinLabel,
+  startStandIn,
+  trainLocalClassifier,
+  type ModelGate,
+} from "../../shared/models/index.js";
+
+export interface BenchLine {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly baselineName: string;
+  readonly baseline: number;
+  readonly ratio: number;
+  readonly target?: string;
+  readonly pass?: boolean;
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+};
+
+function perItemMs(items: readonly string[], passes: number, fn: (text: string) => unknown): number[] {
+  const out: number[] = [];
+  for (let p = 0; p < passes; p++) {
+    for (const text of items) {
+      const t0 = performance.now();
+      fn(text);
+      out.push(performance.now() - t0);
+    }
+  }
+  return out;
+}
+
+export async function run(opts: { print?: boolean } = {}): Promise<BenchLine[]> {
+  const print = opts.print ?? true;
+  const lines: BenchLine[] = [];
+  const { rows } = loadBanking77();
+  const { evaluation } = splitBanking77(rows);
+  const texts = evaluation.map((r) => r.text);
+  const model = loadShippedClassifiers()["ticket-intent"]!;
+
+  // Warm both paths so JIT compilation does not land in either measurement.
+  perItemMs(texts.slice(0, 200), 1, (t) => model.predict(t));
+  const inference = perItemMs(texts, 3, (t) => model.predict(t));
+  const parse = perItemMs(texts, 3, (t) => JSON.parse(JSON.stringify({ text: t, customerId: "c-1", channel: "email" })));
+  for (const [q, label] of [
+    [0.5, "p50"],
+    [0.99, "p99"],
+  ] as const) {
+    const v = quantile(inference, q);
+    const b = quantile(parse, q);
+    lines.push({
+      name: `small-model inference ${label} per item`,
+      value: v,
+      unit: "ms",
+      baselineName: `JSON round-trip of the ticket payload ${label}`,
+      baseline: b,
+      ratio: v / b,
+      ...(label === "p99" ? { target: "<= 1 ms", pass: v <= 1 } : {}),
+    });
+  }
+
+  const t0 = performance.now();
+  const csvRows = loadBanking77().rows;
+  const baselineMs = performance.now() - t0;
+  const t1 = performance.now();
+  trainLocalClassifier(csvRows, { name: "bench" });
+  const trainMs = performance.now() - t1;
+  lines.push({
+    name: `training on ${csvRows.length} rows`,
+    value: trainMs / 1000,
+    unit: "s",
+    baselineName: "reading and parsing the same CSV",
+    baseline: baselineMs / 1000,
+    ratio: trainMs / baselineMs,
+    target: "<= 30 s",
+    pass: trainMs <= 30_000,
+  });
+
+  const standIn = await startStandIn({ port: 0 });
+  try {
+    const gate: ModelGate = { authorize: async () => ({ allowed: true, reasons: [], message: "", redact: false }) };
+    const router = createRouter(
+      {
+        endpoints: [
+          { name: "bench", baseUrl: standIn.url, apiKey: "x", model: "bench-large", region: "eu", trusted: true, priceUsdPer1kInputTokens: 0, priceUsdPer1kOutputTokens: 0, timeoutMs: 5_000 },
+        ],
+      },
+      { classifiers: { "ticket-intent": model }, gate, redact: (t) => t },
+    );
+    const task = { id: "bench", flow: "ticket", region: "eu" };
+    const inputs = Array.from({ length: 200 }, (_, i) => `zqx ${i} ${pinLabel("card_arrival")}`);
+    for (const text of inputs) await router.classify("ticket-intent", text, task);
+    const hits: number[] = [];
+    let notCached = 0;
+    const map = new Map(inputs.map((t) => [t, { label: "card_arrival" }]));
+    const lookups: number[] = [];
+    for (let p = 0; p < 5; p++) {
+      for (const text of inputs) {
+        let t = performance.now();
+        const res = await router.classify("ticket-intent", text, task);
+        hits.push(performance.now() - t);
+        if (res.tier !== "cache") notCached++;
+        t = performance.now();
+        await Promise.resolve(map.get(text));
+        lookups.push(performance.now() - t);
+      }
+    }
+    const v = quantile(hits, 0.5);
+    const b = quantile(lookups, 0.5);
+    lines.push({ name: "cache-hit classify p50", value: v, unit: "ms", baselineName: "awaited bare Map lookup p50", baseline: b, ratio: v / b });
+    if (notCached) throw new Error(`${notCached} repeated classifications did not come from the cache`);
+  } finally {
+    await standIn.close();
+  }
+
+  if (print) {
+    for (const l of lines) {
+      const verdict = l.target ? `  target ${l.target}: ${l.pass ? "PASS" : "FAIL"}` : "";
+      console.log(
+        `${l.name.padEnd(38)} ${l.value.toFixed(4).padStart(10)} ${l.unit.padEnd(2)} | ${l.baselineName}: ${l.baseline.toFixed(4)} ${l.unit} | ratio ${l.ratio.toFixed(1)}x${verdict}`,
+      );
+    }
+  }
+  return lines;
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) await run();
