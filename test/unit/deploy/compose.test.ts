@@ -10,6 +10,7 @@ const agents = ["ingest", "invoice", "triage", "review", "trainer"];
 interface Service {
   command?: string[];
   environment?: Record<string, string>;
+  stop_grace_period?: string;
   build?: { context: string; dockerfile: string };
   volumes?: string[];
 }
@@ -38,6 +39,8 @@ test("each agent type is one service of the same image, picked by AGENT, reachin
     assert.ok(s, `no ${a} service`);
     assert.equal(s.environment?.AGENT, a);
     assert.deepEqual(s.environment?.NATS_URL?.split(","), ["nats-1", "nats-2", "nats-3"].map((n) => `nats://${n}:4222`));
+    assert.equal(s.environment?.STREAM_REPLICAS, "3", "streams should keep a copy on every NATS node");
+    assert.ok(Number(s.environment?.SHUTDOWN_GRACE_MS) / 1000 < parseInt(s.stop_grace_period ?? "10"), `${a}: drain outlives the stop grace`);
     assert.equal(s.build?.dockerfile, "deploy/Dockerfile");
     assert.ok(existsSync(join(deploy, s.build!.context, s.build!.dockerfile)));
   }

@@ -66,6 +66,10 @@ test("the final stage runs as a non-root user before its entrypoint", () => {
 
 test("AGENT picks the agent, /healthz is checked and the metrics port is exposed", () => {
   assert.ok(finalOps("ENV").some((i) => /\bAGENT=/.test(i.args)), "AGENT is not set in the final stage");
+  assert.ok(
+    finalOps("ENV").some((i) => /\bHTTP_HOST=0\.0\.0\.0\b/.test(i.args)),
+    "the runtime listens on loopback unless HTTP_HOST says otherwise: probes and scrapes would fail",
+  );
   assert.match(finalOps("ENTRYPOINT")[0]?.args ?? "", /"node", "--import", "tsx", "shared\/runtime\/main.ts"/);
   assert.match(finalOps("HEALTHCHECK")[0]?.args ?? "", /\/healthz/);
   assert.deepEqual(finalOps("EXPOSE").map((i) => i.args), ["9464"]);

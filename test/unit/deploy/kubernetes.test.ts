@@ -40,8 +40,11 @@ test("kustomize renders one probed, resourced, scrape-annotated Deployment per a
     assert.equal(pod.spec.securityContext.runAsNonRoot, true);
     assert.equal(c.securityContext.readOnlyRootFilesystem, true);
     assert.ok(matches(d.spec.selector.matchLabels, pod.metadata.labels), `${a}: selector does not match its pods`);
-    const config = c.envFrom[0].configMapRef.name;
-    assert.ok(docs.some((x) => x.kind === "ConfigMap" && x.metadata.name === config), `${a}: ${config} is not rendered`);
+    const configName = c.envFrom[0].configMapRef.name;
+    const config = docs.find((x) => x.kind === "ConfigMap" && x.metadata.name === configName) as unknown as { data: Record<string, string> };
+    assert.ok(config, `${a}: ${configName} is not rendered`);
+    assert.equal(config.data.STREAM_REPLICAS, "3");
+    assert.ok(Number(config.data.SHUTDOWN_GRACE_MS) / 1000 < pod.spec.terminationGracePeriodSeconds, `${a}: drain outlives the grace period`);
   }
 });
 
