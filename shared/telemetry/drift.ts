@@ -233,11 +233,26 @@ export class DriftMonitor {
       this.corrections.set(flow, ratio);
     }
     ratio.record(corrected);
-    this.metrics.mesh_correction_rate.set({ flow }, ratio.read().ratio ?? 0);
+    this.publishCorrections(flow, ratio);
+  }
+
+  /**
+   * Re-reads every correction window, so the gauge slides even when no review arrives; a flow with no
+   * review left in its window loses its series rather than reporting a rate of 0 it never measured.
+   * Call it on a timer or before a scrape.
+   */
+  refresh(): void {
+    for (const [flow, ratio] of this.corrections) this.publishCorrections(flow, ratio);
   }
 
   correctionRate(flow: string): number | undefined {
     return this.corrections.get(flow)?.read().ratio;
+  }
+
+  private publishCorrections(flow: string, ratio: SlidingRatio): void {
+    const { ratio: value } = ratio.read();
+    if (value === undefined) this.metrics.mesh_correction_rate.remove({ flow });
+    else this.metrics.mesh_correction_rate.set({ flow }, value);
   }
 
   private state(flow: string, feature: string): FeatureState {

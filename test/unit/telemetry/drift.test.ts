@@ -103,6 +103,25 @@ test("correction rate counts only reviews inside the sliding window", async () =
   assert.deepEqual((await gauge(metrics, "mesh_correction_rate"))[0], { value: 0.5, labels: { flow: "ticket" } });
 });
 
+test("refresh slides the correction gauge without new reviews and drops a flow whose window emptied", async () => {
+  let now = 0;
+  const metrics = createMetrics();
+  const drift = new DriftMonitor(metrics, { correctionWindowMs: 60_000, now: () => now });
+  drift.recordReview("ticket", true);
+  now = 30_000;
+  drift.recordReview("ticket", false);
+  drift.recordReview("invoice", true);
+  now = 61_000; // ticket's first review has left the window
+  drift.refresh();
+  assert.deepEqual(
+    (await gauge(metrics, "mesh_correction_rate")).map((v) => [v.labels.flow, v.value]),
+    [["ticket", 0], ["invoice", 1]],
+  );
+  now = 100_000; // nothing left in any window
+  drift.refresh();
+  assert.deepEqual(await gauge(metrics, "mesh_correction_rate"), []);
+});
+
 test("a sliding ratio reports nothing rather than zero when empty", () => {
   let now = 0;
   const ratio = new SlidingRatio(10_000, 10, () => now);
