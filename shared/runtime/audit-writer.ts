@@ -1,4 +1,5 @@
 import { subjects, publish, type Bus } from "../bus/index.js";
+import { AuditChain } from "../../policy/audit-chain/index.js";
 
 /** One audit record: a policy decision or an effect, never the task's content in clear. */
 export interface AuditEntry {
@@ -15,31 +16,32 @@ export interface AuditEntry {
   readonly detail?: Record<string, unknown>;
 }
 
-export interface AuditRecord extends AuditEntry {
-  readonly agent: string;
-  readonly instance: string;
-  readonly seq: number;
-  readonly at: string;
-}
-
 /**
- * Appends audit records for one agent instance to mesh.audit.<region>. Records are numbered per instance
- * so that a gap or a reordering shows; the Nats-Msg-Id makes a retried append idempotent.
+ * Appends the audit records of one agent instance to mesh.audit.<region>, hash-chained per instance (with
+ * signed checkpoints when a signing seed is configured) so `mesh audit verify` can name any altered, missing
+ * or reordered record. Records are published in chain order on one connection, which JetStream keeps;
+ * the Nats-Msg-Id makes a retried append idempotent.
  */
 export class AuditWriter {
-  private seq = 0;
+  private readonly chain: AuditChain;
   constructor(
     private readonly bus: Bus,
     private readonly agent: string,
     private readonly instance: string,
-  ) {}
+    signingSeed?: string,
+  ) {
+    this.chain = new AuditChain({ instance, ...(signingSeed ? { signingSeed } : {}), checkpointEvery: 100 });
+  }
 
-  async append(entry: AuditEntry): Promise<AuditRecord> {
-    const record: AuditRecord = { ...entry, agent: this.agent, instance: this.instance, seq: ++this.seq, at: new Date().toISOString() };
-    await publish(this.bus, subjects.audit(entry.region), record, {
-      msgId: `audit:${this.instance}:${record.seq}`,
-      headers: { "Mesh-Agent": this.agent },
-    });
-    return record;
+  async append(entry: AuditEntry): Promise<void> {
+    const records = this.chain.append({ ...entry, agent: this.agent, at: new Date().toISOString() });
+    await Promise.all(
+      records.map((record) =>
+        publish(this.bus, subjects.audit(entry.region), record, {
+          msgId: `audit:${this.instance}:${record.seq}`,
+          headers: { "Mesh-Agent": this.agent },
+        }),
+      ),
+    );
   }
 }

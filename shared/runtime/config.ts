@@ -31,6 +31,19 @@ export const agentConfigSchema = z.object({
   streamReplicas: int(1).max(5).default(1),
   duplicateWindowMs: int(1000).default(10 * 60_000),
   toolTimeoutMs: int(1).default(10_000),
+  /** JSON array of model endpoints (see shared/models endpointSchema); overrides the OPENAI_* shortcut. */
+  modelEndpoints: z.string().optional(),
+  /** JSON object of router settings (thresholds per flow, cache, breaker, batching). */
+  modelRouting: z.string().optional(),
+  openaiApiKey: z.string().optional(),
+  openaiBaseUrl: z.string().url().optional(),
+  openaiModel: z.string().default("gpt-4o-mini"),
+  /** Region the OPENAI_* endpoint processes data in; defaults to MESH_REGION. */
+  llmRegion: z.string().optional(),
+  llmPriceUsdPer1kInputTokens: z.coerce.number().nonnegative().default(0.00015),
+  llmPriceUsdPer1kOutputTokens: z.coerce.number().nonnegative().default(0.0006),
+  /** nkey seed (SU...) that signs this process's audit checkpoints; without it the chain has no checkpoints. */
+  auditSigningSeed: z.string().regex(/^SU[A-Z2-7]+$/, "must be an nkey user seed (SU...)").optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
@@ -56,10 +69,19 @@ const envNames: Record<keyof AgentConfig, string> = {
   streamReplicas: "STREAM_REPLICAS",
   duplicateWindowMs: "DUPLICATE_WINDOW_MS",
   toolTimeoutMs: "TOOL_TIMEOUT_MS",
+  modelEndpoints: "MODEL_ENDPOINTS",
+  modelRouting: "MODEL_ROUTING",
+  openaiApiKey: "OPENAI_API_KEY",
+  openaiBaseUrl: "OPENAI_BASE_URL",
+  openaiModel: "OPENAI_MODEL",
+  llmRegion: "LLM_REGION",
+  llmPriceUsdPer1kInputTokens: "LLM_PRICE_USD_PER_1K_INPUT_TOKENS",
+  llmPriceUsdPer1kOutputTokens: "LLM_PRICE_USD_PER_1K_OUTPUT_TOKENS",
+  auditSigningSeed: "AUDIT_SIGNING_SEED",
   logLevel: "LOG_LEVEL",
 };
 
-const secretKeys: readonly (keyof AgentConfig)[] = ["natsPass"];
+const secretKeys: readonly (keyof AgentConfig)[] = ["natsPass", "openaiApiKey", "modelEndpoints", "auditSigningSeed"];
 
 export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AgentConfig> = {}): AgentConfig {
   const fromFile = env.MESH_CONFIG ? readConfigFile(env.MESH_CONFIG) : {};

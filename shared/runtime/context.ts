@@ -6,6 +6,7 @@ import type { Action, Resource } from "../../policy/index.js";
 import type { AuditWriter } from "./audit-writer.js";
 import { taskFacts, type ResultMessage, type ReviewRequest, type TaskMessage } from "./messages.js";
 import type { PolicyGate } from "./policy-gate.js";
+import type { ClassifyResult, DraftRequest, DraftResult, ModelAccess } from "./model-access.js";
 
 export interface RawEvent {
   readonly flow: string;
@@ -61,6 +62,10 @@ export interface AgentContext<I = unknown> {
   /** Ends the task as a permanent failure: dead-lettered with this code and message, never retried. */
   fail(code: ErrorCode, message: string): never;
   tool(req: ToolRequest): Promise<ToolResponse>;
+  /** Classifies text with the named classifier: cache → small model → large model, or "escalate" for a human. */
+  classify(classifier: string, text: string): Promise<ClassifyResult>;
+  /** Drafts a reply through an allowed large model; text is null when none may be used (reason says why). */
+  draft(req: DraftRequest): Promise<DraftResult>;
 }
 
 export interface IngestContext {
@@ -79,6 +84,7 @@ export interface ScopeDeps {
   readonly trace: TraceContext;
   readonly toolTimeoutMs: number;
   readonly policyRevision: () => number;
+  readonly models: ModelAccess;
 }
 
 /**
@@ -87,6 +93,8 @@ export interface ScopeDeps {
  */
 export class EffectScope {
   outcome: Outcome = "none";
+  /** Model spend of this delivery, for the cost-per-task histogram. */
+  costUsd = 0;
   constructor(private readonly deps: ScopeDeps) {}
 
   get traceparent(): string {
@@ -200,6 +208,16 @@ export class EffectScope {
         throw new MeshError(code, message);
       },
       tool: (req) => this.tool(task, req),
+      classify: async (classifier, text) => {
+        const result = await this.deps.models.classify(task, this.deps.trace.traceId, classifier, text);
+        this.costUsd += result.costUsd;
+        return result;
+      },
+      draft: async (req) => {
+        const result = await this.deps.models.draft(task, this.deps.trace.traceId, req);
+        this.costUsd += result.costUsd;
+        return result;
+      },
     };
   }
 

@@ -9,6 +9,7 @@ export type {
   ToolResponse,
   CompleteOptions,
 } from "./context.js";
+export type { ClassifyResult, DraftResult, DraftRequest } from "./model-access.js";
 export { runAgent, type RunningAgent } from "./run-agent.js";
 export { loadAgentConfig, redactedConfig, agentConfigSchema, type AgentConfig } from "./config.js";
 export { listAgents, loadAgentDefinition } from "./load-agent.js";

@@ -18,6 +18,7 @@ import { isIngestAgent, type AgentDefinition } from "./define-agent.js";
 import { startHealthServer } from "./health-server.js";
 import { taskMessageSchema } from "./messages.js";
 import { PolicyGate } from "./policy-gate.js";
+import { ModelAccess } from "./model-access.js";
 
 export interface RunningAgent {
   readonly httpPort: number;
@@ -52,8 +53,9 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     },
   });
   const policy = loadPolicyFile(config.policyFile ?? defaultPolicyPath);
-  const audit = new AuditWriter(bus, def.name, config.instance);
+  const audit = new AuditWriter(bus, def.name, config.instance, config.auditSigningSeed);
   const gate = new PolicyGate(policy, def.name, config.instance, audit, metrics, log);
+  const models = new ModelAccess(config, gate, metrics);
 
   const ingest = isIngestAgent(def);
   const stream = ingest ? streamNames.in : streamNames.task;
@@ -115,6 +117,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       trace,
       toolTimeoutMs: config.toolTimeoutMs,
       policyRevision: () => gate.revision,
+      models,
     });
 
   const loop = await startConsumeLoop(bus, {
@@ -136,7 +139,9 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       const labels = { flow, agent: def.name };
       metrics.mesh_task_duration_seconds.observe(labels, ms / 1000);
       if (outcome.kind === "acked") {
-        metrics.mesh_tasks_total.inc({ ...labels, outcome: states.get(d)?.scope?.outcome ?? "none" });
+        const scope = states.get(d)?.scope;
+        metrics.mesh_tasks_total.inc({ ...labels, outcome: scope?.outcome ?? "none" });
+        if (!ingest) metrics.mesh_task_cost_usd.observe({ flow }, scope?.costUsd ?? 0);
       } else if (outcome.kind === "retried") {
         metrics.mesh_tasks_total.inc({ ...labels, outcome: "retried" });
         log.warn({ err: outcome.error, attempt: d.attempt, delayMs: outcome.delayMs, subject: d.subject }, "task will be retried");
