@@ -11,7 +11,7 @@ import { startAgents } from "../helpers/mesh.js";
 import { startNats } from "../helpers/nats.js";
 import { outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
-import { which } from "../unit/deploy/tools.js";
+import { run, which } from "../unit/deploy/tools.js";
 
 const prometheusBin = which("prometheus");
 const rules = join(import.meta.dirname, "../../deploy/prometheus/rules");
@@ -118,6 +118,14 @@ test(
     );
     assert.ok(p95 !== undefined && Number.isFinite(p95), `p95 is ${p95}`);
     assert.ok(p95 > 0 && p95 <= 30, `p95 ${p95} s lies outside the histogram's finite buckets`);
+
+    // What a running agent serves (not only a fresh registry) passes the exposition-format linter.
+    const promtool = which("promtool");
+    if (promtool) {
+      const exposition = await (await fetch(`http://127.0.0.1:${mesh.get("invoice").httpPort}/metrics`)).text();
+      const lint = run(promtool, ["check", "metrics"], { input: exposition });
+      assert.equal(lint.code, 0, lint.out);
+    }
 
     // The project's alert and recording rules load and evaluate in a real server.
     type Rules = { groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] };
