@@ -57,7 +57,7 @@ export interface ClassifyResult {
 }
 
 export interface DraftResult {
-  /** null when no endpoint was allowed to draft (reason says why). */
+  /** null when no endpoint was allowed to draft, or the draft failed the output checks (reason says why). */
   readonly text: string | null;
   readonly model: string;
   readonly endpoint: string | null;
@@ -106,6 +106,11 @@ export interface RouterDeps {
   readonly redact: (text: string) => string;
   readonly metrics?: MeshMetrics;
   readonly costMeter?: CostMeter;
+  /**
+   * Output checks on a drafted reply before anyone sees it (policy's PII and content checks, injected so this
+   * folder stays free of policy). `text` may come back redacted; `allowed: false` withholds the draft.
+   */
+  readonly checkOutput?: (text: string) => { allowed: boolean; text: string; reasons: readonly string[] };
   /** Builds the client for an endpoint; tests and the demo use the real ChatOpenAI against the stand-in. */
   readonly llm?: (endpoint: EndpointConfig) => LlmTier;
 }
@@ -182,6 +187,13 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
       lane.batchers.set(labelsKey, batcher);
     }
     return batcher(text);
+  };
+
+  const checked = (text: string, meta: Omit<DraftResult, "text">): DraftResult => {
+    if (!deps.checkOutput) return { text, ...meta };
+    const verdict = deps.checkOutput(text);
+    if (verdict.allowed) return { text: verdict.text, ...meta };
+    return { text: null, ...meta, reason: `draft withheld by output checks: ${verdict.reasons.join(", ")}`, reasonCode: "output_rejected" };
   };
 
   const settle = (result: ClassifyResult, flow: string): ClassifyResult => {
@@ -354,14 +366,14 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
         const key = `${outbound.intent}\n${outbound.instructions ?? ""}\n${outbound.text}`;
         const hit = drafts.get("draft", ep.model, key);
         metrics?.mesh_model_cache_requests_total.inc({ tier: "draft", result: hit ? "hit" : "miss" });
-        if (hit) return { text: hit.text, model: ep.model, endpoint: ep.name, cached: true, costUsd: 0 };
+        if (hit) return checked(hit.text, { model: ep.model, endpoint: ep.name, cached: true, costUsd: 0 });
         try {
           const res = await lane.breaker.run(() => lane.tier.draft(outbound));
           metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: "ok" });
           metrics?.mesh_model_latency_seconds.observe({ tier: "large", model: ep.model }, res.latencyMs / 1000);
           const costUsd = costMeter.record({ flow: task.flow, taskId: task.id, tier: "large", endpoint: ep, usage: res.usage });
           drafts.set("draft", ep.model, key, { text: res.value });
-          return { text: res.value, model: ep.model, endpoint: ep.name, cached: false, costUsd };
+          return checked(res.value, { model: ep.model, endpoint: ep.name, cached: false, costUsd });
         } catch (err) {
           metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: outcomeOf(err) });
           transient ??= err instanceof TransientError ? err : new TransientError("E_MODEL_ERROR", `endpoint ${ep.name}: ${(err as Error).message}`);

@@ -8,6 +8,7 @@ import {
   type ModelGate,
   type ModelGateRequest,
   type RouterConfig,
+  type RouterDeps,
   type StandIn,
 } from "../../../shared/models/index.js";
 import { createMetrics } from "../../../shared/telemetry/index.js";
@@ -58,7 +59,12 @@ export function recordingGate(allow: (req: ModelGateRequest) => boolean | string
 
 export const task = (id = "t-1", region = "eu", flow = "ticket") => ({ id, flow, region });
 
-export function router(config: RouterConfig, gate: ModelGate = recordingGate().gate, redact = (t: string) => t) {
+export function router(
+  config: RouterConfig,
+  gate: ModelGate = recordingGate().gate,
+  redact = (t: string) => t,
+  extra: Pick<RouterDeps, "checkOutput"> = {},
+) {
   const metrics = createMetrics();
-  return { router: createRouter(config, { classifiers, gate, redact, metrics }), metrics };
+  return { router: createRouter(config, { classifiers, gate, redact, metrics, ...extra }), metrics };
 }

@@ -72,3 +72,21 @@ test("a draft is cached by model and input, and refused drafts say why", async (
   assert.equal(d.reasonCode, "policy_denied");
   assert.match(d.reason ?? "", /no drafts for this tenant/);
 });
+
+test("a draft passes the injected output checks before it is returned: redacted when allowed, withheld when not", async (t) => {
+  const s = await standIn(t);
+  const redacting = router({ endpoints: [endpoint(s)] }, undefined, undefined, {
+    checkOutput: (text) => ({ allowed: true, text: text.replace(/specialist/g, "[REDACTED]"), reasons: [] }),
+  }).router;
+  const ok = await redacting.draft({ text: "where is my card", intent: "card_arrival" }, task("o1"));
+  assert.match(ok.text ?? "", /\[REDACTED\]/);
+  assert.doesNotMatch(ok.text ?? "", /specialist/);
+
+  const refusing = router({ endpoints: [endpoint(s)] }, undefined, undefined, {
+    checkOutput: () => ({ allowed: false, text: "", reasons: ["pii:card_number"] }),
+  }).router;
+  const withheld = await refusing.draft({ text: "where is my card", intent: "card_arrival" }, task("o2"));
+  assert.equal(withheld.text, null);
+  assert.equal(withheld.reasonCode, "output_rejected");
+  assert.match(withheld.reason ?? "", /pii:card_number/);
+});
