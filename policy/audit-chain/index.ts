@@ -182,11 +182,11 @@ export function verifyAuditChain(records: readonly unknown[], opts: VerifyOption
       const before = chain[i - 1];
       if (!before) {
         if (rec.seq === 1 && rec.prev !== GENESIS) flagAltered(pos, rec.seq, "the first record does not start from genesis");
-        if (rec.seq > 1 && !opts.allowTruncatedStart) for (let s = 1; s < rec.seq; s++) missing(pos, s);
+        if (rec.seq > 1 && !opts.allowTruncatedStart) for (let s = 1; s < rec.seq; s++) missing(undefined, pos, s);
       } else if (rec.seq === before.rec.seq + 1) {
         if (rec.prev !== before.rec.hash) flagAltered(before.pos, before.rec.seq, `the next record (position ${pos}) links to a different hash`);
       } else {
-        for (let s = before.rec.seq + 1; s < rec.seq; s++) missing(pos, s);
+        for (let s = before.rec.seq + 1; s < rec.seq; s++) missing(before.pos, pos, s);
       }
       if (rec.kind === "checkpoint") {
         checkpoints++;
@@ -195,8 +195,12 @@ export function verifyAuditChain(records: readonly unknown[], opts: VerifyOption
       }
     });
 
-    function missing(expectedAt: number, seq: number) {
-      problems.push({ kind: "missing", position: expectedAt, instance, seq, message: `record seq ${seq} of ${instance} is missing (expected before position ${expectedAt})` });
+    // Where a dropped record stood: right after its predecessor in this instance's chain. That is exact for a
+    // single-instance copy; with interleaved instances the message gives the range it must have been in.
+    function missing(afterPos: number | undefined, beforePos: number, seq: number) {
+      const position = afterPos === undefined ? beforePos : afterPos + 1;
+      const where = afterPos === undefined ? `before position ${beforePos}` : afterPos + 1 === beforePos ? `at position ${position}` : `between positions ${afterPos} and ${beforePos}`;
+      problems.push({ kind: "missing", position, instance, seq, message: `record seq ${seq} of ${instance} is missing (${where})` });
     }
   }
 

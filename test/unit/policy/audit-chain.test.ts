@@ -32,7 +32,7 @@ test("one record edited and one dropped: verify names both positions", () => {
   assert.deepEqual(kinds(v), [["altered", 7], ["missing", 20]]);
   assert.equal(v.problems[1]!.seq, dropped.seq);
   assert.match(v.problems[0]!.message, /position 7 \(seq 7 of invoice-1\) was altered/);
-  assert.match(v.problems[1]!.message, new RegExp(`seq ${dropped.seq} of invoice-1 is missing \\(expected before position 20\\)`));
+  assert.match(v.problems[1]!.message, new RegExp(`seq ${dropped.seq} of invoice-1 is missing \\(at position 20\\)`));
 });
 
 test("a reordered record is named by its position", () => {

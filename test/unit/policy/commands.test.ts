@@ -1,0 +1,79 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { startNats } from "../../helpers/nats.js";
+import { publish, subjects } from "../../../shared/bus/index.js";
+import { compilePolicy, defaultPolicyPath, loadPolicyFile } from "../../../policy/index.js";
+import { AuditChain } from "../../../policy/audit-chain/index.js";
+import { createSigningKey } from "../../../policy/signing/index.js";
+import { auditVerify, diffPolicies, formatAuditVerification, formatPolicyDiff, readAuditRecords } from "../../../policy/commands/index.js";
+
+const current = loadPolicyFile(defaultPolicyPath);
+
+/** Decision records shaped as the runtime's audit writer stores them. */
+function audited(agent: string, action: string, subject: string, n: number, extra: Record<string, unknown> = {}) {
+  return Array.from({ length: n }, (_, i) => ({ kind: "decision", agent, instance: `${agent}-1`, seq: i + 1, action, subject, taskId: `t-${i}`, flow: "invoice", region: "eu", effect: "allow", ...extra }));
+}
+
+test("policy diff replays audited decisions against a candidate and lists what would change", () => {
+  const candidateDoc = structuredClone(current.document);
+  candidateDoc.revision = 2;
+  candidateDoc.rules.push(
+    { id: "freeze-invoice-dlq", effect: "forbid", mode: "enforce", actions: ["event.emit"], principals: ["invoice"], resources: { subjects: ["mesh.dlq.invoice"] } },
+    { id: "rogue-dlq", effect: "permit", mode: "enforce", actions: ["event.emit"], principals: ["rogue"], resources: { subjects: ["mesh.dlq.*"] } },
+  );
+  const records = [
+    ...audited("invoice", "event.emit", "mesh.dlq.invoice", 3),
+    ...audited("invoice", "task.complete", "mesh.result.invoice", 5),
+    ...audited("rogue", "event.emit", "mesh.dlq.invoice", 2, { effect: "deny" }),
+    { kind: "effect", action: "event.emit" },
+    "garbage",
+  ];
+  const diff = diffPolicies(current, compilePolicy(candidateDoc), records);
+  assert.equal(diff.replayed, 10);
+  assert.equal(diff.skipped, 2);
+  assert.equal(diff.distinct, 3 + 5 + 2, "each task is its own request");
+  assert.deepEqual(
+    diff.newlyDenied.map((c) => [c.request.principal.agent, c.request.resource.subject, c.after.reasons]),
+    [0, 1, 2].map(() => ["invoice", "mesh.dlq.invoice", ["freeze-invoice-dlq"]]),
+  );
+  assert.deepEqual(diff.newlyAllowed.map((c) => c.after.reasons), [["rogue-dlq"], ["rogue-dlq"]]);
+  const text = formatPolicyDiff(diff);
+  assert.match(text, /revision 1 → 2; 10 audited decisions replayed/);
+  assert.match(text, /newly denied: 3 {3}newly allowed: 2/);
+  assert.match(text, /invoice event\.emit mesh\.dlq\.invoice: allow \[invoice-emit\] → deny \[freeze-invoice-dlq\]/);
+});
+
+test("policy diff with the same policy changes nothing", () => {
+  const diff = diffPolicies(current, current, audited("invoice", "event.emit", "mesh.task.invoice.matched", 4));
+  assert.equal(diff.newlyDenied.length + diff.newlyAllowed.length + diff.reasonsChanged.length, 0);
+  assert.match(formatPolicyDiff(diff), /no audited decision would change/);
+});
+
+test("audit verify reads the AUDIT stream; in a JSONL copy with one record edited and one dropped it names both positions", async (t) => {
+  const nats = await startNats(t);
+  const bus = await nats.connect("auditor");
+  const key = createSigningKey();
+  const chains = [new AuditChain({ instance: "invoice-a", signingSeed: key.seed, checkpointEvery: 10 }), new AuditChain({ instance: "invoice-b" })];
+  for (let i = 0; i < 30; i++) {
+    for (const rec of chains[i % 2]!.append({ kind: "decision", action: "event.emit", effect: "allow", subject: "mesh.task.invoice.matched", note: `customer ${i}@example.com` }))
+      await publish(bus, subjects.audit("eu"), rec, { msgId: `audit:${rec.instance}:${rec.seq}` });
+  }
+  const stored = await readAuditRecords(bus);
+  assert.equal(stored.length, 31);
+  assert.ok(!JSON.stringify(stored).includes("@example.com"), "no email in clear in the audit stream");
+  const live = await auditVerify({ bus }, { trustedSigners: [key.publicKey] });
+  assert.equal(live.ok, true, formatAuditVerification(live));
+  assert.match(formatAuditVerification(live), /31 records, 2 instance chain\(s\), 1 signed checkpoint\(s\)\n {2}OK/);
+
+  const lines = stored.map((r) => JSON.stringify(r));
+  lines[4] = lines[4]!.replace('"effect":"allow"', '"effect":"deny"');
+  lines.splice(17, 1);
+  const copy = await auditVerify({ jsonl: lines.join("\n") });
+  // Instances alternate (and a checkpoint sits between), so only the range of the dropped record is certain.
+  assert.deepEqual(copy.problems.map((p) => [p.kind, p.position]), [["altered", 5], ["missing", 17]]);
+  assert.match(copy.problems[1]!.message, /missing \(between positions 16 and 20\)/);
+  const report = formatAuditVerification(copy);
+  assert.match(report, /FAILED: 2 problem\(s\)/);
+  assert.match(report, /position 5: altered/);
+  assert.match(report, /position 17: missing/);
+});
