@@ -1,7 +1,7 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../cli/local-nats.js";
@@ -15,6 +15,7 @@ import { run, which } from "../unit/deploy/tools.js";
 
 const prometheusBin = which("prometheus");
 const rules = join(import.meta.dirname, "../../deploy/prometheus/rules");
+const dashboard = join(import.meta.dirname, "../../deploy/grafana/meshwork-dashboard.json");
 
 interface Prometheus {
   query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
@@ -99,8 +100,15 @@ test(
       await Promise.all(slice.map((e, i) => publish(bus, subjects.inbound("invoice"), e, { msgId: `prom-${wave}-${i}` })));
       const want = (wave + 1) * 40;
       await waitFor(`${want} outcomes`, async () => (await outcomes(bus, "invoice")).total >= want);
-      await waitFor(`Prometheus to see ${want} invoice tasks`, async () =>
-        (await scalar(prom, 'sum(mesh_tasks_total{job="meshwork-agents",agent="invoice"})')) === want,
+      // Each agent counts a task after its ack, and each is scraped on its own clock: wait for both.
+      const seen = () => prom.query('sum by (agent) (mesh_tasks_total{job="meshwork-agents",flow="invoice"})');
+      await waitFor(
+        `Prometheus to see ${want} tasks at ingest and at invoice`,
+        async () => {
+          const counts = Object.fromEntries((await seen()).map((r) => [r.metric.agent, Number(r.value[1])]));
+          return counts.ingest === want && counts.invoice === want;
+        },
+        { describe: async () => JSON.stringify(await seen()) },
       );
     }
 
@@ -125,6 +133,19 @@ test(
       const exposition = await (await fetch(`http://127.0.0.1:${mesh.get("invoice").httpPort}/metrics`)).text();
       const lint = run(promtool, ["check", "metrics"], { input: exposition });
       assert.equal(lint.code, 0, lint.out);
+    }
+
+    // Every dashboard query is valid PromQL for a real server, and the flow panels show this traffic.
+    const panels = (JSON.parse(readFileSync(dashboard, "utf8")) as { panels: { title: string; targets?: { expr: string }[] }[] }).panels;
+    const answered = new Map<string, number>();
+    for (const p of panels) {
+      for (const target of p.targets ?? []) {
+        const expr = target.expr.replaceAll("$__rate_interval", "1m").replaceAll("$flow", ".*");
+        answered.set(p.title, (answered.get(p.title) ?? 0) + (await prom.query(expr)).length);
+      }
+    }
+    for (const title of ["Throughput (tasks/s)", "Outcomes", "Handler duration p50 / p95 / p99", "Escalation rate", "Automation hit-rate"]) {
+      assert.ok((answered.get(title) ?? 0) > 0, `dashboard panel "${title}" shows no data`);
     }
 
     // The project's alert and recording rules load and evaluate in a real server.
