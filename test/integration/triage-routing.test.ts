@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { envelopeId } from "../../shared/envelope/index.js";
+import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
+import { pinLabel, startStandIn } from "../../shared/models/index.js";
+import { startNats } from "../helpers/nats.js";
+import { startAgents } from "../helpers/mesh.js";
+import { outcomes } from "../helpers/outcomes.js";
+import { waitFor } from "../helpers/wait.js";
+
+const decoder = new TextDecoder();
+
+test("triage: confident tickets complete with a draft, high-risk ones wait for approval, unsure ones go to a human, PII never leaves", { timeout: 180_000 }, async (t) => {
+  const standIn = await startStandIn({ port: 0 });
+  t.after(() => standIn.close());
+  const nats = await startNats(t);
+  const endpoint = {
+    name: "stand-in-eu",
+    baseUrl: standIn.url,
+    apiKey: "test",
+    model: "stand-in-large",
+    region: "eu",
+    trusted: false,
+    priceUsdPer1kInputTokens: 0.5,
+    priceUsdPer1kOutputTokens: 1.5,
+    timeoutMs: 5_000,
+  };
+  await startAgents(t, nats, ["ingest", "triage"], { MODEL_ENDPOINTS: JSON.stringify([endpoint]) });
+  const bus = await nats.connect();
+
+  const tickets = {
+    routine: "What exchange rate will I get?",
+    highRisk: "I want a refund for this purchase",
+    llmSure: `ticket zqx vvv ${pinLabel("card_arrival", 0.95)} plorp`,
+    llmUnsure: `ticket qqq www ${pinLabel("card_arrival", 0.3)} blorp`,
+    withPii: `ticket yyy ${pinLabel("exchange_rate", 0.95)} write to jane.doe@example.com please`,
+  };
+  const ids = Object.fromEntries(Object.keys(tickets).map((k) => [k, envelopeId({ system: "helpdesk", id: k })]));
+  await Promise.all(
+    Object.entries(tickets).map(([k, text]) =>
+      publish(bus, subjects.inbound("ticket"), { tenant: "acme", region: "eu", source: { system: "helpdesk", id: k }, payload: { text } }, { msgId: `raw-${k}` }),
+    ),
+  );
+  await waitFor("five outcomes", async () => (await outcomes(bus, "ticket")).total >= 5, { timeoutMs: 120_000 });
+
+  type Result = { envelopeId: string; result: { intent: string; tier: string; suggestedReply: string | null } };
+  type Review = { envelopeId: string; code: string; reason: string; suggestions: unknown };
+  const results = new Map(
+    (await readStream(bus, streamNames.result, { filterSubject: subjects.result("ticket") })).map((m) => {
+      const r = JSON.parse(decoder.decode(m.data)) as Result;
+      return [r.envelopeId, r.result] as const;
+    }),
+  );
+  const reviews = new Map(
+    (await readStream(bus, streamNames.review, { filterSubject: subjects.reviewRequested("ticket") })).map((m) => {
+      const r = JSON.parse(decoder.decode(m.data)) as Review;
+      return [r.envelopeId, r] as const;
+    }),
+  );
+
+  const routine = results.get(ids.routine!);
+  assert.equal(routine?.intent, "exchange_rate");
+  assert.equal(routine?.tier, "small");
+  assert.ok(routine?.suggestedReply, "a routine ticket carries a drafted reply");
+
+  const approval = reviews.get(ids.highRisk!);
+  assert.equal(approval?.code, "approval_required");
+  assert.equal((approval?.suggestions as { intent: string }).intent, "request_refund");
+  assert.ok((approval?.suggestions as { suggestedReply: string | null }).suggestedReply, "the reviewer sees the draft");
+  assert.equal(results.has(ids.highRisk!), false, "a high-risk ticket does not complete on its own");
+
+  assert.equal(results.get(ids.llmSure!)?.tier, "large");
+  assert.equal(results.get(ids.llmSure!)?.intent, "card_arrival");
+
+  const unsure = reviews.get(ids.llmUnsure!);
+  assert.equal(unsure?.code, "low_confidence");
+  assert.deepEqual((unsure?.suggestions as { tier: string }[]).map((s) => s.tier), ["small", "large"]);
+
+  assert.equal(results.get(ids.withPii!)?.intent, "exchange_rate");
+  const leftTheMesh = JSON.stringify(standIn.requests().map((r) => r.body));
+  assert.match(leftTheMesh, /write to/, "the PII ticket did reach the LLM");
+  assert.doesNotMatch(leftTheMesh, /jane\.doe@example\.com/, "but its email address was redacted first");
+});
