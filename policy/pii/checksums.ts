@@ -30,7 +30,7 @@ export function ibanValid(iban: string): boolean {
   return rem === 1;
 }
 
-/** IBAN length per country (SWIFT registry); an unknown country accepts any valid length 15..34. */
+/** IBAN length per country (SWIFT registry); only these countries are detected. */
 export const ibanLengths: Readonly<Record<string, number>> = {
   AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, CH: 21, CR: 22, CY: 28,
   CZ: 24, DE: 22, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23,

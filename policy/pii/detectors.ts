@@ -33,29 +33,31 @@ function byRegex(entity: PiiEntity, priority: number, regex: RegExp, valid: (mat
 
 const digitsOf = (s: string) => s.replace(/\D/g, "");
 
-/** 13–19 digits, optionally grouped by single spaces or dashes, passing Luhn. */
-const creditCard = byRegex("CREDIT_CARD", 90, /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])/g, (m) => {
+/**
+ * 13–19 digits, optionally grouped by single spaces or dashes, passing Luhn, standing as a word of its
+ * own: digits inside an identifier (`env_3ecde8033768…`) are not a card.
+ */
+const creditCard = byRegex("CREDIT_CARD", 90, /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g, (m) => {
   const d = digitsOf(m);
   return d.length >= 13 && d.length <= 19 && luhnValid(d);
 });
 
 /**
- * Country code, check digits, then exactly the country's length of letters/digits, allowing single
- * spaces between groups. Walking by the country's length keeps a trailing word from being swallowed.
+ * A known country code, check digits, then exactly the country's length of letters/digits, allowing
+ * single spaces between groups. Walking by the country's length keeps a trailing word from being
+ * swallowed; unknown countries are not tried, or one random alphanumeric id in ~97 would pass mod-97.
  */
 const iban: Detector = {
   entity: "IBAN",
   priority: 95,
   find(text) {
     const out: Finding[] = [];
-    for (const m of text.matchAll(/(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?=[ ]?[A-Za-z0-9])/g)) {
-      const country = m[0].slice(0, 2).toUpperCase();
-      const lengths = ibanLengths[country] ? [ibanLengths[country]] : Array.from({ length: 20 }, (_, i) => 34 - i);
+    for (const m of text.matchAll(/(?<![\w-])[A-Za-z]{2}\d{2}(?=[ ]?[A-Za-z0-9])/g)) {
+      const length = ibanLengths[m[0].slice(0, 2).toUpperCase()];
+      if (!length) continue;
       let chars = m[0].toUpperCase();
       let end = m.index + 4;
-      const candidates: { value: string; end: number }[] = [];
-      const max = Math.max(...lengths);
-      while (chars.length < max && end < text.length) {
+      while (chars.length < length && end < text.length) {
         const ch = text[end]!;
         if (ch === " " && /[A-Za-z0-9]/.test(text[end + 1] ?? "")) {
           end++;
@@ -64,10 +66,8 @@ const iban: Detector = {
         if (!/[A-Za-z0-9]/.test(ch)) break;
         chars += ch.toUpperCase();
         end++;
-        if (lengths.includes(chars.length)) candidates.push({ value: chars, end });
       }
-      const hit = candidates.reverse().find((c) => !/[A-Za-z0-9]/.test(text[c.end] ?? "") && ibanValid(c.value));
-      if (hit) out.push({ entity: "IBAN", start: m.index, end: hit.end });
+      if (chars.length === length && !/[\w-]/.test(text[end] ?? "") && ibanValid(chars)) out.push({ entity: "IBAN", start: m.index, end });
     }
     return out;
   },
@@ -90,11 +90,11 @@ const phone = byRegex(
 );
 
 const octet = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
-const ipv4 = byRegex("IP_ADDRESS", 60, new RegExp(`(?<![\\d.])${octet}(?:\\.${octet}){3}(?![\\d.]*\\d)`, "g"));
+const ipv4 = byRegex("IP_ADDRESS", 60, new RegExp(`(?<![\\w.])${octet}(?:\\.${octet}){3}(?![\\d.]*\\d)`, "g"));
 const ipv6 = byRegex("IP_ADDRESS", 60, /(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})(?![0-9A-Fa-f:])/g, (m) => isIPv6(m));
 
 /** AAA-GG-SSSS with the never-issued ranges (000, 666, 9xx areas; 00 group; 0000 serial) excluded. */
-const usSsn = byRegex("US_SSN", 70, /(?<!\d)(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?!\d)/g);
+const usSsn = byRegex("US_SSN", 70, /(?<![\w-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-])/g);
 
 /** UK National Insurance number: two letters (HMRC's excluded prefixes removed), six digits, A–D. */
 const ukNino = byRegex(
