@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { envelopeId } from "../../../shared/envelope/index.js";
+import { publish, readStream, streamNames, subjects } from "../../../shared/bus/index.js";
+import { startStandIn } from "../../../shared/models/index.js";
+import { startNats } from "../../helpers/nats.js";
+import { startAgents } from "../../helpers/mesh.js";
+import { outcomes } from "../../helpers/outcomes.js";
+import { waitFor } from "../../helpers/wait.js";
+
+const decoder = new TextDecoder();
+const TASKS = 1000;
+
+test(
+  "1,000 eu tasks where only a us endpoint exists: none reaches it, all escalate with the residency reason, all audited",
+  { timeout: 600_000 },
+  async (t) => {
+    const standIn = await startStandIn({ port: 0 });
+    t.after(() => standIn.close());
+    const nats = await startNats(t);
+    const usOnly = [
+      { name: "stand-in-us", baseUrl: standIn.url, apiKey: "test", model: "stand-in-large", region: "us", trusted: true, priceUsdPer1kInputTokens: 0.5, priceUsdPer1kOutputTokens: 1.5, timeoutMs: 5_000 },
+    ];
+    await startAgents(t, nats, ["ingest", "triage"], { MODEL_ENDPOINTS: JSON.stringify(usOnly) });
+    const bus = await nats.connect();
+
+    // Text the small model cannot settle, so every ticket needs the large model — which is in the wrong region.
+    const events = Array.from({ length: TASKS }, (_, i) => ({
+      tenant: "acme",
+      region: "eu",
+      source: { system: "residency", id: `R-${i}` },
+      payload: { text: `ticket ${i} zqx vvv plorp wug ${i * 7919}`, channel: "email" },
+    }));
+    const ids = new Set(events.map((e) => envelopeId(e.source)));
+    for (let i = 0; i < events.length; i += 100)
+      await Promise.all(events.slice(i, i + 100).map((e, j) => publish(bus, subjects.inbound("ticket"), e, { msgId: `res-${i + j}` })));
+
+    const done = await waitFor("an outcome for every ticket", async () => {
+      const o = await outcomes(bus, "ticket");
+      return o.total >= TASKS && o;
+    }, { timeoutMs: 540_000, intervalMs: 2_000, describe: async () => `have ${(await outcomes(bus, "ticket")).total}` });
+
+    assert.equal(standIn.requests().length, 0, "the us endpoint saw no request");
+    assert.equal(done.completed, 0);
+    assert.equal(done.escalated, TASKS);
+    const reviews = (await readStream(bus, streamNames.review, { filterSubject: subjects.reviewRequested("ticket") })).map(
+      (m) => JSON.parse(decoder.decode(m.data)) as { envelopeId: string; reason: string },
+    );
+    assert.deepEqual(new Set(reviews.map((r) => r.envelopeId)), ids);
+    for (const r of reviews) assert.match(r.reason, /rule "residency" forbids it/, r.reason);
+
+    const audit = (await readStream(bus, streamNames.audit, { filterSubject: subjects.audit("eu") })).map(
+      (m) => JSON.parse(decoder.decode(m.data)) as { kind: string; action: string; effect: string; reasons?: string[]; taskId?: string },
+    );
+    const refused = new Set(audit.filter((a) => a.kind === "decision" && a.action === "model.invoke" && a.effect === "deny" && a.reasons?.includes("residency")).map((a) => a.taskId));
+    assert.deepEqual(refused, ids, "every task's refusal is in the audit trail");
+  },
+);
