@@ -16,6 +16,8 @@ import type { LocalClassifier } from "./local-classifier.js";
 export interface ModelGateRequest {
   readonly tier: string;
   readonly model: string;
+  /** What the audit record should name: the small model's content hash, or the endpoint's model id. */
+  readonly modelVersion: string;
   readonly endpoint: string;
   readonly region: string;
   readonly trusted: boolean;
@@ -120,6 +122,8 @@ export interface Router {
   draft(req: { text: string; intent: string; instructions?: string }, task: TaskRef): Promise<DraftResult>;
   readonly costMeter: CostMeter;
   breakerStates(): Record<string, string>;
+  /** Hot-loads a new small-model version; cached answers are keyed by version, so none of the old ones is served. */
+  swapClassifier(name: string, model: LocalClassifier): void;
 }
 
 interface Lane {
@@ -139,6 +143,7 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
   const config = parsed.data;
   const { metrics, gate } = deps;
   const costMeter = deps.costMeter ?? createCostMeter(metrics ? { metrics } : {});
+  const classifiers: Record<string, LocalClassifier> = { ...deps.classifiers };
   const decisions = createModelCache<ClassifyResult>(config.cache);
   const answers = createModelCache<LlmClassification>(config.cache);
   const drafts = createModelCache<{ text: string }>(config.cache);
@@ -204,10 +209,13 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
   return {
     costMeter,
     breakerStates: () => Object.fromEntries(lanes.map((l) => [l.endpoint.name, l.breaker.state])),
+    swapClassifier(name, model) {
+      classifiers[name] = model;
+    },
 
     async classify(classifier, text, task) {
-      const small = deps.classifiers[classifier];
-      if (!small) throw new MeshError("E_CONFIG", `classify: classifier "${classifier}" is not loaded (have: ${Object.keys(deps.classifiers).join(", ") || "none"})`);
+      const small = classifiers[classifier];
+      if (!small) throw new MeshError("E_CONFIG", `classify: classifier "${classifier}" is not loaded (have: ${Object.keys(classifiers).join(", ") || "none"})`);
       const thresholds = thresholdsFor(small, task.flow);
       const routeVersion = `${classifier}@${small.version}|${thresholds.small}|${thresholds.large}|${lanes.map((l) => l.endpoint.model).join(",")}`;
 
@@ -226,7 +234,7 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
         return settle(result, task.flow);
       };
 
-      const smallGate = await gate.authorize({ tier: "small", model: small.name, endpoint: "local", region: task.region, trusted: true, task });
+      const smallGate = await gate.authorize({ tier: "small", model: small.name, modelVersion: small.version, endpoint: "local", region: task.region, trusted: true, task });
       if (smallGate.allowed) {
         const started = performance.now();
         const p = small.predict(text);
@@ -256,7 +264,7 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
           tried.push({ tier: "large", model: ep.model, label: null, confidence: 0, error: "breaker open" });
           continue;
         }
-        const g = await gate.authorize({ tier: "large", model: ep.model, endpoint: ep.name, region: ep.region, trusted: ep.trusted, task });
+        const g = await gate.authorize({ tier: "large", model: ep.model, modelVersion: ep.model, endpoint: ep.name, region: ep.region, trusted: ep.trusted, task });
         if (!g.allowed) {
           denials.push(`${ep.name}: ${g.message}`);
           tried.push({ tier: "large", model: ep.model, label: null, confidence: 0, error: `policy: ${g.message}` });
@@ -357,7 +365,7 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
           transient ??= new TransientError("E_BREAKER_OPEN", `endpoint ${ep.name}: circuit open`, { endpoint: ep.name, retryInMs: lane.breaker.retryInMs });
           continue;
         }
-        const g = await gate.authorize({ tier: "large", model: ep.model, endpoint: ep.name, region: ep.region, trusted: ep.trusted, task });
+        const g = await gate.authorize({ tier: "large", model: ep.model, modelVersion: ep.model, endpoint: ep.name, region: ep.region, trusted: ep.trusted, task });
         if (!g.allowed) {
           denials.push(`${ep.name}: ${g.message}`);
           continue;

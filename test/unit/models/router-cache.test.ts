@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { confidentTicket, endpoint, router, standIn, task, unsureTicket } from "./fixtures.js";
+import { classifiers, confidentTicket, endpoint, router, standIn, task, unsureTicket } from "./fixtures.js";
 
 test("the same unsure input twice: the second answer comes from the cache and the stand-in saw one request", async (t) => {
   const s = await standIn(t);
@@ -59,4 +59,18 @@ test("an LLM label outside the allowed list goes to a human and does not count a
   assert.equal(res.decision, "escalate");
   assert.equal(res.reasonCode, "invalid_model_output");
   assert.equal(r.breakerStates()["stand-in-eu"], "closed");
+});
+
+test("a hot-swapped small model version never gets the old version's cached answers", async (t) => {
+  const s = await standIn(t);
+  const { router: r } = router({ endpoints: [endpoint(s)] });
+  const text = unsureTicket("card_arrival", 0.93);
+  await r.classify("ticket-intent", text, task("v1"));
+  assert.equal((await r.classify("ticket-intent", text, task("v1b"))).tier, "cache");
+  const current = classifiers["ticket-intent"]!;
+  const next = current.withCalibration(current.temperature * 1.01, current.threshold);
+  assert.equal(next.version, current.version, "calibration alone keeps the weights' version");
+  r.swapClassifier("ticket-intent", { ...next, version: `${current.version}-next` });
+  const after = await r.classify("ticket-intent", text, task("v2"));
+  assert.notEqual(after.tier, "cache");
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { endpoint, recordingGate, router, standIn, task, unsureTicket } from "./fixtures.js";
+import { classifiers, endpoint, recordingGate, router, standIn, task, unsureTicket } from "./fixtures.js";
 
 test("policy is asked before every model call, with the endpoint's region and trust", async (t) => {
   const s = await standIn(t);
@@ -8,10 +8,10 @@ test("policy is asked before every model call, with the endpoint's region and tr
   const { router: r } = router({ endpoints: [endpoint(s)] }, gate);
   await r.classify("ticket-intent", unsureTicket(), task("p1", "eu"));
   assert.deepEqual(
-    asked.map((a) => [a.tier, a.endpoint, a.region, a.trusted, a.task.id]),
+    asked.map((a) => [a.tier, a.endpoint, a.modelVersion, a.region, a.trusted, a.task.id]),
     [
-      ["small", "local", "eu", true, "p1"],
-      ["large", "stand-in-eu", "eu", false, "p1"],
+      ["small", "local", classifiers["ticket-intent"]!.version, "eu", true, "p1"],
+      ["large", "stand-in-eu", "stand-in-large", "eu", false, "p1"],
     ],
   );
 });
