@@ -7,6 +7,7 @@ import { startNats } from "../../helpers/nats.js";
 import { startAgents } from "../../helpers/mesh.js";
 import { outcomes } from "../../helpers/outcomes.js";
 import { waitFor } from "../../helpers/wait.js";
+import { auditVerify, formatAuditVerification } from "../../../policy/commands/index.js";
 
 const decoder = new TextDecoder();
 const TASKS = 1000;
@@ -54,5 +55,8 @@ test(
     );
     const refused = new Set(audit.filter((a) => a.kind === "decision" && a.action === "model.invoke" && a.effect === "deny" && a.reasons?.includes("residency")).map((a) => a.taskId));
     assert.deepEqual(refused, ids, "every task's refusal is in the audit trail");
+    // Sixteen tasks in flight per agent: the hash chains must still be intact and in order in the stream.
+    const verified = await auditVerify({ bus });
+    assert.equal(verified.ok, true, formatAuditVerification(verified));
   },
 );
