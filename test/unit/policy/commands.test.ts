@@ -5,7 +5,7 @@ import { publish, subjects } from "../../../shared/bus/index.js";
 import { compilePolicy, defaultPolicyPath, loadPolicyFile } from "../../../policy/index.js";
 import { AuditChain } from "../../../policy/audit-chain/index.js";
 import { createSigningKey } from "../../../policy/signing/index.js";
-import { auditVerify, diffPolicies, formatAuditVerification, formatPolicyDiff, readAuditRecords } from "../../../policy/commands/index.js";
+import { auditVerify, diffPolicies, formatAuditVerification, formatExplain, formatPolicyDiff, readAuditRecords } from "../../../policy/commands/index.js";
 
 const current = loadPolicyFile(defaultPolicyPath);
 
@@ -76,4 +76,14 @@ test("audit verify reads the AUDIT stream; in a JSONL copy with one record edite
   assert.match(report, /FAILED: 2 problem\(s\)/);
   assert.match(report, /position 5: altered/);
   assert.match(report, /position 17: missing/);
+});
+
+test("policy explain prints the decision and each candidate rule's outcome", () => {
+  const task = { id: "t", flow: "ticket", region: "eu", tenant: "acme", classification: "internal" };
+  const text = formatExplain(current.explain({ action: "model.invoke", principal: { agent: "triage" }, resource: { endpoint: "us-llm", region: "us" }, context: { task } }));
+  assert.match(text, /^DENY \(revision 1\) — triage may not model\.invoke endpoint "us-llm"/);
+  assert.match(text, /obligations: \{"kind":"route_region","region":"eu"\}/);
+  assert.match(text, /match +forbid +enforce residency: task region "eu" may reach \[eu\], resource region is "us"/);
+  assert.match(text, /skipped +permit +enforce triage-models: a forbid already decided/);
+  assert.match(formatExplain(current.explain({ action: "event.emit", principal: { agent: "rogue" }, resource: { subject: "x" } })), /no rule applies/);
 });
