@@ -107,6 +107,8 @@ export const policyDocumentSchema = z
       if (first !== undefined)
         ctx.addIssue({ code: "custom", path: ["rules", i, "id"], message: `duplicate rule id "${rule.id}" (first at rules.${first})` });
       else seen.set(rule.id, i);
+      if (rule.effect === "permit" && rule.mode !== "enforce")
+        ctx.addIssue({ code: "custom", path: ["rules", i, "mode"], message: `a permit cannot be "${rule.mode}" (modes soften denials); try a new grant with \`mesh policy diff\` instead` });
       if (rule.effect === "obligate" && !rule.obligations?.length)
         ctx.addIssue({ code: "custom", path: ["rules", i, "obligations"], message: "an obligate rule needs at least one obligation" });
       for (const part of ["when", "unless"] as const) {

@@ -211,6 +211,7 @@ test("the policy document is parsed with errors that name the field", () => {
   bad("revision: 1\nrules:\n  - { id: a, effect: permit, actions: '*', principals: [x] }\n  - { id: a, effect: permit, actions: '*', principals: [y] }\n", /rules\.1\.id: duplicate rule id "a"/);
   bad("revision: 1\nrules:\n  - { id: a, effect: forbid, actions: '*', principals: [x], when: { category: ['@nope'] } }\n", /rules\.0\.when\.category\.0: unknown list "@nope"/);
   bad("revision: 1\nrules:\n  - { id: a, effect: permit, actions: '*', principals: [x], when: { colour: red } }\n", /rules\.0\.when/);
+  bad("revision: 1\nrules:\n  - { id: a, effect: permit, mode: dryrun, actions: '*', principals: [x] }\n", /rules\.0\.mode: a permit cannot be "dryrun"/);
   bad("revision: 1\nrules: [\n", /not valid YAML/);
 });
 
