@@ -2,7 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { detectPii, detokenize, ibanValid, luhnValid, redactText, scrubValue, spanishIdValid, taskTokenKey, tokenize } from "../../../policy/pii/index.js";
+import { pino } from "pino";
+import { Writable } from "node:stream";
+import { detectPii, piiLogOptions, detokenize, ibanValid, luhnValid, redactText, scrubValue, spanishIdValid, taskTokenKey, tokenize } from "../../../policy/pii/index.js";
 import { createCorpus } from "./pii-corpus.js";
 
 test("a seeded corpus of cards, IBANs, emails and phones is redacted with recall >= 0.99 per entity", () => {
@@ -109,4 +111,17 @@ test("per-task tokens round-trip with the task's key, are stable within a task a
   assert.equal(detokenize(t1.text, k2), t1.text, "another task's key restores nothing");
   const tampered = t1.text.replace(/tok_(.)/, (_, c: string) => `tok_${c === "A" ? "B" : "A"}`);
   assert.ok(detokenize(tampered, k1).includes("tok_"), "a tampered token is not restored");
+});
+
+test("a pino logger with piiLogOptions writes no PII, in fields or in the message", () => {
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+  const log = pino({ ...piiLogOptions, base: null }, sink);
+  log.info({ ticket: { text: "card 4111 1111 1111 1111" }, to: ["a.b@example.com"] }, "reply sent to %s", "+44 20 7946 0958");
+  log.warn("IBAN DE89 3704 0044 0532 0130 00 rejected");
+  const out = lines.join("");
+  for (const value of ["4111 1111 1111 1111", "a.b@example.com", "+44 20 7946 0958", "DE89 3704"]) assert.ok(!out.includes(value), `${value} leaked: ${out}`);
+  assert.match(out, /"text":"card \[CREDIT_CARD\]"/);
+  assert.match(out, /"msg":"reply sent to \[PHONE\]"/);
+  assert.match(out, /"msg":"IBAN \[IBAN\] rejected"/);
 });
