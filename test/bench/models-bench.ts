@@ -8,6 +8,7 @@ import {
   createRouter,
   loadShippedClassifiers,
   pinLabel,
+  runEval,
   startStandIn,
   trainLocalClassifier,
   type ModelGate,
@@ -48,6 +49,34 @@ export async function run(opts: { print?: boolean } = {}): Promise<BenchLine[]> 
   const { evaluation } = splitBanking77(rows);
   const texts = evaluation.map((r) => r.text);
   const model = loadShippedClassifiers()["ticket-intent"]!;
+
+  // Quality on the held-out fifth, against the most-frequent-intent baseline (what a model that learned nothing scores).
+  const quality = runEval({ model });
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.category, (counts.get(r.category) ?? 0) + 1);
+  const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+  const majorityAccuracy = evaluation.filter((r) => r.category === majority).length / evaluation.length;
+  lines.push({
+    name: "held-out accuracy",
+    value: quality.accuracy,
+    unit: "",
+    baselineName: `always "${majority}"`,
+    baseline: majorityAccuracy,
+    ratio: quality.accuracy / majorityAccuracy,
+    target: ">= 0.90",
+    pass: quality.accuracy >= 0.9,
+  });
+  const calibrationCoverage = model.threshold?.coverage ?? 0;
+  lines.push({
+    name: `coverage (precision ${quality.precision.toFixed(3)})`,
+    value: quality.coverage,
+    unit: "",
+    baselineName: "coverage on the out-of-fold calibration rows",
+    baseline: calibrationCoverage,
+    ratio: quality.coverage / calibrationCoverage,
+    target: ">= 0.80",
+    pass: quality.coverage >= 0.8,
+  });
 
   // Warm both paths so JIT compilation does not land in either measurement.
   perItemMs(texts.slice(0, 200), 1, (t) => model.predict(t));
