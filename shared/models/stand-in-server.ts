@@ -8,7 +8,7 @@ import { z } from "zod";
  * names, `tools` + `tool_choice` for functionCalling), deterministic answers, usage tokens, and run-time
  * latency and failure injection through an admin endpoint:
  *   POST /_admin            {latencyMs?, failRate?, failForMs?, failStatus?}   change behaviour now
- *   GET  /_admin/requests   {count, requests: [{at, path, body}]}             what left the mesh
+ *   GET  /_admin/requests   {count, requests: [{at, path, body}]}             what left the mesh (last 10,000 kept)
  *   POST /_admin/reset      clears the log and the failure settings
  *
  * Answers: a text may pin its answer with `[[pin:<label as hex>]]` and `[[confidence:0.42]]` (test fixtures;
@@ -34,7 +34,10 @@ export interface StandIn {
   /** Base URL for an OpenAI client, ending in /v1. */
   readonly url: string;
   readonly adminUrl: string;
+  /** The most recent requests (at most 10,000, so a long demo stays bounded). */
   requests(): readonly ReceivedRequest[];
+  /** Every chat request received since start or reset. */
+  requestCount(): number;
   configure(change: Partial<StandInBehaviour> & { failForMs?: number }): void;
   reset(): void;
   close(): Promise<void>;
@@ -153,6 +156,8 @@ export async function startStandIn(opts: { port?: number; host?: string } & Part
     failStatus: opts.failStatus ?? 503,
   };
   const log: ReceivedRequest[] = [];
+  const maxLog = 10_000;
+  let received = 0;
   let seq = 0;
   let counter = 0;
   const failsNow = () => {
@@ -168,6 +173,7 @@ export async function startStandIn(opts: { port?: number; host?: string } & Part
   };
   const reset = () => {
     log.length = 0;
+    received = 0;
     Object.assign(behaviour, { latencyMs: 0, failRate: 0, failUntil: 0, failStatus: 503 });
   };
 
@@ -194,7 +200,7 @@ export async function startStandIn(opts: { port?: number; host?: string } & Part
       configure(parsed.data);
       return send(res, 200, behaviour);
     }
-    if (path === "/_admin/requests" && req.method === "GET") return send(res, 200, { count: log.length, requests: log });
+    if (path === "/_admin/requests" && req.method === "GET") return send(res, 200, { count: received, requests: log });
     if (path === "/_admin/reset" && req.method === "POST") {
       reset();
       return send(res, 200, behaviour);
@@ -202,7 +208,9 @@ export async function startStandIn(opts: { port?: number; host?: string } & Part
     if (path === "/v1/models" && req.method === "GET") return send(res, 200, { object: "list", data: [{ id: "stand-in", object: "model" }] });
     if (path !== "/v1/chat/completions" || req.method !== "POST") return send(res, 404, { error: { message: `no route ${req.method} ${path}` } });
 
+    received++;
     log.push({ at: Date.now(), path, body });
+    if (log.length > maxLog) log.shift();
     if (behaviour.latencyMs > 0) await new Promise((r) => setTimeout(r, behaviour.latencyMs));
     if (failsNow()) return send(res, behaviour.failStatus, { error: { message: "stand-in: injected failure", type: "server_error" } });
     const parsed = chatSchema.safeParse(body);
@@ -238,6 +246,7 @@ export async function startStandIn(opts: { port?: number; host?: string } & Part
     url: `${base}/v1`,
     adminUrl: `${base}/_admin`,
     requests: () => log,
+    requestCount: () => received,
     configure,
     reset,
     close: () =>
