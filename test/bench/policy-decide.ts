@@ -2,6 +2,8 @@
  * decide() latency on a 200-rule document, side by side with Cedar (cedar-wasm, preparsed policy set,
  * its fastest path) on an equivalent policy set, in the same run over the same requests. Before timing,
  * both engines must agree on every request, so the comparison is between equivalent policies.
+ * Cedar's figure includes cedar-wasm's JSON marshalling of each request across the JS/wasm boundary,
+ * which is what a Node caller pays.
  * Targets (issue 4): p50 <= 5 µs, p99 <= 50 µs.
  *   npx tsx test/bench/policy-decide.ts
  */
@@ -22,7 +24,8 @@ function documents() {
     { id: "redact", effect: "obligate", actions: ["model.invoke"], principals: ["*"], when: { trusted: false }, obligations: [{ kind: "redact", pii: true }] },
   ];
   const cedarText: string[] = [
-    `forbid(principal, action == Action::"model.invoke", resource) when { !(context.residency.contains({task: context.taskRegion, target: context.region})) };`,
+    // The residency map here is eu→eu, us→us, so "allowed" is region equality: the cheapest Cedar form.
+    `forbid(principal, action == Action::"model.invoke", resource) when { context.region != context.taskRegion };`,
     `forbid(principal, action == Action::"task.complete", resource) when { ${JSON.stringify(HIGH_RISK)}.contains(context.category) && !context.approved };`,
     `forbid(principal, action == Action::"model.invoke", resource) when { context.screening >= 80 };`,
     // warn and obligate rules never change the effect; Cedar has no equivalent, so they are not counted against it.
@@ -41,7 +44,7 @@ function documents() {
     cedarText.push(
       `permit(${p}, action == Action::"event.emit", resource) when { (context.subject like "mesh.task.${f}.*" && !(context.subject like "mesh.task.${f}.*.*")) || context.subject == "mesh.review.${f}.requested" || context.subject == "mesh.dlq.${f}" };`,
       `permit(${p}, action == Action::"task.complete", resource) when { context.subject == "mesh.result.${f}" };`,
-      `permit(${p}, action == Action::"model.invoke", resource) when { context.residency.contains({task: context.taskRegion, target: context.region}) };`,
+      `permit(${p}, action == Action::"model.invoke", resource) when { context.region == context.taskRegion };`,
       `forbid(${p}, action == Action::"event.emit", resource) when { context.subject == "mesh.task.${f}.secret" };`,
       `permit(${p}, action == Action::"data.read", resource) when { context.subject == "mesh.label.${f}" };`,
     );
@@ -71,8 +74,6 @@ function requests(n: number): DecisionRequest[] {
   return out;
 }
 
-const residencyPairs = [{ task: "eu", target: "eu" }, { task: "us", target: "us" }];
-
 function cedarCall(req: DecisionRequest): cedar.StatefulAuthorizationCall {
   const task = req.context?.task;
   const screening = (req.context?.screening as { score?: number } | undefined)?.score ?? 0;
@@ -87,7 +88,6 @@ function cedarCall(req: DecisionRequest): cedar.StatefulAuthorizationCall {
       category: req.resource.category ?? task?.category ?? "",
       approved: req.context?.approved === true,
       screening: Math.round(screening * 100),
-      residency: residencyPairs,
     },
     preparsedPolicySetId: "bench",
     entities: [],
