@@ -19,6 +19,11 @@ export const endpointSchema = z.object({
   priceUsdPer1kInputTokens: z.number().nonnegative().default(0),
   priceUsdPer1kOutputTokens: z.number().nonnegative().default(0),
   timeoutMs: z.number().int().positive().default(15_000),
+  /**
+   * How structured output is requested. Default: ChatOpenAI's choice for the model name (json_schema response
+   * format for current models, tool calling for gpt-3.5/gpt-4). Set it for servers that support only one form.
+   */
+  structuredOutput: z.enum(["jsonSchema", "functionCalling", "jsonMode"]).optional(),
 });
 export type EndpointConfig = z.infer<typeof endpointSchema>;
 
@@ -109,7 +114,11 @@ export function createLlmTier(config: EndpointConfig): LlmTier {
   });
 
   async function call<S extends z.ZodType>(schema: S, name: string, system: string, user: string): Promise<LlmCall<z.infer<S>>> {
-    const runnable = chat.withStructuredOutput(schema, { name, method: "jsonSchema", includeRaw: true });
+    const runnable = chat.withStructuredOutput(schema, {
+      name,
+      includeRaw: true,
+      ...(endpoint.structuredOutput ? { method: endpoint.structuredOutput } : {}),
+    });
     const started = performance.now();
     let out: { raw: { usage_metadata?: { input_tokens?: number; output_tokens?: number } }; parsed: unknown };
     try {

@@ -74,3 +74,14 @@ test("a hot-swapped small model version never gets the old version's cached answ
   const after = await r.classify("ticket-intent", text, task("v2"));
   assert.notEqual(after.tier, "cache");
 });
+
+test("a model that ChatOpenAI drives by tool calling (gpt-4) classifies and drafts through the same router", async (t) => {
+  const s = await standIn(t);
+  const { router: r } = router({ endpoints: [endpoint(s, { model: "gpt-4" })] });
+  const res = await r.classify("ticket-intent", unsureTicket("exchange_rate", 0.9), task());
+  assert.equal(res.label, "exchange_rate");
+  assert.equal(res.tier, "large");
+  assert.ok((await r.draft({ text: "rates?", intent: "exchange_rate" }, task())).text);
+  const bodies = s.requests().map((q) => q.body as { tools?: unknown[]; response_format?: unknown });
+  assert.ok(bodies.every((b) => Array.isArray(b.tools) && b.response_format === undefined), "tool-calling form on the wire");
+});
