@@ -80,9 +80,9 @@ function taskField(field: "flow" | "region" | "classification" | "tenant", key: 
   };
 }
 
-function contextValue(ev: Evaluation, path: string): unknown {
+function contextValue(ev: Evaluation, path: readonly string[]): unknown {
   let v: unknown = ev.req.context;
-  for (const part of path.split(".")) {
+  for (const part of path) {
     if (v === null || typeof v !== "object") return undefined;
     v = (v as Record<string, unknown>)[part];
   }
@@ -144,16 +144,20 @@ export function compileCondition(cond: Condition, lists: Lists, residency: Resid
       describe: (ev) => `resource region ${show(ev.req.resource.region)} in ${showList(cond.regions ?? [])}`,
     });
   }
-  for (const [path, want] of Object.entries(cond.contextEquals ?? {}))
-    checks.push({ test: (ev) => contextValue(ev, path) === want, describe: (ev) => `context.${path} is ${show(contextValue(ev, path))}, want ${show(want)}` });
-  for (const [path, min] of Object.entries(cond.contextAtLeast ?? {}))
+  for (const [path, want] of Object.entries(cond.contextEquals ?? {})) {
+    const parts = path.split(".");
+    checks.push({ test: (ev) => contextValue(ev, parts) === want, describe: (ev) => `context.${path} is ${show(contextValue(ev, parts))}, want ${show(want)}` });
+  }
+  for (const [path, min] of Object.entries(cond.contextAtLeast ?? {})) {
+    const parts = path.split(".");
     checks.push({
       test: (ev) => {
-        const v = contextValue(ev, path);
+        const v = contextValue(ev, parts);
         return typeof v === "number" && v >= min;
       },
-      describe: (ev) => `context.${path} is ${show(contextValue(ev, path))}, at least ${min}`,
+      describe: (ev) => `context.${path} is ${show(contextValue(ev, parts))}, at least ${min}`,
     });
+  }
   return checks;
 }
 

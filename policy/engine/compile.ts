@@ -128,57 +128,36 @@ export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
   function evaluate(req: DecisionRequest, trace: TraceStep[] | null): Decision {
     const forAction = index.get(req.action);
     const candidates = forAction ? (forAction.byAgent.get(req.principal.agent) ?? forAction.anyAgent) : undefined;
-    const who = () => `${req.principal.agent} may not ${req.action} ${describeTarget(req.resource)}`;
-    if (!candidates) {
-      return deny([DEFAULT_DENY], `${who()}: unknown action (${DEFAULT_DENY})`, EMPTY, EMPTY, EMPTY);
-    }
+    if (!candidates) return deny([DEFAULT_DENY], `${refusal(req)}: unknown action (${DEFAULT_DENY})`, EMPTY, EMPTY, EMPTY);
     const ev = new Evaluation(req);
-    let shadow: string[] | undefined;
-    let warnings: string[] | undefined;
-    let denials: { rule: CompiledRule; error?: string }[] | undefined;
-
-    // A would-deny (a matching forbid, or any rule that errors) counts according to the rule's mode.
-    const wouldDeny = (rule: CompiledRule, error?: string) => {
-      if (rule.mode === "dryrun") (shadow ??= []).push(rule.id);
-      else if (rule.mode === "warn") (warnings ??= []).push(rule.id);
-      else (denials ??= []).push(error === undefined ? { rule } : { rule, error });
-    };
+    const tally = new Tally();
 
     for (const rule of candidates.forbid) {
       const r = run(rule, ev, trace);
-      if (r.outcome !== "no-match") wouldDeny(rule, r.error);
+      if (r.outcome !== "no-match") tally.wouldDeny(rule, r.error);
     }
 
     let permits: CompiledRule[] | undefined;
-    if (!denials) {
+    if (!tally.denials) {
       for (const rule of candidates.permit) {
         const r = run(rule, ev, trace);
         if (r.outcome === "match") (permits ??= []).push(rule);
-        else if (r.outcome === "error") wouldDeny(rule, r.error);
+        else if (r.outcome === "error") tally.wouldDeny(rule, r.error);
       }
     } else skip(candidates.permit, trace, "a forbid already decided");
 
-    let obligations: Obligation[] | undefined;
-    const collect = (rule: CompiledRule) => {
-      for (const render of rule.obligations) {
-        try {
-          (obligations ??= []).push(render(req));
-        } catch (err) {
-          wouldDeny(rule, (err as Error).message);
-        }
-      }
-    };
-    if (!denials && permits) {
+    if (!tally.denials && permits) {
       for (const rule of candidates.obligate) {
         const r = run(rule, ev, trace);
-        if (r.outcome === "match") collect(rule);
-        else if (r.outcome === "error") wouldDeny(rule, r.error);
+        if (r.outcome === "match") tally.collect(rule, req);
+        else if (r.outcome === "error") tally.wouldDeny(rule, r.error);
       }
-      for (const rule of permits) collect(rule);
-    } else skip(candidates.obligate, trace, denials ? "a forbid already decided" : "nothing permitted");
+      for (const rule of permits) tally.collect(rule, req);
+    } else skip(candidates.obligate, trace, tally.denials ? "a forbid already decided" : "nothing permitted");
 
-    const sh = shadow ?? EMPTY;
-    const wa = warnings ?? EMPTY;
+    const sh = tally.shadow ?? EMPTY;
+    const wa = tally.warnings ?? EMPTY;
+    const denials = tally.denials;
     if (denials) {
       const first = denials[0]!;
       const why = first.error !== undefined
@@ -196,15 +175,15 @@ export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
           }
         }
       }
-      return deny(denials.map((d) => d.rule.id), `${who()}: ${why}${more}`, denyObligations.length ? denyObligations : EMPTY, sh, wa);
+      return deny(denials.map((d) => d.rule.id), `${refusal(req)}: ${why}${more}`, denyObligations.length ? denyObligations : EMPTY, sh, wa);
     }
-    if (!permits) return deny([DEFAULT_DENY], `${who()}: no rule permits it (${DEFAULT_DENY})`, EMPTY, sh, wa);
-    const ids = permits.map((r) => r.id);
+    if (!permits) return deny([DEFAULT_DENY], `${refusal(req)}: no rule permits it (${DEFAULT_DENY})`, EMPTY, sh, wa);
+    const ids = permits.map(ruleId);
     return {
       effect: "allow",
       reasons: ids,
       message: `${req.principal.agent} may ${req.action} ${describeTarget(req.resource)}: permitted by rule "${ids[0]}"`,
-      obligations: obligations ?? EMPTY,
+      obligations: tally.obligations ?? EMPTY,
       revision,
       shadow: sh,
       warnings: wa,
@@ -225,6 +204,37 @@ export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
       return { decision, trace };
     },
   };
+}
+
+const ruleId = (r: CompiledRule) => r.id;
+const refusal = (req: DecisionRequest) => `${req.principal.agent} may not ${req.action} ${describeTarget(req.resource)}`;
+
+/**
+ * What one decision has gathered so far. A class rather than closures: decide() is a hot path, and the
+ * per-call closures (and their names, under tsx) cost more than the rules themselves.
+ */
+class Tally {
+  shadow: string[] | undefined;
+  warnings: string[] | undefined;
+  denials: { rule: CompiledRule; error?: string }[] | undefined;
+  obligations: Obligation[] | undefined;
+
+  /** A would-deny (a matching forbid, or any rule that errors) counts according to the rule's mode. */
+  wouldDeny(rule: CompiledRule, error?: string): void {
+    if (rule.mode === "dryrun") (this.shadow ??= []).push(rule.id);
+    else if (rule.mode === "warn") (this.warnings ??= []).push(rule.id);
+    else (this.denials ??= []).push(error === undefined ? { rule } : { rule, error });
+  }
+
+  collect(rule: CompiledRule, req: DecisionRequest): void {
+    for (const render of rule.obligations) {
+      try {
+        (this.obligations ??= []).push(render(req));
+      } catch (err) {
+        this.wouldDeny(rule, (err as Error).message);
+      }
+    }
+  }
 }
 
 function skip(rules: readonly CompiledRule[], trace: TraceStep[] | null, why: string): void {
