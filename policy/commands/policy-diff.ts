@@ -1,5 +1,9 @@
+import type { Bus } from "../../shared/bus/index.js";
 import { canonicalJson } from "../canonical-json/index.js";
-import type { CompiledPolicy } from "../engine/compile.js";
+import { parsePolicyDocument } from "../document/index.js";
+import { loadStoredPolicy } from "../distribution/index.js";
+import { compilePolicy, type CompiledPolicy } from "../engine/compile.js";
+import { readAuditRecords } from "./audit-verify.js";
 import { actions, type Action, type DecisionRequest } from "../types.js";
 
 export interface DecisionChange {
@@ -117,4 +121,15 @@ export function formatPolicyDiff(d: PolicyDiff, limit = 20): string {
   section("reasons changed:", d.reasonsChanged);
   if (!d.newlyDenied.length && !d.newlyAllowed.length && !d.reasonsChanged.length) lines.push("  no audited decision would change");
   return lines.join("\n");
+}
+
+/**
+ * `mesh policy diff <file>`: the candidate against the policy in force (the verified KV revision, else
+ * `fallback`, e.g. the shipped file), replaying the decisions in the AUDIT stream.
+ */
+export async function policyDiff(bus: Bus, opts: { candidateText: string; source?: string; trustedApprovers: readonly string[]; fallback: CompiledPolicy; limit?: number }): Promise<PolicyDiff> {
+  const candidate = compilePolicy(parsePolicyDocument(opts.candidateText, opts.source));
+  const current = (await loadStoredPolicy(bus, opts.trustedApprovers)) ?? opts.fallback;
+  const records = await readAuditRecords(bus);
+  return diffPolicies(current, candidate, opts.limit ? records.slice(-opts.limit) : records);
 }

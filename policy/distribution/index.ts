@@ -73,6 +73,13 @@ export async function watchPolicy(bus: Bus, opts: PolicyWatchOptions): Promise<P
   return { current: () => inForce, stop: () => handle.stop() };
 }
 
+/** The stored policy if it verifies, else undefined (the caller falls back to the shipped file). */
+export async function loadStoredPolicy(bus: Bus, trustedApprovers: readonly string[]): Promise<CompiledPolicy | undefined> {
+  const entry = await (await openPolicyStore(bus)).get();
+  if (!entry) return undefined;
+  return compilePolicy(verifySignedPolicy(entry.value, trustedApprovers).document);
+}
+
 export interface PushResult extends PolicyChange {
   signed: SignedPolicy;
 }

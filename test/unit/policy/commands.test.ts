@@ -5,7 +5,8 @@ import { publish, subjects } from "../../../shared/bus/index.js";
 import { compilePolicy, defaultPolicyPath, loadPolicyFile } from "../../../policy/index.js";
 import { AuditChain } from "../../../policy/audit-chain/index.js";
 import { createSigningKey } from "../../../policy/signing/index.js";
-import { auditVerify, diffPolicies, formatAuditVerification, formatExplain, formatPolicyDiff, readAuditRecords } from "../../../policy/commands/index.js";
+import { auditVerify, diffPolicies, formatAuditVerification, formatExplain, formatPolicyDiff, policyDiff, pushPolicy, readAuditRecords } from "../../../policy/commands/index.js";
+import { readFileSync } from "node:fs";
 
 const current = loadPolicyFile(defaultPolicyPath);
 
@@ -86,4 +87,22 @@ test("policy explain prints the decision and each candidate rule's outcome", () 
   assert.match(text, /match +forbid +enforce residency: task region "eu" may reach \[eu\], resource region is "us"/);
   assert.match(text, /skipped +permit +enforce triage-models: a forbid already decided/);
   assert.match(formatExplain(current.explain({ action: "event.emit", principal: { agent: "rogue" }, resource: { subject: "x" } })), /no rule applies/);
+});
+
+test("policy diff from the bus compares a candidate with the pushed revision, replaying the AUDIT stream", async (t) => {
+  const nats = await startNats(t);
+  const bus = await nats.connect("operator");
+  const approver = createSigningKey();
+  const shipped = readFileSync(defaultPolicyPath, "utf8");
+  await pushPolicy(bus, { text: shipped.replace("revision: 1", "revision: 4"), approverSeed: approver.seed });
+  const chain = new AuditChain({ instance: "invoice-1" });
+  for (const r of audited("invoice", "task.complete", "mesh.result.invoice", 3))
+    for (const rec of chain.append(r)) await publish(bus, subjects.audit("eu"), rec, { msgId: `a:${rec.seq}` });
+  const candidate = shipped.replace("revision: 1", "revision: 5").replace(`subjects: ["mesh.result.invoice"]`, `subjects: ["mesh.result.nothing"]`);
+  assert.notEqual(candidate, shipped);
+  const diff = await policyDiff(bus, { candidateText: candidate, trustedApprovers: [approver.publicKey], fallback: current });
+  assert.equal(diff.fromRevision, 4, "the current policy is the verified KV revision, not the fallback");
+  assert.equal(diff.toRevision, 5);
+  assert.equal(diff.newlyDenied.length, 3);
+  assert.deepEqual(diff.newlyDenied[0]!.after.reasons, ["default-deny"]);
 });
