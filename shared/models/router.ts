@@ -206,6 +206,70 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
     return result;
   };
 
+  /** Counts a successful large-model call and books its cost to the task; returns the cost. */
+  const booked = (lane: Lane, task: TaskRef, res: LlmCall<unknown>): number => {
+    const model = lane.endpoint.model;
+    metrics?.mesh_model_requests_total.inc({ tier: "large", model, outcome: "ok" });
+    metrics?.mesh_model_latency_seconds.observe({ tier: "large", model }, res.latencyMs / 1000);
+    return costMeter.record({ flow: task.flow, taskId: task.id, tier: "large", endpoint: lane.endpoint, usage: res.usage });
+  };
+
+  /**
+   * Walks the endpoints in order until one answers. An open breaker or a transport failure moves on and is
+   * remembered: if no endpoint answers, the first such error is thrown (transient: the task parks). A gate
+   * refusal moves on with the gate's reason; refusals everywhere end in "refused" (a human decides). An answer
+   * that breaks the schema stops the walk as "invalid". `call` gets the lane and what the gate asked of the text.
+   */
+  async function walkLanes<T>(
+    task: TaskRef,
+    tried: TriedTier[],
+    call: (lane: Lane, prepare: (text: string) => string) => Promise<{ value: T; costUsd: number; cached: boolean }>,
+  ): Promise<
+    | { kind: "answer"; lane: Lane; value: T; costUsd: number; cached: boolean }
+    | { kind: "invalid"; lane: Lane; error: ModelOutputError }
+    | { kind: "refused"; reason: string; reasonCode: "no_endpoint" | "policy_denied" }
+  > {
+    let transient: TransientError | null = null;
+    const denials: string[] = [];
+    for (const lane of lanes) {
+      const ep = lane.endpoint;
+      const skip = (error: string) => tried.push({ tier: "large", model: ep.model, label: null, confidence: 0, error });
+      if (lane.breaker.state === "open") {
+        metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: "breaker_open" });
+        const retryInMs = lane.breaker.retryInMs;
+        transient ??= new TransientError("E_BREAKER_OPEN", `endpoint ${ep.name}: circuit open, retry in ${Math.ceil(retryInMs / 1000)} s`, {
+          endpoint: ep.name,
+          retryInMs,
+        });
+        skip("breaker open");
+        continue;
+      }
+      const g = await gate.authorize({ tier: "large", model: ep.model, modelVersion: ep.model, endpoint: ep.name, region: ep.region, trusted: ep.trusted, task });
+      if (!g.allowed) {
+        denials.push(`${ep.name}: ${g.message}`);
+        skip(`policy: ${g.message}`);
+        continue;
+      }
+      try {
+        const res = await call(lane, (text) => (g.redact ? deps.redact(text) : text));
+        return { kind: "answer", lane, ...res };
+      } catch (err) {
+        metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: outcomeOf(err) });
+        if (err instanceof ModelOutputError) {
+          skip(err.message);
+          return { kind: "invalid", lane, error: err };
+        }
+        const e = err instanceof TransientError ? err : new TransientError("E_MODEL_ERROR", `endpoint ${ep.name}: ${(err as Error).message}`);
+        transient ??= e;
+        skip(e.message);
+      }
+    }
+    if (transient) throw transient;
+    return lanes.length === 0
+      ? { kind: "refused", reason: "no large-model endpoint configured", reasonCode: "no_endpoint" }
+      : { kind: "refused", reason: `no endpoint allowed: ${denials.join("; ")}`, reasonCode: "policy_denied" };
+  }
+
   return {
     costMeter,
     breakerStates: () => Object.fromEntries(lanes.map((l) => [l.endpoint.name, l.breaker.state])),
@@ -228,12 +292,6 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
 
       const tried: TriedTier[] = [];
       let best: { label: string; confidence: number } | null = null;
-      const accept = (r: Omit<ClassifyResult, "decision" | "cached" | "tried">): ClassifyResult => {
-        const result: ClassifyResult = { ...r, decision: "accept", cached: false, tried };
-        decisions.set("route", routeVersion, text, result);
-        return settle(result, task.flow);
-      };
-
       const smallGate = await gate.authorize({ tier: "small", model: small.name, modelVersion: small.version, endpoint: "local", region: task.region, trusted: true, task });
       if (smallGate.allowed) {
         const started = performance.now();
@@ -242,162 +300,106 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
         metrics?.mesh_model_requests_total.inc({ tier: "small", model: small.name, outcome: "ok" });
         tried.push({ tier: "small", model: `${small.name}@${small.version}`, label: p.label, confidence: p.confidence });
         best = p;
-        if (p.confidence >= thresholds.small)
-          return accept({ label: p.label, confidence: p.confidence, tier: "small", model: small.name, modelVersion: small.version, costUsd: 0 });
+        if (p.confidence >= thresholds.small) {
+          const result: ClassifyResult = {
+            decision: "accept",
+            label: p.label,
+            confidence: p.confidence,
+            tier: "small",
+            model: small.name,
+            modelVersion: small.version,
+            cached: false,
+            tried,
+            costUsd: 0,
+          };
+          decisions.set("route", routeVersion, text, result);
+          return settle(result, task.flow);
+        }
       } else {
         tried.push({ tier: "small", model: small.name, label: null, confidence: 0, error: `policy: ${smallGate.message}` });
       }
 
-      const labels = small.labels;
       const labelsKey = `${classifier}@${small.version}`;
-      let transient: TransientError | null = null;
-      const denials: string[] = [];
-      let costUsd = 0;
-      for (const lane of lanes) {
-        const ep = lane.endpoint;
-        if (lane.breaker.state === "open") {
-          metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: "breaker_open" });
-          transient ??= new TransientError("E_BREAKER_OPEN", `endpoint ${ep.name}: circuit open, retry in ${Math.ceil(lane.breaker.retryInMs / 1000)} s`, {
-            endpoint: ep.name,
-            retryInMs: lane.breaker.retryInMs,
-          });
-          tried.push({ tier: "large", model: ep.model, label: null, confidence: 0, error: "breaker open" });
-          continue;
+      const outcome = await walkLanes<LlmClassification>(task, tried, async (lane, prepare) => {
+        const outbound = prepare(text);
+        const known = answers.get("large", lane.endpoint.model, outbound);
+        metrics?.mesh_model_cache_requests_total.inc({ tier: "large", result: known ? "hit" : "miss" });
+        if (known) {
+          metrics?.mesh_model_requests_total.inc({ tier: "large", model: lane.endpoint.model, outcome: "cache_hit" });
+          return { value: known, costUsd: 0, cached: true };
         }
-        const g = await gate.authorize({ tier: "large", model: ep.model, modelVersion: ep.model, endpoint: ep.name, region: ep.region, trusted: ep.trusted, task });
-        if (!g.allowed) {
-          denials.push(`${ep.name}: ${g.message}`);
-          tried.push({ tier: "large", model: ep.model, label: null, confidence: 0, error: `policy: ${g.message}` });
-          continue;
-        }
-        const outbound = g.redact ? deps.redact(text) : text;
-        let answer = answers.get("large", ep.model, outbound);
-        metrics?.mesh_model_cache_requests_total.inc({ tier: "large", result: answer ? "hit" : "miss" });
-        if (answer) {
-          metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: "cache_hit" });
-        } else {
-          try {
-            const res = await askLarge(lane, outbound, labels, labelsKey);
-            metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: "ok" });
-            metrics?.mesh_model_latency_seconds.observe({ tier: "large", model: ep.model }, res.latencyMs / 1000);
-            costUsd += costMeter.record({ flow: task.flow, taskId: task.id, tier: "large", endpoint: ep, usage: res.usage });
-            answer = res.value;
-            answers.set("large", ep.model, outbound, answer);
-          } catch (err) {
-            metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: outcomeOf(err) });
-            if (err instanceof ModelOutputError) {
-              tried.push({ tier: "large", model: ep.model, label: null, confidence: 0, error: err.message });
-              return settle(
-                {
-                  decision: "escalate",
-                  label: best?.label ?? null,
-                  confidence: best?.confidence ?? 0,
-                  tier: "human",
-                  model: ep.model,
-                  modelVersion: ep.model,
-                  cached: false,
-                  tried,
-                  costUsd,
-                  reason: `${ep.model} gave an answer outside the allowed labels; a human decides`,
-                  reasonCode: "invalid_model_output",
-                },
-                task.flow,
-              );
-            }
-            const e = err instanceof TransientError ? err : new TransientError("E_MODEL_ERROR", `endpoint ${ep.name}: ${(err as Error).message}`);
-            transient ??= e;
-            tried.push({ tier: "large", model: ep.model, label: null, confidence: 0, error: e.message });
-            continue;
-          }
-        }
-        tried.push({ tier: "large", model: ep.model, label: answer.label, confidence: answer.confidence });
-        if (answer.confidence >= thresholds.large)
-          return accept({ label: answer.label, confidence: answer.confidence, tier: "large", model: ep.model, modelVersion: ep.model, costUsd });
-        return settle(
-          {
-            decision: "escalate",
-            label: answer.label,
-            confidence: answer.confidence,
-            tier: "human",
-            model: ep.model,
-            modelVersion: ep.model,
-            cached: false,
-            tried,
-            costUsd,
-            reason: `low confidence: ${small.name} ${best ? best.confidence.toFixed(2) : "n/a"} < ${thresholds.small.toFixed(2)}, ${ep.model} ${answer.confidence.toFixed(2)} < ${thresholds.large.toFixed(2)}`,
-            reasonCode: "low_confidence",
-          },
-          task.flow,
-        );
-      }
+        const res = await askLarge(lane, outbound, small.labels, labelsKey);
+        answers.set("large", lane.endpoint.model, outbound, res.value);
+        return { value: res.value, costUsd: booked(lane, task, res), cached: false };
+      });
 
-      // No endpoint answered. If one may recover, park the task (transient); if policy refused them all, a human decides.
-      if (transient) throw transient;
-      const reasonCode = lanes.length === 0 ? "no_endpoint" : "policy_denied";
-      return settle(
-        {
-          decision: "escalate",
+      const smallSaid = `${small.name} ${best ? best.confidence.toFixed(2) : "n/a"} < ${thresholds.small.toFixed(2)}`;
+      const toHuman = (fields: Pick<ClassifyResult, "label" | "confidence" | "model" | "modelVersion" | "costUsd" | "reason" | "reasonCode">) =>
+        settle({ decision: "escalate", tier: "human", cached: false, tried, ...fields }, task.flow);
+      if (outcome.kind === "refused")
+        return toHuman({
           label: best?.label ?? null,
           confidence: best?.confidence ?? 0,
-          tier: "human",
           model: small.name,
           modelVersion: small.version,
-          cached: false,
-          tried,
-          costUsd,
-          reason:
-            lanes.length === 0
-              ? `low confidence (${best ? best.confidence.toFixed(2) : "n/a"} < ${thresholds.small.toFixed(2)}) and no large-model endpoint configured`
-              : `low confidence and no endpoint allowed: ${denials.join("; ")}`,
-          reasonCode,
-        },
-        task.flow,
-      );
+          costUsd: 0,
+          reason: `low confidence (${smallSaid}) and ${outcome.reason}`,
+          reasonCode: outcome.reasonCode,
+        });
+      const model = outcome.lane.endpoint.model;
+      if (outcome.kind === "invalid")
+        return toHuman({
+          label: best?.label ?? null,
+          confidence: best?.confidence ?? 0,
+          model,
+          modelVersion: model,
+          costUsd: 0,
+          reason: `${model} gave an answer outside the allowed labels; a human decides`,
+          reasonCode: "invalid_model_output",
+        });
+      const answer = outcome.value;
+      tried.push({ tier: "large", model, label: answer.label, confidence: answer.confidence });
+      if (answer.confidence < thresholds.large)
+        return toHuman({
+          label: answer.label,
+          confidence: answer.confidence,
+          model,
+          modelVersion: model,
+          costUsd: outcome.costUsd,
+          reason: `low confidence: ${smallSaid}, ${model} ${answer.confidence.toFixed(2)} < ${thresholds.large.toFixed(2)}`,
+          reasonCode: "low_confidence",
+        });
+      const result: ClassifyResult = {
+        decision: "accept",
+        label: answer.label,
+        confidence: answer.confidence,
+        tier: "large",
+        model,
+        modelVersion: model,
+        cached: outcome.cached,
+        tried,
+        costUsd: outcome.costUsd,
+      };
+      decisions.set("route", routeVersion, text, result);
+      return settle(result, task.flow);
     },
 
     async draft(req, task) {
-      let transient: TransientError | null = null;
-      const denials: string[] = [];
-      for (const lane of lanes) {
-        const ep = lane.endpoint;
-        if (lane.breaker.state === "open") {
-          metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: "breaker_open" });
-          transient ??= new TransientError("E_BREAKER_OPEN", `endpoint ${ep.name}: circuit open`, { endpoint: ep.name, retryInMs: lane.breaker.retryInMs });
-          continue;
-        }
-        const g = await gate.authorize({ tier: "large", model: ep.model, modelVersion: ep.model, endpoint: ep.name, region: ep.region, trusted: ep.trusted, task });
-        if (!g.allowed) {
-          denials.push(`${ep.name}: ${g.message}`);
-          continue;
-        }
-        const outbound = { ...req, text: g.redact ? deps.redact(req.text) : req.text };
+      const outcome = await walkLanes<string>(task, [], async (lane, prepare) => {
+        const outbound = { ...req, text: prepare(req.text) };
         const key = `${outbound.intent}\n${outbound.instructions ?? ""}\n${outbound.text}`;
-        const hit = drafts.get("draft", ep.model, key);
-        metrics?.mesh_model_cache_requests_total.inc({ tier: "draft", result: hit ? "hit" : "miss" });
-        if (hit) return checked(hit.text, { model: ep.model, endpoint: ep.name, cached: true, costUsd: 0 });
-        try {
-          const res = await lane.breaker.run(() => lane.tier.draft(outbound));
-          metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: "ok" });
-          metrics?.mesh_model_latency_seconds.observe({ tier: "large", model: ep.model }, res.latencyMs / 1000);
-          const costUsd = costMeter.record({ flow: task.flow, taskId: task.id, tier: "large", endpoint: ep, usage: res.usage });
-          drafts.set("draft", ep.model, key, { text: res.value });
-          return checked(res.value, { model: ep.model, endpoint: ep.name, cached: false, costUsd });
-        } catch (err) {
-          metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: outcomeOf(err) });
-          transient ??= err instanceof TransientError ? err : new TransientError("E_MODEL_ERROR", `endpoint ${ep.name}: ${(err as Error).message}`);
-        }
-      }
-      if (transient) throw transient;
-      const reasonCode = lanes.length === 0 ? "no_endpoint" : "policy_denied";
-      return {
-        text: null,
-        model: "",
-        endpoint: null,
-        cached: false,
-        costUsd: 0,
-        reason: lanes.length === 0 ? "no large-model endpoint configured" : `no endpoint allowed: ${denials.join("; ")}`,
-        reasonCode,
-      };
+        const known = drafts.get("draft", lane.endpoint.model, key);
+        metrics?.mesh_model_cache_requests_total.inc({ tier: "draft", result: known ? "hit" : "miss" });
+        if (known) return { value: known.text, costUsd: 0, cached: true };
+        const res = await lane.breaker.run(() => lane.tier.draft(outbound));
+        drafts.set("draft", lane.endpoint.model, key, { text: res.value });
+        return { value: res.value, costUsd: booked(lane, task, res), cached: false };
+      });
+      if (outcome.kind === "refused") return { text: null, model: "", endpoint: null, cached: false, costUsd: 0, reason: outcome.reason, reasonCode: outcome.reasonCode };
+      const meta = { model: outcome.lane.endpoint.model, endpoint: outcome.lane.endpoint.name };
+      if (outcome.kind === "invalid")
+        return { text: null, ...meta, cached: false, costUsd: 0, reason: outcome.error.message, reasonCode: "invalid_model_output" };
+      return checked(outcome.value, { ...meta, cached: outcome.cached, costUsd: outcome.costUsd });
     },
   };
 }
