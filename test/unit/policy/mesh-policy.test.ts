@@ -132,3 +132,31 @@ test("the public social reply carries a global rate-limit obligation", () => {
   assert.equal(d.effect, "allow");
   assert.deepEqual(d.obligations, [{ kind: "rate_limit", key: "triage:social-reply", limit: 30, windowMs: 60000 }]);
 });
+
+test("explain and decide agree on every combination of agent, action and resource", () => {
+  const agents = ["ingest", "invoice", "triage", "review", "trainer", "rogue"];
+  const actions: Action[] = ["model.invoke", "tool.call", "data.read", "data.write", "event.emit", "task.complete", "review.decide", "policy.change"];
+  const resources: DecisionRequest["resource"][] = [
+    { subject: "mesh.task.ticket.ingested" },
+    { subject: "mesh.result.invoice" },
+    { subject: "mesh.label.ticket" },
+    { subject: "mesh.result.ticket", category: "request_refund" },
+    { endpoint: "eu-llm", region: "eu" },
+    { endpoint: "us-llm", region: "us", trusted: true },
+    { endpoint: "social-reply", region: "eu", trusted: true },
+    {},
+  ];
+  const contexts: DecisionRequest["context"][] = [undefined, { task: ticket("eu") }, { task: ticket("us"), approved: true, screening: { score: 0.5 } }];
+  let denies = 0;
+  for (const agent of agents)
+    for (const action of actions)
+      for (const resource of resources)
+        for (const context of contexts) {
+          const req = { action, principal: { agent, roles: ["reviewer"] }, resource, ...(context ? { context } : {}) };
+          const d = policy.decide(req);
+          assert.deepEqual(policy.explain(req).decision, d);
+          assert.ok(d.reasons.length > 0 && d.message.length > 0);
+          if (d.effect === "deny") denies++;
+        }
+  assert.ok(denies > 0);
+});
