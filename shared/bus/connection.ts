@@ -1,5 +1,5 @@
 import { connect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
-import { ensureTopology, defaultTopologyOptions, type TopologyOptions } from "./topology.js";
+import { ensureBuckets, ensureTopology, defaultTopologyOptions, type TopologyOptions } from "./topology.js";
 
 export interface BusOptions {
   /** Comma separated or list; e.g. nats://127.0.0.1:4222 */
@@ -32,10 +32,14 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
   };
   const nc = await connect(connectOpts);
   const jsm = await nc.jetstreamManager();
-  if (opts.declareTopology !== false) await ensureTopology(jsm, opts.topology ?? defaultTopologyOptions);
+  const js = nc.jetstream();
+  if (opts.declareTopology !== false) {
+    await ensureTopology(jsm, opts.topology ?? defaultTopologyOptions);
+    await ensureBuckets(js, opts.topology ?? defaultTopologyOptions);
+  }
   return {
     nc,
-    js: nc.jetstream(),
+    js,
     jsm,
     async close() {
       if (!nc.isClosed()) await nc.drain();

@@ -4,6 +4,8 @@ export { subjects, flowOf } from "./subjects.js";
 export {
   ensureTopology,
   ensureConsumer,
+  ensureBuckets,
+  policyHistory,
   streamConfigs,
   streamNames,
   buckets,

@@ -1,4 +1,4 @@
-import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from "nats";
+import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type StreamConfig } from "nats";
 
 /**
  * Streams, consumers and buckets, declared once. `ensureTopology` creates or updates them idempotently at
@@ -45,6 +45,14 @@ const streamSubjects: Record<StreamKey, string> = {
 };
 
 export const buckets = { policy: "mesh_policy" } as const;
+
+/** Policy revisions kept in the bucket's history, for diff and rollback. */
+export const policyHistory = 64;
+
+/** Creates the KV buckets if missing (opening an existing bucket leaves its configuration alone). */
+export async function ensureBuckets(js: JetStreamClient, opts: TopologyOptions = defaultTopologyOptions): Promise<void> {
+  await js.views.kv(buckets.policy, { history: policyHistory, replicas: opts.replicas });
+}
 
 const ns = (ms: number) => ms * 1_000_000;
 
