@@ -1,11 +1,10 @@
-import { buckets, type Bus } from "../../shared/bus/index.js";
+import { buckets, policyHistory, type Bus } from "../../shared/bus/index.js";
 
 /**
  * The signed policy in KV `mesh_policy`, key `current`, with history: every revision ever pushed
  * stays readable. This file is the only place in policy/ that touches the bus's KV API.
  */
 export const POLICY_KEY = "current";
-export const POLICY_HISTORY = 64;
 
 export interface PolicyEntry {
   /** KV revision (stream sequence), not the policy's own revision. */
@@ -26,7 +25,8 @@ export interface PolicyStore {
 const decoder = new TextDecoder();
 
 export async function openPolicyStore(bus: Bus): Promise<PolicyStore> {
-  const kv = await bus.js.views.kv(buckets.policy, { history: POLICY_HISTORY });
+  // Normally declared with the topology; opening with the same settings keeps a bare bus working too.
+  const kv = await bus.js.views.kv(buckets.policy, { history: policyHistory });
   const toEntry = (e: { revision: number; value: Uint8Array; created: Date }): PolicyEntry => ({ kvRevision: e.revision, value: decoder.decode(e.value), created: e.created });
   return {
     async get() {
