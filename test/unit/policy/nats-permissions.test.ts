@@ -61,3 +61,11 @@ test("a process holding an agent's credentials but using a raw connection cannot
   assert.equal((await readStream(operator, streamNames.audit)).length, 1, "audit publishing is granted and the stream was not purged");
   await assert.rejects(connectAs({ user: "rogue", password: "guess" }), /authorization/i);
 });
+
+test("only the trainer's broker identity may write model versions and the promoted pointer", () => {
+  for (const agent of agentsOf(doc)) {
+    const allow = brokerPermissions(doc, agent).publish.allow;
+    const writesModels = allow.includes("$O.mesh_models.>") && allow.includes("$KV.mesh_models_current.>");
+    assert.equal(writesModels, agent === "trainer", agent);
+  }
+});
