@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { rateLimitBucket } from "../../shared/bus/rate-limit-store.js";
 import type { PolicyDocument, Rule } from "../document/index.js";
-import type { Action } from "../types.js";
+import { actions, type Action } from "../types.js";
 
 /**
  * Defence in depth: the document's grants rendered as nats-server permissions per agent identity, so a
@@ -50,6 +51,8 @@ export function brokerPermissions(doc: PolicyDocument, agent: string): BrokerPer
   for (const rule of doc.rules) {
     if (rule.effect === "permit") {
       if (appliesTo(rule, agent, publishing)) for (const s of subjectsOf(rule)) pubAllow.add(s);
+      // Honouring a rate_limit obligation means taking a token from the shared KV counters.
+      if (appliesTo(rule, agent, actions) && rule.obligations?.some((o) => o.kind === "rate_limit")) pubAllow.add(`$KV.${rateLimitBucket}.>`);
       if (appliesTo(rule, agent, ["data.read"])) for (const s of subjectsOf(rule)) subAllow.add(s);
     } else if (rule.effect === "forbid" && unconditional(rule)) {
       if (appliesTo(rule, agent, publishing)) for (const s of subjectsOf(rule)) pubDeny.add(s);

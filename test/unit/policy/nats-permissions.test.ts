@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalNats } from "../../../cli/local-nats.js";
 import { connectBus, publish, readStream, streamNames, type Bus } from "../../../shared/bus/index.js";
+import { openRateLimitStore } from "../../../shared/bus/rate-limit-store.js";
 import { defaultPolicyPath, loadPolicyFile } from "../../../policy/index.js";
 import { agentsOf, brokerPermissions, generateCredentials, renderNatsAuthorization } from "../../../policy/nats-permissions/index.js";
 
@@ -60,6 +61,12 @@ test("a process holding an agent's credentials but using a raw connection cannot
   assert.equal(tasks.length, 0, "the raw publish outside the grant was refused by the broker");
   assert.equal((await readStream(operator, streamNames.audit)).length, 1, "audit publishing is granted and the stream was not purged");
   await assert.rejects(connectAs({ user: "rogue", password: "guess" }), /authorization/i);
+
+  // Triage's grants carry a rate limit, so its identity can take tokens; invoice's cannot touch the counters.
+  const triageStore = await openRateLimitStore(await connectAs(credentials.triage!));
+  assert.equal((await triageStore.take("triage:social-reply", 5, 60_000)).allowed, true);
+  const invoiceStore = await openRateLimitStore(invoice);
+  await assert.rejects(invoiceStore.take("triage:social-reply", 5, 60_000), /permission|timeout/i);
 });
 
 test("only the trainer's broker identity may write model versions and the promoted pointer", () => {
@@ -68,4 +75,9 @@ test("only the trainer's broker identity may write model versions and the promot
     const writesModels = allow.includes("$O.mesh_models.>") && allow.includes("$KV.mesh_models_current.>");
     assert.equal(writesModels, agent === "trainer", agent);
   }
+});
+
+test("an agent whose grants carry a rate limit may update the shared rate-limit counters", () => {
+  assert.ok(brokerPermissions(doc, "triage").publish.allow.includes("$KV.mesh_ratelimit.>"));
+  assert.ok(!brokerPermissions(doc, "invoice").publish.allow.includes("$KV.mesh_ratelimit.>"));
 });
