@@ -18,5 +18,5 @@ if (!files.length) {
   console.error(`no test files match ${filters.join(", ")}`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...files], { cwd: root, stdio: "inherit" });
+const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=600000", "--test-force-exit", ...files], { cwd: root, stdio: "inherit" });
 process.exit(r.status ?? 1);

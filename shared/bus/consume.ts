@@ -25,7 +25,13 @@ export interface ConsumeLoopOptions {
   readonly durable: string;
   readonly agent: string;
   readonly concurrency: number;
+  /** Attempts for failures that are not known to be transient (bugs, unexpected errors). */
   readonly maxDeliver: number;
+  /**
+   * Attempts for transient failures (dependency down, breaker open): the task parks in JetStream with backoff
+   * this many times before it is dead-lettered. Also the server-side max_deliver, which ends crash loops.
+   */
+  readonly maxParkedDeliveries: number;
   readonly ackWaitMs: number;
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
@@ -81,11 +87,15 @@ export async function startConsumeLoop(bus: Bus, opts: ConsumeLoopOptions): Prom
   };
 
   const fail = async (m: JsMsg, delivery: Delivery, err: unknown): Promise<DeliveryOutcome> => {
-    // Unknown errors (a bug, a dropped connection) are retried like transient ones; the attempt limit ends them.
-    const retryable = isTransient(err) || !(err instanceof MeshError);
-    const lastAttempt = delivery.attempt >= opts.maxDeliver;
+    // Transient failures park the task (a dependency is down: waiting is right); unknown errors (a bug, a dropped
+    // connection) are retried a few times; permanent ones (bad input, policy) are dead-lettered at once.
+    const transient = isTransient(err);
+    const retryable = transient || !(err instanceof MeshError);
+    const limit = transient ? opts.maxParkedDeliveries : opts.maxDeliver;
+    const lastAttempt = delivery.attempt >= limit;
     if (retryable && !lastAttempt) {
-      const delayMs = backoffDelay(delivery.attempt, opts.backoffBaseMs, opts.backoffMaxMs);
+      const hinted = err instanceof MeshError && typeof err.details.retryInMs === "number" ? err.details.retryInMs : 0;
+      const delayMs = Math.max(hinted, backoffDelay(delivery.attempt, opts.backoffBaseMs, opts.backoffMaxMs));
       m.nak(delayMs);
       return { kind: "retried", error: err, delayMs };
     }

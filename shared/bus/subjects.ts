@@ -20,6 +20,8 @@ export const subjects = {
   correction: (flow: string) => `mesh.correction.${tok("flow", flow)}`,
   dlq: (flow: string) => `mesh.dlq.${tok("flow", flow)}`,
   audit: (region: string) => `mesh.audit.${tok("region", region)}`,
+  /** Names a model in policy decisions about storing or promoting its versions (nothing is published here). */
+  model: (name: string) => `mesh.model.${tok("model", name)}`,
   maxDeliveriesAdvisory: (stream: string, consumer: string) =>
     `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${tok("stream", stream)}.${tok("consumer", consumer)}`,
 } as const;

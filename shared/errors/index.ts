@@ -13,7 +13,8 @@ export type ErrorCode =
   | "E_MODEL_ERROR"
   | "E_TOOL"
   | "E_CONFIG"
-  | "E_RATE_LIMITED";
+  | "E_RATE_LIMITED"
+  | "E_CONFLICT";
 
 export class MeshError extends Error {
   override readonly name: string = "MeshError";
@@ -63,4 +64,12 @@ export function describeIssues(issues: readonly { path: readonly PropertyKey[]; 
   return issues
     .map((i) => `${i.path.length ? i.path.map(String).join(".") : "(root)"}: ${i.message}`)
     .join("; ");
+}
+
+/** An optimistic write lost a race (the key changed since it was read, or already exists). */
+export class ConflictError extends MeshError {
+  override readonly name = "ConflictError";
+  constructor(message: string) {
+    super("E_CONFLICT", message, false);
+  }
 }

@@ -19,6 +19,7 @@ export {
   loadLocalClassifier,
   saveLocalClassifier,
   fromArtifact,
+  classifierFromBytes,
   type LocalClassifier,
   type Prediction,
   type LocalClassifierArtifact,

@@ -254,7 +254,12 @@ export function saveLocalClassifier(model: LocalClassifier, path: string): void 
 }
 
 export function loadLocalClassifier(path: string): LocalClassifier {
-  const raw = readFileSync(path);
-  const text = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw).toString("utf8") : raw.toString("utf8");
+  return classifierFromBytes(readFileSync(path));
+}
+
+/** An artifact as stored (file or object store): JSON, gzipped or not. */
+export function classifierFromBytes(raw: Uint8Array): LocalClassifier {
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const text = buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf).toString("utf8") : buf.toString("utf8");
   return fromArtifact(JSON.parse(text));
 }

@@ -23,6 +23,8 @@ export const agentConfigSchema = z.object({
   concurrency: int(1).optional(),
   ackWaitMs: int(100).default(30_000),
   maxDeliver: int(1).default(5),
+  /** Transient failures (model endpoint down, breaker open) park with backoff up to this many deliveries. */
+  maxParkedDeliveries: int(1).default(100),
   maxAckPending: int(1).default(1000),
   backoffBaseMs: int(0).default(1000),
   backoffMaxMs: int(0).default(60_000),
@@ -61,6 +63,7 @@ const envNames: Record<keyof AgentConfig, string> = {
   concurrency: "CONCURRENCY",
   ackWaitMs: "ACK_WAIT_MS",
   maxDeliver: "MAX_DELIVER",
+  maxParkedDeliveries: "MAX_PARKED_DELIVERIES",
   maxAckPending: "MAX_ACK_PENDING",
   backoffBaseMs: "BACKOFF_BASE_MS",
   backoffMaxMs: "BACKOFF_MAX_MS",

@@ -1,11 +1,14 @@
-import { publish, subjects, type Bus } from "../bus/index.js";
+import { publish, subjects, type Bus, type ModelStore, type StateStore } from "../bus/index.js";
+import type { AgentConfig } from "./config.js";
+import type { MeshMetrics } from "../telemetry/index.js";
+import type { Label, ReviewDecision } from "./messages.js";
 import type { TaskEnvelope } from "../envelope/index.js";
 import { MeshError, TransientError, type ErrorCode } from "../errors/index.js";
 import { formatTraceparent, type Logger, type TraceContext } from "../telemetry/index.js";
 import type { Action, Resource } from "../../policy/index.js";
 import type { AuditWriter } from "./audit-writer.js";
 import { taskFacts, type ResultMessage, type ReviewRequest, type TaskMessage } from "./messages.js";
-import type { PolicyGate } from "./policy-gate.js";
+import type { GateRequest, PolicyGate } from "./policy-gate.js";
 import type { ClassifyResult, DraftRequest, DraftResult, ModelAccess } from "./model-access.js";
 
 export interface RawEvent {
@@ -75,6 +78,47 @@ export interface IngestContext {
   admit(envelope: TaskEnvelope): Promise<void>;
 }
 
+/** Context of a review-intake handler (an agent with `consumes: { reviews }`). */
+export interface IntakeContext {
+  readonly log: Logger;
+  readonly attempt: number;
+  readonly state: StateStore;
+}
+
+/** Context of a label handler (an agent with `consumes: { labels }`), e.g. the trainer. */
+export interface LabelContext {
+  readonly log: Logger;
+  readonly attempt: number;
+  readonly state: StateStore;
+  /** Model versions; `publish` is policy-checked (data.write on mesh.model.<name>) and audited. */
+  readonly models: ModelStore;
+}
+
+export interface ReviewDecisionInput {
+  readonly request: ReviewRequest;
+  readonly reviewer: { readonly id: string; readonly roles: readonly string[] };
+  readonly decision: "approve" | "correct" | "reject";
+  /** Field path → corrected value. */
+  readonly corrections?: Readonly<Record<string, unknown>>;
+  readonly reasonCode?: string;
+  readonly comment?: string;
+  /** Training data from this decision; published to mesh.label.<flow>. */
+  readonly label?: { readonly text: string; readonly prediction: string | null; readonly correction: string | null; readonly modelVersion: string | null };
+}
+
+/** What `serve` gets: the agent's state, metrics and its door to effects outside a delivery. */
+export interface ServiceContext {
+  readonly log: Logger;
+  readonly metrics: MeshMetrics;
+  readonly config: AgentConfig;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly state: StateStore;
+  /** Records a human's decision on a review request: policy review.decide, then decided + label + correction events. */
+  decide(input: ReviewDecisionInput): Promise<ReviewDecision>;
+  /** Reads back labels of a flow (mesh.label.<flow>), oldest first. */
+  labels(flow: string): Promise<Label[]>;
+}
+
 export interface ScopeDeps {
   readonly bus: Bus;
   readonly gate: PolicyGate;
@@ -95,13 +139,37 @@ export class EffectScope {
   outcome: Outcome = "none";
   /** Model spend of this delivery, for the cost-per-task histogram. */
   costUsd = 0;
+  /** Reason code of the escalation, for the escalations metric. */
+  escalationCode: string | undefined;
   constructor(private readonly deps: ScopeDeps) {}
+
+  get log(): Logger {
+    return this.deps.log;
+  }
+
+  /** For effects that are not a publish (storing a model version): policy first, then the effect, then audit. */
+  async authorizeAndAudit<T>(req: Omit<GateRequest, "traceId">, effect: () => Promise<T>): Promise<T> {
+    const { gate, audit, trace } = this.deps;
+    await gate.authorize({ ...req, traceId: trace.traceId });
+    const result = await effect();
+    await audit.append({
+      kind: "effect",
+      action: req.action,
+      effect: "done",
+      region: req.region,
+      traceId: trace.traceId,
+      ...(req.resource.subject ? { subject: req.resource.subject } : {}),
+      ...(req.auditDetail ? { detail: req.auditDetail } : {}),
+    });
+    return result;
+  }
 
   get traceparent(): string {
     return formatTraceparent(this.deps.trace);
   }
 
-  private async effect(
+  /** Policy decision, idempotent publish, audit: the one path every effect takes. */
+  async publishEffect(
     task: TaskEnvelope,
     action: Action,
     subject: string,
@@ -109,6 +177,7 @@ export class EffectScope {
     body: unknown,
     resource: Resource = {},
     context: Record<string, unknown> = {},
+    gateExtra: { roles?: readonly string[]; auditDetail?: Record<string, unknown> } = {},
   ): Promise<void> {
     const { gate, bus, audit, agent, trace } = this.deps;
     const facts = taskFacts(task);
@@ -118,6 +187,7 @@ export class EffectScope {
       context: { task: facts, ...context },
       region: task.region,
       traceId: trace.traceId,
+      ...gateExtra,
     });
     const published = await publish(bus, subject, body, {
       msgId: `${task.id}:${agent.name}:${stage}`,
@@ -142,7 +212,7 @@ export class EffectScope {
       maxEventBytes,
       admit: async (envelope) => {
         const message: TaskMessage = { envelope, stage: "ingested", from: this.deps.agent };
-        await this.effect(envelope, "event.emit", subjects.task(envelope.flow, "ingested"), "ingested", message);
+        await this.publishEffect(envelope, "event.emit", subjects.task(envelope.flow, "ingested"), "ingested", message);
         this.outcome = "admitted";
       },
     };
@@ -158,7 +228,7 @@ export class EffectScope {
       traceparent: this.traceparent,
       emit: async (stage, data) => {
         const message: TaskMessage = { envelope: task, stage, from: agent, ...(data === undefined ? {} : { data }) };
-        await this.effect(task, "event.emit", subjects.task(task.flow, stage), stage, message);
+        await this.publishEffect(task, "event.emit", subjects.task(task.flow, stage), stage, message);
         if (this.outcome === "none") this.outcome = "emitted";
       },
       complete: async (result, opts = {}) => {
@@ -175,7 +245,7 @@ export class EffectScope {
           completedAt: new Date().toISOString(),
           traceparent: this.traceparent,
         };
-        await this.effect(
+        await this.publishEffect(
           task,
           "task.complete",
           subjects.result(task.flow),
@@ -201,8 +271,9 @@ export class EffectScope {
           policyRevision: this.deps.policyRevision(),
           traceparent: this.traceparent,
         };
-        await this.effect(task, "event.emit", subjects.reviewRequested(task.flow), "review", message);
+        await this.publishEffect(task, "event.emit", subjects.reviewRequested(task.flow), "review", message);
         this.outcome = "escalated";
+        this.escalationCode = req.code;
       },
       fail: (code, message) => {
         throw new MeshError(code, message);

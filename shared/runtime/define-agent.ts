@@ -1,38 +1,66 @@
 import { z } from "zod";
-import type { AgentContext, IngestContext, RawEvent } from "./context.js";
+import type { AgentContext, IngestContext, IntakeContext, LabelContext, RawEvent, ServiceContext } from "./context.js";
 import type { TaskEnvelope } from "../envelope/index.js";
 import { MeshError, describeIssues } from "../errors/index.js";
+import type { Label, ReviewDecision, ReviewRequest } from "./messages.js";
 
-/** A worker agent: consumes one stage of one flow, acts on the task through ctx. */
-export interface TaskAgentDefinition<I = unknown> {
+/** What every kind of agent may declare besides what it consumes. */
+interface AgentBase {
   readonly name: string;
   readonly version: string;
-  readonly consumes: { readonly flow: string; readonly stage: string };
   /** Handlers running at once in one process; replicas multiply it, max_ack_pending bounds it globally. */
   readonly concurrency?: number;
+  /** A durable key-value store of its own (JetStream KV `mesh_state_<name>`), shared by its replicas. */
+  readonly state?: boolean;
+  /** A long-running service in the same process (an HTTP API, a timer); closed on SIGTERM before the bus. */
+  serve?(svc: ServiceContext): Promise<{ close(): Promise<void> }>;
+}
+
+/** A worker agent: consumes one stage of one flow, acts on the task through ctx. */
+export interface TaskAgentDefinition<I = unknown> extends AgentBase {
+  readonly consumes: { readonly flow: string; readonly stage: string };
   handle(task: TaskEnvelope, ctx: AgentContext<I>): Promise<void>;
+  /** Continues a task it escalated, once a human decided (mesh.review.<flow>.decided). */
+  resume?(task: TaskEnvelope, decision: ReviewDecision, ctx: AgentContext<I>): Promise<void>;
 }
 
 /** The edge agent: consumes raw events from mesh.in.<flow> (or every flow with "*"). */
-export interface IngestAgentDefinition {
-  readonly name: string;
-  readonly version: string;
+export interface IngestAgentDefinition extends AgentBase {
   readonly consumes: { readonly inbound: string };
-  readonly concurrency?: number;
   handle(event: RawEvent, ctx: IngestContext): Promise<void>;
 }
 
-export type AgentDefinition = TaskAgentDefinition<any> | IngestAgentDefinition;
+/** Takes in review requests (mesh.review.<flow>.requested) for humans to decide. */
+export interface ReviewAgentDefinition extends AgentBase {
+  readonly consumes: { readonly reviews: string };
+  handle(request: ReviewRequest, ctx: IntakeContext): Promise<void>;
+}
+
+/** Learns from reviewer labels (mesh.label.<flow>). */
+export interface LabelAgentDefinition extends AgentBase {
+  readonly consumes: { readonly labels: string };
+  handle(label: Label, ctx: LabelContext): Promise<void>;
+}
+
+export type AgentDefinition = TaskAgentDefinition<any> | IngestAgentDefinition | ReviewAgentDefinition | LabelAgentDefinition;
+
+const token = z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only");
+const flowOrAll = z.string().regex(/^([A-Za-z0-9_-]+|\*)$/, 'a flow name or "*"');
 
 const definitionSchema = z.object({
   name: z.string().regex(/^[a-z][a-z0-9-]*$/, "lower-case letters, digits and - (it names the durable consumer)"),
   version: z.string().regex(/^\d+\.\d+\.\d+/, "must be a semantic version such as 1.2.0"),
   consumes: z.union([
-    z.object({ flow: z.string().regex(/^[A-Za-z0-9_-]+$/), stage: z.string().regex(/^[A-Za-z0-9_-]+$/) }),
-    z.object({ inbound: z.string().regex(/^([A-Za-z0-9_-]+|\*)$/) }),
+    z.object({ flow: token, stage: token }),
+    z.object({ inbound: flowOrAll }),
+    z.object({ reviews: flowOrAll }),
+    z.object({ labels: flowOrAll }),
   ]),
   concurrency: z.number().int().positive().max(10_000).optional(),
+  state: z.boolean().optional(),
   handle: z.function(),
+  resume: z.function().optional(),
+  serve: z.function().optional(),
 });
 
 /**
@@ -44,12 +72,21 @@ const definitionSchema = z.object({
  */
 export function defineAgent<I = unknown>(def: TaskAgentDefinition<I>): TaskAgentDefinition<I>;
 export function defineAgent(def: IngestAgentDefinition): IngestAgentDefinition;
+export function defineAgent(def: ReviewAgentDefinition): ReviewAgentDefinition;
+export function defineAgent(def: LabelAgentDefinition): LabelAgentDefinition;
 export function defineAgent(def: AgentDefinition): AgentDefinition {
   const parsed = definitionSchema.safeParse(def);
   if (!parsed.success) throw new MeshError("E_CONFIG", `agent definition: ${describeIssues(parsed.error.issues)}`);
   return def;
 }
 
+export type AgentKind = "task" | "ingest" | "review" | "label";
+
+export function agentKind(def: AgentDefinition): AgentKind {
+  const c = def.consumes;
+  return "inbound" in c ? "ingest" : "reviews" in c ? "review" : "labels" in c ? "label" : "task";
+}
+
 export function isIngestAgent(def: AgentDefinition): def is IngestAgentDefinition {
-  return "inbound" in def.consumes;
+  return agentKind(def) === "ingest";
 }

@@ -1,8 +1,22 @@
 /** What an agent may import: the runtime is its only door to the world. */
-export { defineAgent, isIngestAgent, type AgentDefinition, type TaskAgentDefinition, type IngestAgentDefinition } from "./define-agent.js";
+export {
+  defineAgent,
+  agentKind,
+  isIngestAgent,
+  type AgentDefinition,
+  type AgentKind,
+  type TaskAgentDefinition,
+  type IngestAgentDefinition,
+  type ReviewAgentDefinition,
+  type LabelAgentDefinition,
+} from "./define-agent.js";
 export type {
   AgentContext,
   IngestContext,
+  IntakeContext,
+  LabelContext,
+  ServiceContext,
+  ReviewDecisionInput,
   RawEvent,
   EscalationRequest,
   ToolRequest,
@@ -13,7 +27,21 @@ export type { ClassifyResult, DraftResult, DraftRequest } from "./model-access.j
 export { runAgent, type RunningAgent } from "./run-agent.js";
 export { loadAgentConfig, redactedConfig, agentConfigSchema, type AgentConfig } from "./config.js";
 export { listAgents, loadAgentDefinition } from "./load-agent.js";
-export type { ResultMessage, ReviewRequest, TaskMessage } from "./messages.js";
-export { resultMessageSchema, reviewRequestSchema, taskMessageSchema } from "./messages.js";
-export { createEnvelope, type TaskEnvelope, type InvoicePayload, type TicketPayload } from "../envelope/index.js";
-export { MeshError, SchemaError, TransientError, type ErrorCode } from "../errors/index.js";
+export {
+  resultMessageSchema,
+  reviewRequestSchema,
+  taskMessageSchema,
+  reviewDecisionSchema,
+  reviewerSchema,
+  labelSchema,
+  type ResultMessage,
+  type ReviewRequest,
+  type TaskMessage,
+  type ReviewDecision,
+  type Label,
+} from "./messages.js";
+export type { StateStore, StateEntry, ModelStore, ModelPointer } from "../bus/index.js";
+export { createEnvelope, applyCorrections, type TaskEnvelope, type InvoicePayload, type TicketPayload, type CorrectionEvent } from "../envelope/index.js";
+export { MeshError, SchemaError, TransientError, ConflictError, describeIssues, type ErrorCode } from "../errors/index.js";
+/** Agents that show or store task text (the review screen, labels) redact it with the policy's detectors. */
+export { redactText } from "../../policy/pii/index.js";

@@ -48,3 +48,45 @@ export type ReviewRequest = z.infer<typeof reviewRequestSchema>;
 export function taskFacts(e: TaskEnvelope) {
   return { id: e.id, flow: e.flow, region: e.region, tenant: e.tenant, classification: e.classification };
 }
+
+export const reviewerSchema = z.object({ id: z.string().min(1), roles: z.array(z.string()) });
+
+/** mesh.review.<flow>.decided: what a human decided about an escalated task. */
+export const reviewDecisionSchema = z.object({
+  envelopeId: z.string(),
+  digest: z.string(),
+  flow: z.string(),
+  /** The task as it was escalated, so the agent that asked can resume it. */
+  envelope: taskEnvelopeSchema,
+  /** The agent that escalated; only it resumes. */
+  requestedBy: z.object({ name: z.string(), version: z.string() }),
+  decision: z.enum(["approve", "correct", "reject"]),
+  /** Field path → corrected value (for tickets: { intent: "card_arrival" }). */
+  corrections: z.record(z.string(), z.unknown()).optional(),
+  reasonCode: z.string().optional(),
+  comment: z.string().optional(),
+  reviewer: reviewerSchema,
+  requestedAt: z.string(),
+  decidedAt: z.string(),
+  leadTimeMs: z.number().nonnegative(),
+  policyRevision: z.number(),
+  traceparent: z.string(),
+});
+export type ReviewDecision = z.infer<typeof reviewDecisionSchema>;
+
+/** mesh.label.<flow>: training data from a review, with the context needed to weigh it later. */
+export const labelSchema = z.object({
+  envelopeId: z.string(),
+  /** sha256 of `text`, so the same input labelled twice can be found. */
+  inputDigest: z.string(),
+  /** The input as reviewed, PII-redacted. */
+  text: z.string(),
+  prediction: z.string().nullable(),
+  correction: z.string().nullable(),
+  reviewer: reviewerSchema,
+  leadTimeMs: z.number().nonnegative(),
+  policyRevision: z.number(),
+  modelVersion: z.string().nullable(),
+  at: z.string(),
+});
+export type Label = z.infer<typeof labelSchema>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  classifierFromBytes,
   createRouter,
   endpointSchema,
   loadShippedClassifiers,
@@ -8,11 +9,13 @@ import {
   type DraftResult,
   type Router,
 } from "../models/index.js";
+import type { ModelStore } from "../bus/index.js";
 import { MeshError, PolicyDeniedError, describeIssues } from "../errors/index.js";
-import type { MeshMetrics } from "../telemetry/index.js";
+import type { Logger, MeshMetrics } from "../telemetry/index.js";
 import type { TaskEnvelope } from "../envelope/index.js";
 import { redactText } from "../../policy/pii/index.js";
 import { screenPrompt } from "../../policy/screening/index.js";
+import type { AuditWriter } from "./audit-writer.js";
 import type { AgentConfig } from "./config.js";
 import { taskFacts } from "./messages.js";
 import type { PolicyGate } from "./policy-gate.js";
@@ -31,7 +34,7 @@ interface Call {
   readonly screening: { readonly score: number; readonly rules: readonly string[] };
 }
 
-/** The model endpoints an agent may use: MODEL_ENDPOINTS (JSON), else one from OPENAI_* when a key is set. */
+/** The model endpoints an agent may use: MODEL_ENDPOINTS (JSON), else one from OPENAI_* when set. */
 export function modelEndpoints(config: AgentConfig): z.infer<typeof endpointSchema>[] {
   if (config.modelEndpoints) {
     let raw: unknown;
@@ -63,24 +66,40 @@ export function modelEndpoints(config: AgentConfig): z.infer<typeof endpointSche
  * Model calls for one agent process. The router (and the small models it loads) is built on first use, so
  * agents that never call a model pay nothing. Every endpoint the router wants to reach is put to the policy
  * gate as `model.invoke` with the task's facts and a prompt-injection screening score, and audited there.
+ * Small models follow the model store: a promoted version is hot-loaded, and the switch is audited.
  */
 export class ModelAccess {
-  private router: Router | undefined;
+  private router: Promise<Router> | undefined;
+  private readonly current = new Map<string, Call>();
+  private readonly watches: { stop(): void }[] = [];
+
   constructor(
     private readonly config: AgentConfig,
     private readonly gate: PolicyGate,
+    private readonly audit: AuditWriter,
+    private readonly store: ModelStore | undefined,
+    private readonly log: Logger,
     private readonly metrics: MeshMetrics,
   ) {}
 
-  private routerFor(call: Call): Router {
+  private routerFor(call: Call): Promise<Router> {
     // One router per process; the gate reads the task of the call in flight from `current`.
     this.current.set(call.task.id, call);
-    if (this.router) return this.router;
-    const config = routerConfigSchema.parse({ ...(this.config.modelRouting ? JSON.parse(this.config.modelRouting) : {}), endpoints: modelEndpoints(this.config) });
-    this.router = createRouter(config, {
-      classifiers: loadShippedClassifiers(),
+    this.router ??= this.build();
+    return this.router;
+  }
+
+  private async build(): Promise<Router> {
+    const routing = this.config.modelRouting ? (JSON.parse(this.config.modelRouting) as Record<string, unknown>) : {};
+    const classifiers = loadShippedClassifiers();
+    const router = createRouter(routerConfigSchema.parse({ ...routing, endpoints: modelEndpoints(this.config) }), {
+      classifiers,
       metrics: this.metrics,
       redact: (text) => redactText(text).text,
+      checkOutput: (text) => {
+        const { text: clean, findings } = redactText(text);
+        return { allowed: true, text: clean, reasons: findings.map((f) => `pii:${f.entity}`) };
+      },
       gate: {
         authorize: async (req) => {
           const call = this.current.get(req.task.id);
@@ -92,6 +111,7 @@ export class ModelAccess {
               context: { task: taskFacts(call.task), screening: call.screening },
               region: call.task.region,
               traceId: call.traceId,
+              auditDetail: { tier: req.tier, model: req.model, modelVersion: req.modelVersion, endpoint: req.endpoint },
             });
             return { allowed: true, reasons: decision.reasons, message: decision.message, redact: decision.obligations.some((o) => o.kind === "redact") };
           } catch (err) {
@@ -101,13 +121,31 @@ export class ModelAccess {
         },
       },
     });
-    return this.router;
+    if (this.store) {
+      for (const [name, shipped] of Object.entries(classifiers)) {
+        const pointer = await this.store.current(name);
+        if (pointer && pointer.version !== shipped.version) await this.load(router, name, pointer.version);
+        this.watches.push(await this.store.watch(name, (p) => void this.load(router, name, p.version)));
+      }
+    }
+    return router;
   }
 
-  private readonly current = new Map<string, Call>();
+  private async load(router: Router, name: string, version: string): Promise<void> {
+    try {
+      const bytes = await this.store!.get(name, version);
+      if (!bytes) throw new Error(`version ${version} is not in the model store`);
+      const model = classifierFromBytes(bytes);
+      router.swapClassifier(name, model);
+      await this.audit.append({ kind: "effect", action: "model.load", effect: "done", region: this.config.region, detail: { model: name, version: model.version } });
+      this.log.info({ model: name, version: model.version }, "hot-loaded model version");
+    } catch (err) {
+      this.log.error({ err, model: name, version }, "could not load model version; keeping the current one");
+    }
+  }
 
   async classify(task: TaskEnvelope, traceId: string, classifier: string, text: string): Promise<ClassifyResult> {
-    const router = this.routerFor({ task, traceId, screening: screenPrompt(text) });
+    const router = await this.routerFor({ task, traceId, screening: screenPrompt(text) });
     try {
       return await router.classify(classifier, text, { id: task.id, flow: task.flow, region: task.region });
     } finally {
@@ -116,7 +154,7 @@ export class ModelAccess {
   }
 
   async draft(task: TaskEnvelope, traceId: string, req: DraftRequest): Promise<DraftResult> {
-    const router = this.routerFor({ task, traceId, screening: screenPrompt(req.text) });
+    const router = await this.routerFor({ task, traceId, screening: screenPrompt(req.text) });
     try {
       return await router.draft(req, { id: task.id, flow: task.flow, region: task.region });
     } finally {
@@ -124,7 +162,7 @@ export class ModelAccess {
     }
   }
 
-  get costMeter() {
-    return this.router?.costMeter;
+  close(): void {
+    for (const w of this.watches) w.stop();
   }
 }

@@ -8,6 +8,10 @@ export interface GateRequest extends Omit<DecisionRequest, "principal"> {
   /** Region whose audit subject records the decision (the task's region). */
   readonly region: string;
   readonly traceId?: string;
+  /** Roles of the human acting through this agent (a reviewer deciding in the review service). */
+  readonly roles?: readonly string[];
+  /** Extra facts for the audit record (model version, reviewer id...). */
+  readonly auditDetail?: Record<string, unknown>;
 }
 
 /**
@@ -48,7 +52,9 @@ export class PolicyGate {
       ...(req.resource.subject ? { subject: req.resource.subject } : {}),
       ...(req.context?.task ? { taskId: req.context.task.id, flow: req.context.task.flow } : {}),
       ...(req.traceId ? { traceId: req.traceId } : {}),
-      ...(decision.shadow.length || decision.warnings.length ? { detail: { shadow: decision.shadow, warnings: decision.warnings } } : {}),
+      ...(decision.shadow.length || decision.warnings.length || req.auditDetail
+        ? { detail: { ...req.auditDetail, ...(decision.shadow.length ? { shadow: decision.shadow } : {}), ...(decision.warnings.length ? { warnings: decision.warnings } : {}) } }
+        : {}),
     });
     if (decision.effect === "deny") throw new PolicyDeniedError(decision.message, decision.reasons, decision.revision);
     return decision;
@@ -56,7 +62,8 @@ export class PolicyGate {
 
   /** Decides without auditing or throwing: for callers that audit the outcome themselves. */
   decide(req: GateRequest): Decision {
-    const decision = this.policy.decide({ ...req, principal: { agent: this.agent, instance: this.instance } });
+    const { region: _region, traceId: _traceId, roles, auditDetail: _detail, ...request } = req;
+    const decision = this.policy.decide({ ...request, principal: { agent: this.agent, instance: this.instance, ...(roles ? { roles } : {}) } });
     this.metrics.mesh_policy_decisions_total.inc({ agent: this.agent, action: req.action, effect: decision.effect });
     if (decision.shadow.length) {
       this.metrics.mesh_policy_decisions_total.inc({ agent: this.agent, action: req.action, effect: "would_deny" });

@@ -1,24 +1,33 @@
 import {
   connectBus,
   ensureConsumer,
+  openModelStore,
+  openStateStore,
+  readStream,
   startConsumeLoop,
   streamNames,
   subjects,
   watchMaxDeliveries,
+  type Bus,
+  type ConsumeLoop,
   type Delivery,
+  type ModelStore,
+  type StateStore,
 } from "../bus/index.js";
 import { parseEnvelope, type TaskEnvelope } from "../envelope/index.js";
-import { SchemaError, describeIssues } from "../errors/index.js";
-import { childSpan, createLogger, createMetrics, formatTraceparent, parseTraceparent, type MeshMetrics } from "../telemetry/index.js";
+import { MeshError, SchemaError, describeIssues } from "../errors/index.js";
+import { childSpan, createLogger, createMetrics, formatTraceparent, parseTraceparent, type Logger, type MeshMetrics, type TraceContext } from "../telemetry/index.js";
 import { defaultPolicyPath, loadPolicyFile } from "../../policy/index.js";
+import type { z } from "zod";
 import { AuditWriter } from "./audit-writer.js";
 import { redactedConfig, type AgentConfig } from "./config.js";
-import { EffectScope } from "./context.js";
-import { isIngestAgent, type AgentDefinition } from "./define-agent.js";
+import { EffectScope, type ServiceContext } from "./context.js";
+import { agentKind, type AgentDefinition, type TaskAgentDefinition } from "./define-agent.js";
 import { startHealthServer } from "./health-server.js";
-import { taskMessageSchema } from "./messages.js";
-import { PolicyGate } from "./policy-gate.js";
+import { labelSchema, reviewDecisionSchema, reviewRequestSchema, taskMessageSchema } from "./messages.js";
 import { ModelAccess } from "./model-access.js";
+import { PolicyGate } from "./policy-gate.js";
+import { recordReviewDecision } from "./review-decisions.js";
 
 export interface RunningAgent {
   readonly httpPort: number;
@@ -32,6 +41,16 @@ interface DeliveryState {
   flow: string;
   envelopeId?: string;
   traceparent?: string;
+  createdAt?: string;
+}
+
+/** One durable consumer of the agent: where it reads, and what a delivery means. */
+interface Subscription {
+  readonly stream: string;
+  readonly durable: string;
+  readonly filterSubject: string;
+  readonly flowOf: (d: Delivery) => string;
+  handle(d: Delivery, state: DeliveryState): Promise<void>;
 }
 
 export async function runAgent(def: AgentDefinition, config: AgentConfig): Promise<RunningAgent> {
@@ -55,59 +74,12 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   const policy = loadPolicyFile(config.policyFile ?? defaultPolicyPath);
   const audit = new AuditWriter(bus, def.name, config.instance, config.auditSigningSeed);
   const gate = new PolicyGate(policy, def.name, config.instance, audit, metrics, log);
-  const models = new ModelAccess(config, gate, metrics);
+  const kind = agentKind(def);
+  const modelStore = kind === "task" || kind === "label" ? await openModelStore(bus, { replicas: config.streamReplicas }) : undefined;
+  const models = new ModelAccess(config, gate, audit, modelStore, log, metrics);
+  const state = def.state ? await openStateStore(bus, `mesh_state_${def.name.replace(/-/g, "_")}`, { replicas: config.streamReplicas }) : undeclaredState(def.name);
 
-  const ingest = isIngestAgent(def);
-  const stream = ingest ? streamNames.in : streamNames.task;
-  const filterSubject = ingest
-    ? def.consumes.inbound === "*"
-      ? subjects.allInbound()
-      : subjects.inbound(def.consumes.inbound)
-    : subjects.task(def.consumes.flow, def.consumes.stage);
-  const concurrency = config.concurrency ?? def.concurrency ?? 16;
-  await ensureConsumer(bus.jsm, {
-    stream,
-    durable: def.name,
-    filterSubject,
-    ackWaitMs: config.ackWaitMs,
-    maxDeliver: config.maxDeliver,
-    maxAckPending: config.maxAckPending,
-  });
-
-  const states = new WeakMap<Delivery, DeliveryState>();
-  const flowOfDelivery = (d: Delivery) => (ingest ? (d.subject.split(".")[2] ?? "unknown") : def.consumes.flow);
-
-  const handle = async (d: Delivery): Promise<void> => {
-    const state: DeliveryState = { flow: flowOfDelivery(d) };
-    states.set(d, state);
-    metrics.mesh_tasks_in_flight.inc({ agent: def.name });
-    try {
-      if (isIngestAgent(def)) {
-        const parent = parseTraceparent(d.headers.traceparent);
-        const trace = childSpan(parent);
-        state.traceparent = formatTraceparent(trace);
-        const scope = newScope(trace);
-        state.scope = scope;
-        await def.handle(
-          { flow: state.flow, subject: d.subject, body: d.data, headers: d.headers, traceparent: state.traceparent },
-          scope.ingestContext(config.maxEventBytes),
-        );
-      } else {
-        const message = parseTaskMessage(d.data);
-        const task: TaskEnvelope = parseEnvelope(message.envelope);
-        state.envelopeId = task.id;
-        const trace = childSpan(parseTraceparent(d.headers.traceparent) ?? parseTraceparent(task.trace.traceparent));
-        state.traceparent = formatTraceparent(trace);
-        const scope = newScope(trace);
-        state.scope = scope;
-        await def.handle(task, scope.taskContext(task, message.data, d.attempt));
-      }
-    } finally {
-      metrics.mesh_tasks_in_flight.dec({ agent: def.name });
-    }
-  };
-
-  const newScope = (trace: ReturnType<typeof childSpan>) =>
+  const newScope = (trace: TraceContext) =>
     new EffectScope({
       bus,
       gate,
@@ -119,44 +91,47 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       policyRevision: () => gate.revision,
       models,
     });
+  /** The delivery continues the trace it arrived with (or the task's), as a new span. */
+  const traceOf = (d: Delivery, state: DeliveryState, fallback?: string): TraceContext => {
+    const trace = childSpan(parseTraceparent(d.headers.traceparent) ?? parseTraceparent(fallback));
+    state.traceparent = formatTraceparent(trace);
+    return trace;
+  };
 
-  const loop = await startConsumeLoop(bus, {
-    stream,
-    durable: def.name,
-    agent: def.name,
-    concurrency,
-    maxDeliver: config.maxDeliver,
-    ackWaitMs: config.ackWaitMs,
-    backoffBaseMs: config.backoffBaseMs,
-    backoffMaxMs: config.backoffMaxMs,
-    handle,
-    describe: (d) => {
-      const s = states.get(d);
-      return { ...(s?.envelopeId ? { envelopeId: s.envelopeId } : {}), ...(s?.traceparent ? { traceparent: s.traceparent } : {}) };
-    },
-    onOutcome: (d, outcome, ms) => {
-      const flow = states.get(d)?.flow ?? flowOfDelivery(d);
-      const labels = { flow, agent: def.name };
-      metrics.mesh_task_duration_seconds.observe(labels, ms / 1000);
-      if (outcome.kind === "acked") {
-        const scope = states.get(d)?.scope;
-        metrics.mesh_tasks_total.inc({ ...labels, outcome: scope?.outcome ?? "none" });
-        if (!ingest) metrics.mesh_task_cost_usd.observe({ flow }, scope?.costUsd ?? 0);
-      } else if (outcome.kind === "retried") {
-        metrics.mesh_tasks_total.inc({ ...labels, outcome: "retried" });
-        log.warn({ err: outcome.error, attempt: d.attempt, delayMs: outcome.delayMs, subject: d.subject }, "task will be retried");
-      } else {
-        metrics.mesh_tasks_total.inc({ ...labels, outcome: "dead_lettered" });
-        metrics.mesh_dlq_messages_total.inc({ flow, code: outcome.letter.code });
-        log.warn({ code: outcome.letter.code, reason: outcome.letter.reason, subject: d.subject, seq: d.streamSeq }, "dead-lettered");
-      }
-    },
-    onError: (err, where) => log.error({ err, where }, "consume loop error"),
+  const subscriptions = subscriptionsOf(def, {
+    maxEventBytes: config.maxEventBytes,
+    newScope,
+    traceOf,
+    state,
+    log,
+    models: modelStore ? auditedModelStore(modelStore, newScope, config.region) : undefined,
+    onIngested: (flow, result) => metrics.mesh_events_ingested_total.inc({ flow, result }),
   });
-  const advisories = watchMaxDeliveries(bus, stream, def.name, def.name, (err) => log.error({ err }, "max-deliveries advisory"));
+  const concurrency = config.concurrency ?? def.concurrency ?? 16;
+  const loops: ConsumeLoop[] = [];
+  const advisories: { unsubscribe(): void }[] = [];
+  for (const sub of subscriptions) {
+    await ensureConsumer(bus.jsm, {
+      stream: sub.stream,
+      durable: sub.durable,
+      filterSubject: sub.filterSubject,
+      ackWaitMs: config.ackWaitMs,
+      // The server's limit is the larger one; the loop applies the smaller one to non-transient failures.
+      maxDeliver: Math.max(config.maxDeliver, config.maxParkedDeliveries),
+      maxAckPending: config.maxAckPending,
+    });
+    loops.push(await startLoop(bus, sub, def, config, concurrency, metrics, log));
+    advisories.push(watchMaxDeliveries(bus, sub.stream, sub.durable, def.name, (err) => log.error({ err }, "max-deliveries advisory")));
+  }
+  const lag = setInterval(() => void reportLag(bus, subscriptions, metrics), 5000);
+  lag.unref();
+
+  const service = def.serve
+    ? await def.serve(serviceContext(def, config, log, metrics, state, bus, gate, newScope))
+    : undefined;
 
   ready = true;
-  log.info({ httpPort: http.port, consumes: filterSubject, concurrency, policyRevision: gate.revision }, "agent ready");
+  log.info({ httpPort: http.port, consumes: subscriptions.map((s) => s.filterSubject), concurrency, policyRevision: gate.revision }, "agent ready");
 
   let stopping: Promise<void> | undefined;
   return {
@@ -166,8 +141,11 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       stopping ??= (async () => {
         ready = false;
         log.info("draining");
-        await loop.stop(config.shutdownGraceMs);
-        advisories.unsubscribe();
+        clearInterval(lag);
+        await service?.close();
+        await Promise.all(loops.map((l) => l.stop(config.shutdownGraceMs)));
+        for (const a of advisories) a.unsubscribe();
+        models.close();
         await bus.close();
         await http.close();
         log.info("stopped");
@@ -177,14 +155,247 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   };
 }
 
-function parseTaskMessage(data: Uint8Array) {
+interface SubscriptionDeps {
+  readonly maxEventBytes: number;
+  readonly newScope: (trace: TraceContext) => EffectScope;
+  readonly traceOf: (d: Delivery, state: DeliveryState, fallback?: string) => TraceContext;
+  readonly state: StateStore;
+  readonly log: Logger;
+  readonly models: ModelStore | undefined;
+  readonly onIngested: (flow: string, result: "accepted" | "duplicate" | "invalid") => void;
+}
+
+/** Every kind of agent is a set of durable consumers over the same delivery machinery. */
+function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscription[] {
+  const token = (d: Delivery, i: number) => d.subject.split(".")[i] ?? "unknown";
+  const kind = agentKind(def);
+  if (kind === "ingest") {
+    const { inbound } = (def as Extract<AgentDefinition, { consumes: { inbound: string } }>).consumes;
+    const ingest = def as Extract<AgentDefinition, { consumes: { inbound: string } }>;
+    return [
+      {
+        stream: streamNames.in,
+        durable: def.name,
+        filterSubject: inbound === "*" ? subjects.allInbound() : subjects.inbound(inbound),
+        flowOf: (d) => token(d, 2),
+        async handle(d, state) {
+          const scope = (state.scope = deps.newScope(deps.traceOf(d, state)));
+          try {
+            await ingest.handle(
+              { flow: state.flow, subject: d.subject, body: d.data, headers: d.headers, traceparent: state.traceparent! },
+              scope.ingestContext(deps.maxEventBytes),
+            );
+            deps.onIngested(state.flow, "accepted");
+          } catch (err) {
+            if (err instanceof SchemaError) deps.onIngested(state.flow, "invalid");
+            throw err;
+          }
+        },
+      },
+    ];
+  }
+  if (kind === "review") {
+    const review = def as Extract<AgentDefinition, { consumes: { reviews: string } }>;
+    const flow = review.consumes.reviews;
+    return [
+      {
+        stream: streamNames.review,
+        durable: def.name,
+        filterSubject: flow === "*" ? "mesh.review.*.requested" : subjects.reviewRequested(flow),
+        flowOf: (d) => token(d, 2),
+        async handle(d, state) {
+          const request = parseBody(d.data, reviewRequestSchema, "review request");
+          state.envelopeId = request.envelopeId;
+          const scope = (state.scope = deps.newScope(deps.traceOf(d, state, request.traceparent)));
+          await review.handle(request, { log: scope.log, attempt: d.attempt, state: deps.state });
+        },
+      },
+    ];
+  }
+  if (kind === "label") {
+    const learner = def as Extract<AgentDefinition, { consumes: { labels: string } }>;
+    const flow = learner.consumes.labels;
+    return [
+      {
+        stream: streamNames.label,
+        durable: def.name,
+        filterSubject: flow === "*" ? "mesh.label.*" : subjects.label(flow),
+        flowOf: (d) => token(d, 2),
+        async handle(d, state) {
+          const label = parseBody(d.data, labelSchema, "label");
+          state.envelopeId = label.envelopeId;
+          const scope = (state.scope = deps.newScope(deps.traceOf(d, state)));
+          await learner.handle(label, { log: scope.log, attempt: d.attempt, state: deps.state, models: deps.models! });
+        },
+      },
+    ];
+  }
+  const worker = def as TaskAgentDefinition;
+  const { flow, stage } = worker.consumes;
+  const subs: Subscription[] = [
+    {
+      stream: streamNames.task,
+      durable: def.name,
+      filterSubject: subjects.task(flow, stage),
+      flowOf: () => flow,
+      async handle(d, state) {
+        const message = parseBody(d.data, taskMessageSchema, "task message");
+        const task: TaskEnvelope = parseEnvelope(message.envelope);
+        state.envelopeId = task.id;
+        state.createdAt = task.createdAt;
+        const scope = (state.scope = deps.newScope(deps.traceOf(d, state, task.trace.traceparent)));
+        await worker.handle(task, scope.taskContext(task, message.data, d.attempt));
+      },
+    },
+  ];
+  if (worker.resume) {
+    const resume = worker.resume.bind(worker);
+    subs.push({
+      stream: streamNames.review,
+      durable: `${def.name}-resume`,
+      filterSubject: subjects.reviewDecided(flow),
+      flowOf: () => flow,
+      async handle(d, state) {
+        const decision = parseBody(d.data, reviewDecisionSchema, "review decision");
+        // Decisions on tasks another agent escalated are theirs to resume.
+        if (decision.requestedBy.name !== def.name) return;
+        const task = parseEnvelope(decision.envelope);
+        state.envelopeId = task.id;
+        state.createdAt = task.createdAt;
+        const scope = (state.scope = deps.newScope(deps.traceOf(d, state, decision.traceparent)));
+        await resume(task, decision, scope.taskContext(task, undefined, d.attempt));
+      },
+    });
+  }
+  return subs;
+}
+
+async function startLoop(
+  bus: Bus,
+  sub: Subscription,
+  def: AgentDefinition,
+  config: AgentConfig,
+  concurrency: number,
+  metrics: MeshMetrics,
+  log: Logger,
+): Promise<ConsumeLoop> {
+  const states = new WeakMap<Delivery, DeliveryState>();
+  return startConsumeLoop(bus, {
+    stream: sub.stream,
+    durable: sub.durable,
+    agent: def.name,
+    concurrency,
+    maxDeliver: config.maxDeliver,
+    maxParkedDeliveries: Math.max(config.maxDeliver, config.maxParkedDeliveries),
+    ackWaitMs: config.ackWaitMs,
+    backoffBaseMs: config.backoffBaseMs,
+    backoffMaxMs: config.backoffMaxMs,
+    async handle(d) {
+      const state: DeliveryState = { flow: sub.flowOf(d) };
+      states.set(d, state);
+      metrics.mesh_tasks_in_flight.inc({ agent: def.name });
+      try {
+        await sub.handle(d, state);
+      } finally {
+        metrics.mesh_tasks_in_flight.dec({ agent: def.name });
+      }
+    },
+    describe: (d) => {
+      const s = states.get(d);
+      return { ...(s?.envelopeId ? { envelopeId: s.envelopeId } : {}), ...(s?.traceparent ? { traceparent: s.traceparent } : {}) };
+    },
+    onOutcome: (d, outcome, ms) => {
+      const s = states.get(d);
+      const flow = s?.flow ?? sub.flowOf(d);
+      const labels = { flow, agent: def.name };
+      metrics.mesh_task_duration_seconds.observe(labels, ms / 1000);
+      const sinceCreated = s?.createdAt ? (Date.now() - Date.parse(s.createdAt)) / 1000 : undefined;
+      if (outcome.kind === "acked") {
+        const result = s?.scope?.outcome ?? "none";
+        metrics.mesh_tasks_total.inc({ ...labels, outcome: result });
+        if (s?.createdAt) metrics.mesh_task_cost_usd.observe({ flow }, s.scope?.costUsd ?? 0);
+        if (sinceCreated !== undefined && (result === "completed" || result === "escalated")) {
+          metrics.mesh_task_end_to_end_seconds.observe({ flow, outcome: result }, sinceCreated);
+        }
+        if (result === "escalated" && s?.scope?.escalationCode) metrics.mesh_escalations_total.inc({ flow, reason: s.scope.escalationCode });
+      } else if (outcome.kind === "retried") {
+        metrics.mesh_tasks_total.inc({ ...labels, outcome: "retried" });
+        log.warn({ err: outcome.error, attempt: d.attempt, delayMs: outcome.delayMs, subject: d.subject }, "task will be retried");
+      } else {
+        metrics.mesh_tasks_total.inc({ ...labels, outcome: "dead_lettered" });
+        metrics.mesh_dlq_messages_total.inc({ flow, code: outcome.letter.code });
+        if (sinceCreated !== undefined) metrics.mesh_task_end_to_end_seconds.observe({ flow, outcome: "dead_lettered" }, sinceCreated);
+        log.warn({ code: outcome.letter.code, reason: outcome.letter.reason, subject: d.subject, seq: d.streamSeq }, "dead-lettered");
+      }
+    },
+    onError: (err, where) => log.error({ err, where }, "consume loop error"),
+  });
+}
+
+function serviceContext(
+  def: AgentDefinition,
+  config: AgentConfig,
+  log: Logger,
+  metrics: MeshMetrics,
+  state: StateStore,
+  bus: Bus,
+  gate: PolicyGate,
+  newScope: (trace: TraceContext) => EffectScope,
+): ServiceContext {
+  return {
+    log,
+    metrics,
+    config,
+    env: { ...process.env },
+    state,
+    decide: (input) => recordReviewDecision(newScope(childSpan(parseTraceparent(input.request.traceparent))), metrics, gate.revision, input),
+    async labels(flow) {
+      return (await readStream(bus, streamNames.label, { filterSubject: subjects.label(flow) })).map((m) =>
+        parseBody(m.data, labelSchema, "label"),
+      );
+    },
+  };
+}
+
+/** Promoting a model version is an effect like any other: policy data.write on mesh.model.<name>, then audit. */
+function auditedModelStore(store: ModelStore, newScope: (trace: TraceContext) => EffectScope, region: string): ModelStore {
+  return {
+    ...store,
+    async publish(name, version, artifact, meta) {
+      await newScope(childSpan()).authorizeAndAudit(
+        { action: "data.write", resource: { subject: subjects.model(name) }, region, auditDetail: { model: name, version, ...meta } },
+        () => store.publish(name, version, artifact, meta),
+      );
+    },
+  };
+}
+
+async function reportLag(bus: Bus, subs: readonly Subscription[], metrics: MeshMetrics): Promise<void> {
+  for (const sub of subs) {
+    try {
+      const info = await bus.jsm.consumers.info(sub.stream, sub.durable);
+      metrics.mesh_consumer_pending_messages.set({ stream: sub.stream, consumer: sub.durable }, info.num_pending + info.num_ack_pending);
+    } catch {
+      // the broker is away; the gauge keeps its last value until it is back
+    }
+  }
+}
+
+function undeclaredState(agent: string): StateStore {
+  const refuse = () => {
+    throw new MeshError("E_CONFIG", `agent ${agent} uses ctx.state but does not declare it: add \`state: true\` to its defineAgent`);
+  };
+  return { get: refuse, put: refuse, create: refuse, update: refuse, delete: refuse, keys: refuse, values: refuse };
+}
+
+function parseBody<T extends z.ZodType>(data: Uint8Array, schema: T, what: string): z.infer<T> {
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(data).toString("utf8"));
   } catch (err) {
-    throw new SchemaError(`(body): task message is not JSON (${(err as Error).message})`);
+    throw new SchemaError(`(body): ${what} is not JSON (${(err as Error).message})`);
   }
-  const parsed = taskMessageSchema.safeParse(json);
-  if (!parsed.success) throw new SchemaError(`task message: ${describeIssues(parsed.error.issues)}`);
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new SchemaError(`${what}: ${describeIssues(parsed.error.issues)}`);
   return parsed.data;
 }

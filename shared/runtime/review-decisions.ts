@@ -1,0 +1,71 @@
+import { subjects } from "../bus/index.js";
+import { createCorrection, parseEnvelope, sha256Hex } from "../envelope/index.js";
+import type { MeshMetrics } from "../telemetry/index.js";
+import type { EffectScope, ReviewDecisionInput } from "./context.js";
+import type { Label, ReviewDecision } from "./messages.js";
+
+/**
+ * A reviewer's decision, as effects: policy `review.decide` (with the reviewer's roles), then the decision,
+ * the label and the correction, each idempotent per envelope so a double-submitted form has one effect.
+ */
+export async function recordReviewDecision(
+  scope: EffectScope,
+  metrics: MeshMetrics,
+  policyRevision: number,
+  input: ReviewDecisionInput,
+): Promise<ReviewDecision> {
+  const { request, reviewer } = input;
+  const task = parseEnvelope(request.envelope);
+  const decidedAt = new Date();
+  const leadTimeMs = Math.max(0, decidedAt.getTime() - Date.parse(request.requestedAt));
+  const gateExtra = { roles: reviewer.roles, auditDetail: { reviewer: reviewer.id, decision: input.decision } };
+  const decision: ReviewDecision = {
+    envelopeId: task.id,
+    digest: task.digest,
+    flow: task.flow,
+    envelope: task,
+    requestedBy: request.requestedBy,
+    decision: input.decision,
+    ...(input.corrections ? { corrections: { ...input.corrections } } : {}),
+    ...(input.reasonCode ? { reasonCode: input.reasonCode } : {}),
+    ...(input.comment ? { comment: input.comment } : {}),
+    reviewer: { id: reviewer.id, roles: [...reviewer.roles] },
+    requestedAt: request.requestedAt,
+    decidedAt: decidedAt.toISOString(),
+    leadTimeMs,
+    policyRevision,
+    traceparent: scope.traceparent,
+  };
+  // review.decide is asked once, for the decision; the events that carry it are event.emit effects.
+  await scope.publishEffect(task, "review.decide", subjects.reviewDecided(task.flow), "decided", decision, {}, {}, gateExtra);
+  if (input.label) {
+    const label: Label = {
+      envelopeId: task.id,
+      inputDigest: `sha256:${sha256Hex(input.label.text)}`,
+      text: input.label.text,
+      prediction: input.label.prediction,
+      correction: input.label.correction,
+      reviewer: decision.reviewer,
+      leadTimeMs,
+      policyRevision,
+      modelVersion: input.label.modelVersion,
+      at: decision.decidedAt,
+    };
+    await scope.publishEffect(task, "event.emit", subjects.label(task.flow), "label", label, {}, {}, gateExtra);
+  }
+  if (input.decision === "correct" && input.corrections && Object.keys(input.corrections).length) {
+    const correction = createCorrection({
+      kind: "correction",
+      envelopeId: task.id,
+      envelopeDigest: task.digest,
+      fields: { ...input.corrections },
+      author: reviewer.id,
+      ...(input.comment ? { reason: input.comment } : {}),
+      at: decidedAt,
+    });
+    await scope.publishEffect(task, "event.emit", subjects.correction(task.flow), "correction", correction, {}, {}, gateExtra);
+    metrics.mesh_corrections_total.inc({ flow: task.flow });
+  }
+  metrics.mesh_review_duration_seconds.observe({ flow: task.flow }, leadTimeMs / 1000);
+  return decision;
+}
