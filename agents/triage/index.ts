@@ -42,6 +42,20 @@ export default defineAgent({
       throw err;
     }
   },
+  /**
+   * A human decided: the ticket completes with the reviewer's intent (a correction wins; an approval keeps the
+   * model's answer), or ends as rejected. Either way the completion carries the human's approval.
+   */
+  async resume(task, decision, ctx) {
+    const reviewer = { id: decision.reviewer.id, decidedAt: decision.decidedAt };
+    if (decision.decision === "reject") {
+      return ctx.complete({ rejected: true, reasonCode: decision.reasonCode ?? "rejected", reviewer }, { approved: true });
+    }
+    const corrected = decision.corrections?.intent;
+    const intent = typeof corrected === "string" ? corrected : (await ctx.classify("ticket-intent", (task.payload as TicketPayload).text)).label;
+    if (!intent) return ctx.fail("E_HANDLER", "the review approved a ticket without an intent; correct it with one");
+    return ctx.complete({ intent, tier: "human", decision: decision.decision, reviewer }, { category: intent, approved: true });
+  },
 });
 
 /**
