@@ -8,6 +8,9 @@ import { dlqList, dlqReplay } from "./commands/dlq.js";
 import { publishCommand } from "./commands/publish.js";
 import { tailCommand } from "./commands/tail.js";
 import { upCommand } from "./commands/up.js";
+import { costCommand } from "./commands/cost.js";
+import { runPlan } from "./plan/index.js";
+import { runEval } from "../shared/models/index.js";
 
 const usage = `usage: mesh <command>
 
@@ -17,6 +20,10 @@ const usage = `usage: mesh <command>
   tail <subject>                       print messages on a subject (wildcards allowed) [--json]
   dlq ls [--flow f] [--json]           list dead letters with their reasons
   dlq replay [--flow f] [--seq n]      republish dead letters to their original subjects
+  eval triage [--data f.csv] [--json]  accuracy and coverage of the shipped ticket model (held-out fifth by default)
+  cost [--metrics url,...] [--json]    cost per task and flow (model + human) against the manual baseline
+       [--hourly-rate 50] [--human-minutes 4] [--manual-minutes 6]
+  plan <tasks.csv|-> [--format table|csv|md] [--out FILE]   rank automation targets
 
 environment: NATS_URL (default nats://127.0.0.1:4222), NATS_USER, NATS_PASS`;
 
@@ -53,6 +60,34 @@ const commands: Record<string, Handler> = {
     if (positionals[0] === "replay") return dlqReplay({ ...flow, ...(values.seq ? { seq: positiveInt("--seq", values.seq) } : {}) });
     throw new UsageError("mesh dlq ls|replay [--flow f]");
   },
+  async eval(args) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { data: { type: "string" }, json: { type: "boolean" } } });
+    if (positionals[0] !== "triage") throw new UsageError("mesh eval triage [--data <csv>] [--json]");
+    const result = await runEval(values.data ? { data: values.data } : {});
+    const { text, ...numbers } = result;
+    process.stdout.write(values.json ? `${JSON.stringify(numbers)}\n` : `${text}\n`);
+    return 0;
+  },
+  async cost(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        metrics: { type: "string" },
+        json: { type: "boolean" },
+        "hourly-rate": { type: "string", default: "50" },
+        "human-minutes": { type: "string", default: "4" },
+        "manual-minutes": { type: "string", default: "6" },
+      },
+    });
+    return costCommand({
+      ...(values.metrics ? { metricsUrls: values.metrics.split(",") } : {}),
+      json: values.json ?? false,
+      hourlyRateUsd: positiveNumber("--hourly-rate", values["hourly-rate"]),
+      humanMinutesPerReview: positiveNumber("--human-minutes", values["human-minutes"]),
+      manualMinutesPerTask: positiveNumber("--manual-minutes", values["manual-minutes"]),
+    });
+  },
+  plan: (args) => runPlan(args),
 };
 
 class UsageError extends Error {}
@@ -60,6 +95,12 @@ class UsageError extends Error {}
 function positiveInt(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a whole number above 0, not "${value}"`);
+  return n;
+}
+
+function positiveNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} takes a number of 0 or more, not "${value}"`);
   return n;
 }
 

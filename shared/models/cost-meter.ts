@@ -65,26 +65,3 @@ export function createCostMeter(opts: { metrics?: MeshMetrics; maxOpenTasks?: nu
     totals: () => structuredClone({ flows, models }),
   };
 }
-
-/**
- * Cost per flow from Prometheus exposition text (one or many agents' /metrics concatenated), for `mesh cost`:
- * spend from mesh_model_cost_usd_total, tasks and cost per task from the mesh_task_cost_usd histogram.
- */
-export function costReportFromMetrics(exposition: string): { flows: Record<string, { usd: number; tasks: number; usdPerTask: number }>; text: string } {
-  const flows: Record<string, { usd: number; tasks: number; usdPerTask: number }> = {};
-  const labelOf = (labels: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(labels)?.[1];
-  for (const line of exposition.split("\n")) {
-    const m = /^(mesh_model_cost_usd_total|mesh_task_cost_usd_count)\{([^}]*)\}\s+([0-9.eE+-]+)/.exec(line);
-    if (!m) continue;
-    const flow = labelOf(m[2]!, "flow") ?? "unknown";
-    const row = (flows[flow] ??= { usd: 0, tasks: 0, usdPerTask: 0 });
-    if (m[1] === "mesh_model_cost_usd_total") row.usd += Number(m[3]);
-    else row.tasks += Number(m[3]);
-  }
-  const lines = ["flow            tasks        spend USD    USD per task"];
-  for (const [flow, row] of Object.entries(flows).sort()) {
-    row.usdPerTask = row.tasks ? row.usd / row.tasks : 0;
-    lines.push(`${flow.padEnd(14)} ${String(row.tasks).padStart(7)} ${row.usd.toFixed(6).padStart(16)} ${row.usdPerTask.toFixed(6).padStart(15)}`);
-  }
-  return { flows, text: lines.join("\n") };
-}

@@ -25,3 +25,4 @@ export {
   type SpanAttributes,
   type OtlpExporterOptions,
 } from "./tracing.js";
+export { parseExposition, sumBy, type Sample } from "./exposition.js";

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { costReportFromMetrics, createCostMeter, type EndpointConfig } from "../../../shared/models/index.js";
+import { createCostMeter, type EndpointConfig } from "../../../shared/models/index.js";
 import { createMetrics } from "../../../shared/telemetry/index.js";
+import { costReport } from "../../../cli/commands/cost.js";
 
 const ep: EndpointConfig = {
   name: "e",
@@ -34,9 +35,10 @@ test("cost is tokens × price, summed per task and per flow, and visible in /met
   const exposition = await metrics.registry.metrics();
   assert.match(exposition, /mesh_model_tokens_total\{tier="large",model="m",direction="input"\} 3000/);
   assert.match(exposition, /mesh_task_cost_usd_count\{flow="ticket"\} 2/);
-  const report = costReportFromMetrics(exposition);
-  assert.equal(report.flows.ticket?.usd, 4.5);
+  const report = costReport(exposition, { hourlyRateUsd: 60, humanMinutesPerReview: 3, manualMinutesPerTask: 6 });
+  assert.equal(report.flows.ticket?.modelUsd, 4.5);
   assert.equal(report.flows.ticket?.tasks, 2);
-  assert.equal(report.flows.ticket?.usdPerTask, 2.25);
-  assert.match(report.text, /ticket\s+2\s+4\.500000\s+2\.250000/);
+  assert.equal(report.flows.ticket?.modelUsdPerTask, 2.25);
+  assert.equal(report.flows.ticket?.manualUsdPerTask, 6, "6 minutes at $60/h");
+  assert.equal(report.flows.ticket?.saving, 1 - 2.25 / 6);
 });

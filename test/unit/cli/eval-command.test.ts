@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const mesh = fileURLToPath(new URL("../../../cli/mesh.mjs", import.meta.url));
+const dataset = fileURLToPath(new URL("../../../shared/datasets/banking77/train.csv", import.meta.url));
+
+test("mesh eval triage --data <csv> --json prints accuracy, coverage and precision of the shipped model on that file", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "mesh-eval-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const lines = readFileSync(dataset, "utf8").trim().split("\n");
+  // Every 50th row, plus one row whose label the model has never heard of.
+  const sample = [lines[0], ...lines.slice(1).filter((_, i) => i % 50 === 0), "where is my parcel,parcel_tracking"];
+  const csv = join(dir, "sample.csv");
+  writeFileSync(csv, `${sample.join("\n")}\n`);
+  const { stdout } = await run(process.execPath, [mesh, "eval", "triage", "--data", csv, "--json"]);
+  const result = JSON.parse(stdout) as { rows: number; accuracy: number; coverage: number; precision: number; unknownLabels: number };
+  assert.equal(result.rows, sample.length - 1);
+  assert.equal(result.unknownLabels, 1);
+  for (const k of ["accuracy", "coverage", "precision"] as const) assert.ok(result[k] > 0 && result[k] <= 1, `${k} = ${result[k]}`);
+});
+
+test("mesh eval with an unknown target or a missing file says what to do", async () => {
+  await assert.rejects(run(process.execPath, [mesh, "eval", "invoices"]), (err: { code: number; stderr: string }) => err.code === 2 && /mesh eval triage/.test(err.stderr));
+  await assert.rejects(run(process.execPath, [mesh, "eval", "triage", "--data", "/nonexistent.csv"]), (err: { code: number; stderr: string }) => err.code === 1 && /nonexistent\.csv/.test(err.stderr));
+});
