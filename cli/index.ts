@@ -15,7 +15,7 @@ import { runEval } from "../shared/models/index.js";
 const usage = `usage: mesh <command>
 
   up [--agents a,b] [--own-nats]       start nats-server (when none is reachable) and every agent
-  demo [--exit] [--invoices N]         the mesh plus sample traffic and a summary (npm start)
+  demo [--exit] [--invoices N] [--tickets N]   the mesh plus sample traffic and a summary (npm start)
   publish <flow> <file.jsonl|->        publish one event per line to mesh.in.<flow>
   tail <subject>                       print messages on a subject (wildcards allowed) [--json]
   dlq ls [--flow f] [--json]           list dead letters with their reasons
@@ -35,8 +35,12 @@ const commands: Record<string, Handler> = {
     return upCommand({ ...(values.agents ? { agents: values.agents.split(",") } : {}), ownNats: values["own-nats"] ?? false });
   },
   async demo(args) {
-    const { values } = parseArgs({ args, options: { exit: { type: "boolean" }, invoices: { type: "string" } } });
-    return demoCommand({ exit: values.exit ?? false, ...(values.invoices ? { invoices: positiveInt("--invoices", values.invoices) } : {}) });
+    const { values } = parseArgs({ args, options: { exit: { type: "boolean" }, invoices: { type: "string" }, tickets: { type: "string" } } });
+    return demoCommand({
+      exit: values.exit ?? false,
+      ...(values.invoices ? { invoices: positiveInt("--invoices", values.invoices) } : {}),
+      ...(values.tickets ? { tickets: positiveInt("--tickets", values.tickets) } : {}),
+    });
   },
   async publish(args) {
     const { positionals } = parseArgs({ args, allowPositionals: true });
@@ -113,7 +117,9 @@ if (!handler) {
 try {
   process.exitCode = await handler(rest);
 } catch (err) {
+  // parseArgs refuses unknown or malformed options with ERR_PARSE_ARGS_*: that is a usage error too.
+  const usageError = err instanceof UsageError || String((err as { code?: string }).code).startsWith("ERR_PARSE_ARGS");
   process.stderr.write(`mesh ${name}: ${(err as Error).message}\n`);
-  if (err instanceof UsageError) process.stderr.write(`\n${usage}\n`);
-  process.exitCode = err instanceof UsageError ? 2 : 1;
+  if (usageError) process.stderr.write(`\n${usage}\n`);
+  process.exitCode = usageError ? 2 : 1;
 }
