@@ -4,7 +4,7 @@ import type { MeshMetrics } from "../telemetry/index.js";
 import type { Label, ReviewDecision } from "./messages.js";
 import type { TaskEnvelope } from "../envelope/index.js";
 import { MeshError, TransientError, type ErrorCode } from "../errors/index.js";
-import { formatTraceparent, type Logger, type TraceContext } from "../telemetry/index.js";
+import { currentTrace, formatTraceparent, inSpan, type Logger, type TraceContext } from "../telemetry/index.js";
 import type { Action, Resource } from "../../policy/index.js";
 import type { AuditWriter } from "./audit-writer.js";
 import { taskFacts, type ResultMessage, type ReviewRequest, type TaskMessage } from "./messages.js";
@@ -189,10 +189,12 @@ export class EffectScope {
       traceId: trace.traceId,
       ...gateExtra,
     });
-    const published = await publish(bus, subject, body, {
-      msgId: `${task.id}:${agent.name}:${stage}`,
-      headers: { traceparent: this.traceparent, "Mesh-Agent": agent.name, "Mesh-Envelope": task.id },
-    });
+    const published = await inSpan(`publish ${stage}`, { "messaging.destination": subject }, () =>
+      publish(bus, subject, body, {
+        msgId: `${task.id}:${agent.name}:${stage}`,
+        // The next hop's parent is this publish span.
+        headers: { traceparent: formatTraceparent(currentTrace() ?? this.deps.trace), "Mesh-Agent": agent.name, "Mesh-Envelope": task.id },
+      }), "producer");
     await audit.append({
       kind: "effect",
       action,

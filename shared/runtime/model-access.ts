@@ -11,7 +11,7 @@ import {
 } from "../models/index.js";
 import type { ModelStore } from "../bus/index.js";
 import { MeshError, PolicyDeniedError, describeIssues } from "../errors/index.js";
-import type { Logger, MeshMetrics } from "../telemetry/index.js";
+import { inSpan, type DriftMonitor, type Logger, type MeshMetrics } from "../telemetry/index.js";
 import type { TaskEnvelope } from "../envelope/index.js";
 import { redactText } from "../../policy/pii/index.js";
 import { screenPrompt } from "../../policy/screening/index.js";
@@ -80,6 +80,7 @@ export class ModelAccess {
     private readonly store: ModelStore | undefined,
     private readonly log: Logger,
     private readonly metrics: MeshMetrics,
+    private readonly drift: DriftMonitor,
   ) {}
 
   private routerFor(call: Call): Promise<Router> {
@@ -147,7 +148,12 @@ export class ModelAccess {
   async classify(task: TaskEnvelope, traceId: string, classifier: string, text: string): Promise<ClassifyResult> {
     const router = await this.routerFor({ task, traceId, screening: screenPrompt(text) });
     try {
-      return await router.classify(classifier, text, { id: task.id, flow: task.flow, region: task.region });
+      const result = await inSpan(`classify ${classifier}`, { "mesh.classifier": classifier }, () =>
+        router.classify(classifier, text, { id: task.id, flow: task.flow, region: task.region }), "client");
+      // What the model sees and how sure it is: the two distributions whose shift signals drift.
+      this.drift.observe(task.flow, "input_length", text.length);
+      this.drift.observe(task.flow, "confidence", result.confidence);
+      return result;
     } finally {
       this.current.delete(task.id);
     }
@@ -156,7 +162,7 @@ export class ModelAccess {
   async draft(task: TaskEnvelope, traceId: string, req: DraftRequest): Promise<DraftResult> {
     const router = await this.routerFor({ task, traceId, screening: screenPrompt(req.text) });
     try {
-      return await router.draft(req, { id: task.id, flow: task.flow, region: task.region });
+      return await inSpan("draft", { "mesh.intent": req.intent }, () => router.draft(req, { id: task.id, flow: task.flow, region: task.region }), "client");
     } finally {
       this.current.delete(task.id);
     }

@@ -16,8 +16,22 @@ import {
 } from "../bus/index.js";
 import { parseEnvelope, type TaskEnvelope } from "../envelope/index.js";
 import { MeshError, SchemaError, describeIssues } from "../errors/index.js";
-import { childSpan, createLogger, createMetrics, formatTraceparent, parseTraceparent, type Logger, type MeshMetrics, type TraceContext } from "../telemetry/index.js";
+import {
+  DriftMonitor,
+  childSpan,
+  createLogger,
+  createMetrics,
+  currentTrace,
+  formatTraceparent,
+  inSpan,
+  parseTraceparent,
+  startOtlpExport,
+  type Logger,
+  type MeshMetrics,
+  type TraceContext,
+} from "../telemetry/index.js";
 import { defaultPolicyPath, loadPolicyFile } from "../../policy/index.js";
+import { piiLogOptions } from "../../policy/pii/index.js";
 import type { z } from "zod";
 import { AuditWriter } from "./audit-writer.js";
 import { redactedConfig, type AgentConfig } from "./config.js";
@@ -54,9 +68,13 @@ interface Subscription {
 }
 
 export async function runAgent(def: AgentDefinition, config: AgentConfig): Promise<RunningAgent> {
-  const log = createLogger(def.name, { level: config.logLevel });
+  const policy = loadPolicyFile(config.policyFile ?? defaultPolicyPath);
+  // Log lines never carry PII: the policy's paths are censored and free text is scrubbed by its detectors.
+  const log = createLogger(def.name, { level: config.logLevel, redact: [...policy.document.logRedactPaths], extend: piiLogOptions });
   log.info({ config: redactedConfig(config), version: def.version }, "starting agent");
+  const otlp = startOtlpExport(def.name);
   const metrics = createMetrics();
+  const drift = new DriftMonitor(metrics);
   let ready = false;
   const http = await startHealthServer({ host: config.httpHost, port: config.httpPort, registry: metrics.registry, ready: () => ready });
 
@@ -71,12 +89,11 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       maxMsgBytes: Math.max(8 * 1024 * 1024, config.maxEventBytes * 2),
     },
   });
-  const policy = loadPolicyFile(config.policyFile ?? defaultPolicyPath);
   const audit = new AuditWriter(bus, def.name, config.instance, config.auditSigningSeed);
   const gate = new PolicyGate(policy, def.name, config.instance, audit, metrics, log);
   const kind = agentKind(def);
   const modelStore = kind === "task" || kind === "label" ? await openModelStore(bus, { replicas: config.streamReplicas }) : undefined;
-  const models = new ModelAccess(config, gate, audit, modelStore, log, metrics);
+  const models = new ModelAccess(config, gate, audit, modelStore, log, metrics, drift);
   const state = def.state ? await openStateStore(bus, `mesh_state_${def.name.replace(/-/g, "_")}`, { replicas: config.streamReplicas }) : undeclaredState(def.name);
 
   const newScope = (trace: TraceContext) =>
@@ -85,23 +102,33 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       gate,
       audit,
       agent: { name: def.name, version: def.version },
-      log: log.child({ trace_id: trace.traceId }),
+      log,
       trace,
       toolTimeoutMs: config.toolTimeoutMs,
       policyRevision: () => gate.revision,
       models,
     });
-  /** The delivery continues the trace it arrived with (or the task's), as a new span. */
-  const traceOf = (d: Delivery, state: DeliveryState, fallback?: string): TraceContext => {
-    const trace = childSpan(parseTraceparent(d.headers.traceparent) ?? parseTraceparent(fallback));
-    state.traceparent = formatTraceparent(trace);
-    return trace;
-  };
+  /**
+   * A delivery runs as a consumer span continuing the trace it arrived with (or the task's); its effects,
+   * model calls and log lines all carry that span.
+   */
+  const traced: Traced = (d, state, fallback, fn) =>
+    inSpan(
+      `${def.name} consume`,
+      { "messaging.destination": d.subject, "mesh.agent": def.name, "mesh.attempt": d.attempt, ...(state.envelopeId ? { "mesh.envelope": state.envelopeId } : {}) },
+      () => {
+        const trace = currentTrace()!;
+        state.traceparent = formatTraceparent(trace);
+        state.scope = newScope(trace);
+        return fn(state.scope);
+      },
+      "consumer",
+      parseTraceparent(d.headers.traceparent) ?? parseTraceparent(fallback),
+    );
 
   const subscriptions = subscriptionsOf(def, {
     maxEventBytes: config.maxEventBytes,
-    newScope,
-    traceOf,
+    traced,
     state,
     log,
     models: modelStore ? auditedModelStore(modelStore, newScope, config.region) : undefined,
@@ -123,11 +150,14 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     loops.push(await startLoop(bus, sub, def, config, concurrency, metrics, log));
     advisories.push(watchMaxDeliveries(bus, sub.stream, sub.durable, def.name, (err) => log.error({ err }, "max-deliveries advisory")));
   }
-  const lag = setInterval(() => void reportLag(bus, subscriptions, metrics), 5000);
+  const lag = setInterval(() => {
+    void reportLag(bus, subscriptions, metrics);
+    drift.refresh();
+  }, 5000);
   lag.unref();
 
   const service = def.serve
-    ? await def.serve(serviceContext(def, config, log, metrics, state, bus, gate, newScope))
+    ? await def.serve(serviceContext(config, log, metrics, drift, state, bus, gate, newScope))
     : undefined;
 
   ready = true;
@@ -148,6 +178,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
         models.close();
         await bus.close();
         await http.close();
+        await otlp?.shutdown();
         log.info("stopped");
       })();
       return stopping;
@@ -155,10 +186,11 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   };
 }
 
+type Traced = (d: Delivery, state: DeliveryState, fallbackTraceparent: string | undefined, fn: (scope: EffectScope) => Promise<void>) => Promise<void>;
+
 interface SubscriptionDeps {
   readonly maxEventBytes: number;
-  readonly newScope: (trace: TraceContext) => EffectScope;
-  readonly traceOf: (d: Delivery, state: DeliveryState, fallback?: string) => TraceContext;
+  readonly traced: Traced;
   readonly state: StateStore;
   readonly log: Logger;
   readonly models: ModelStore | undefined;
@@ -179,11 +211,12 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
         filterSubject: inbound === "*" ? subjects.allInbound() : subjects.inbound(inbound),
         flowOf: (d) => token(d, 2),
         async handle(d, state) {
-          const scope = (state.scope = deps.newScope(deps.traceOf(d, state)));
           try {
-            await ingest.handle(
-              { flow: state.flow, subject: d.subject, body: d.data, headers: d.headers, traceparent: state.traceparent! },
-              scope.ingestContext(deps.maxEventBytes),
+            await deps.traced(d, state, undefined, (scope) =>
+              ingest.handle(
+                { flow: state.flow, subject: d.subject, body: d.data, headers: d.headers, traceparent: state.traceparent! },
+                scope.ingestContext(deps.maxEventBytes),
+              ),
             );
             deps.onIngested(state.flow, "accepted");
           } catch (err) {
@@ -206,8 +239,7 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
         async handle(d, state) {
           const request = parseBody(d.data, reviewRequestSchema, "review request");
           state.envelopeId = request.envelopeId;
-          const scope = (state.scope = deps.newScope(deps.traceOf(d, state, request.traceparent)));
-          await review.handle(request, { log: scope.log, attempt: d.attempt, state: deps.state });
+          await deps.traced(d, state, request.traceparent, (scope) => review.handle(request, { log: scope.log, attempt: d.attempt, state: deps.state }));
         },
       },
     ];
@@ -224,8 +256,9 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
         async handle(d, state) {
           const label = parseBody(d.data, labelSchema, "label");
           state.envelopeId = label.envelopeId;
-          const scope = (state.scope = deps.newScope(deps.traceOf(d, state)));
-          await learner.handle(label, { log: scope.log, attempt: d.attempt, state: deps.state, models: deps.models! });
+          await deps.traced(d, state, undefined, (scope) =>
+            learner.handle(label, { log: scope.log, attempt: d.attempt, state: deps.state, models: deps.models! }),
+          );
         },
       },
     ];
@@ -243,8 +276,7 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
         const task: TaskEnvelope = parseEnvelope(message.envelope);
         state.envelopeId = task.id;
         state.createdAt = task.createdAt;
-        const scope = (state.scope = deps.newScope(deps.traceOf(d, state, task.trace.traceparent)));
-        await worker.handle(task, scope.taskContext(task, message.data, d.attempt));
+        await deps.traced(d, state, task.trace.traceparent, (scope) => worker.handle(task, scope.taskContext(task, message.data, d.attempt)));
       },
     },
   ];
@@ -262,8 +294,7 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
         const task = parseEnvelope(decision.envelope);
         state.envelopeId = task.id;
         state.createdAt = task.createdAt;
-        const scope = (state.scope = deps.newScope(deps.traceOf(d, state, decision.traceparent)));
-        await resume(task, decision, scope.taskContext(task, undefined, d.attempt));
+        await deps.traced(d, state, decision.traceparent, (scope) => resume(task, decision, scope.taskContext(task, undefined, d.attempt)));
       },
     });
   }
@@ -333,10 +364,10 @@ async function startLoop(
 }
 
 function serviceContext(
-  def: AgentDefinition,
   config: AgentConfig,
   log: Logger,
   metrics: MeshMetrics,
+  drift: DriftMonitor,
   state: StateStore,
   bus: Bus,
   gate: PolicyGate,
@@ -348,7 +379,12 @@ function serviceContext(
     config,
     env: { ...process.env },
     state,
-    decide: (input) => recordReviewDecision(newScope(childSpan(parseTraceparent(input.request.traceparent))), metrics, gate.revision, input),
+    decide: (input) =>
+      inSpan("review decide", { "mesh.envelope": input.request.envelopeId, "mesh.decision": input.decision }, async () => {
+        const decision = await recordReviewDecision(newScope(currentTrace()!), metrics, gate.revision, input);
+        drift.recordReview(decision.flow, decision.decision === "correct");
+        return decision;
+      }, "server", parseTraceparent(input.request.traceparent)),
     async labels(flow) {
       return (await readStream(bus, streamNames.label, { filterSubject: subjects.label(flow) })).map((m) =>
         parseBody(m.data, labelSchema, "label"),

@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from "pino";
 import { currentTrace } from "./trace-scope.js";
 
 export type { Logger };
@@ -20,6 +20,8 @@ export interface LoggerOptions {
   redact?: string[];
   /** Where lines go; stdout when absent. */
   destination?: DestinationStream;
+  /** More pino options, e.g. the policy library's PII scrubber (formatters.log + hooks.logMethod). */
+  extend?: Pick<PinoOptions, "formatters" | "hooks">;
 }
 
 export function createLogger(name: string, opts: LoggerOptions = {}): Logger {
@@ -29,6 +31,7 @@ export function createLogger(name: string, opts: LoggerOptions = {}): Logger {
     redact: { paths: [...baseRedactPaths, ...(opts.redact ?? [])], censor: "[redacted]" },
     base: { agent: name, pid: process.pid },
     mixin: traceFields,
+    ...opts.extend,
   };
   return opts.destination ? pino(options, opts.destination) : pino(options);
 }

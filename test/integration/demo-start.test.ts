@@ -10,7 +10,7 @@ const mesh = fileURLToPath(new URL("../../cli/mesh.mjs", import.meta.url));
 
 test("the demo (npm start) runs every agent, says it uses the LLM stand-in without a key, and reports both flows", { timeout: 240_000 }, async (t) => {
   const nats = await startNats(t);
-  const env = { ...process.env, NATS_URL: nats.url };
+  const env: NodeJS.ProcessEnv = { ...process.env, NATS_URL: nats.url };
   for (const k of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "MODEL_ENDPOINTS"]) delete env[k];
   const { stdout, stderr } = await run(process.execPath, [mesh, "demo", "--exit", "--invoices", "30", "--tickets", "20"], { env, timeout: 200_000 });
   assert.match(stderr, /no LLM key configured .* using the local OpenAI-compatible stand-in/);
