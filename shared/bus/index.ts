@@ -6,6 +6,7 @@ export {
   ensureConsumer,
   ensureBuckets,
   policyHistory,
+  maxRateLimitWindowMs,
   streamConfigs,
   streamNames,
   buckets,
@@ -30,3 +31,4 @@ export { deadLetterSchema, decodeBody, encodeBody, deadLetterMsgId, maxInlineBod
 export { readStream, follow, type StoredMessage } from "./read-stream.js";
 export { openStateStore, type StateStore, type StateEntry } from "./state-store.js";
 export { openModelStore, modelBuckets, type ModelStore, type ModelPointer } from "./model-store.js";
+export { openRateLimitStore, rateLimitBucket, type RateLimitStore, type RateLimitTake } from "./rate-limit-store.js";

@@ -1,5 +1,6 @@
 import type { KV } from "nats";
 import type { Bus } from "./connection.js";
+import { buckets, maxRateLimitWindowMs } from "./topology.js";
 
 /**
  * Rate-limit counters shared by every replica: one KV key per (limit key, fixed window), incremented
@@ -7,7 +8,7 @@ import type { Bus } from "./connection.js";
  * Keys expire with the bucket's TTL, which must be at least the longest window.
  * Windows follow the local clock: replicas whose clocks differ by d may overlap adjacent windows by d.
  */
-export const rateLimitBucket = "mesh_ratelimit";
+export const rateLimitBucket = buckets.rateLimits;
 
 export interface RateLimitTake {
   readonly allowed: boolean;
@@ -37,7 +38,7 @@ function isConflict(err: unknown): boolean {
 }
 
 export async function openRateLimitStore(bus: Bus, opts: RateLimitStoreOptions = {}): Promise<RateLimitStore> {
-  const maxWindowMs = opts.maxWindowMs ?? 3_600_000;
+  const maxWindowMs = opts.maxWindowMs ?? maxRateLimitWindowMs;
   const kv: KV = await bus.js.views.kv(opts.bucket ?? rateLimitBucket, { history: 1, ttl: maxWindowMs * 2, replicas: opts.replicas ?? 1 });
   const now = opts.now ?? Date.now;
   return {

@@ -44,7 +44,10 @@ const streamSubjects: Record<StreamKey, string> = {
   audit: "mesh.audit.>",
 };
 
-export const buckets = { policy: "mesh_policy" } as const;
+export const buckets = { policy: "mesh_policy", rateLimits: "mesh_ratelimit" } as const;
+
+/** The longest rate-limit window any policy may use; counters live twice as long. */
+export const maxRateLimitWindowMs = 3_600_000;
 
 /** Policy revisions kept in the bucket's history, for diff and rollback. */
 export const policyHistory = 64;
@@ -52,6 +55,7 @@ export const policyHistory = 64;
 /** Creates the KV buckets if missing (opening an existing bucket leaves its configuration alone). */
 export async function ensureBuckets(js: JetStreamClient, opts: TopologyOptions = defaultTopologyOptions): Promise<void> {
   await js.views.kv(buckets.policy, { history: policyHistory, replicas: opts.replicas });
+  await js.views.kv(buckets.rateLimits, { history: 1, ttl: maxRateLimitWindowMs * 2, replicas: opts.replicas });
 }
 
 const ns = (ms: number) => ms * 1_000_000;

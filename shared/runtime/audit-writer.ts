@@ -3,9 +3,9 @@ import { AuditChain } from "../../policy/audit-chain/index.js";
 
 /** One audit record: a policy decision or an effect, never the task's content in clear. */
 export interface AuditEntry {
-  readonly kind: "decision" | "effect";
+  readonly kind: "decision" | "effect" | "policy";
   readonly action: string;
-  readonly effect: "allow" | "deny" | "done";
+  readonly effect: "allow" | "deny" | "done" | "rejected";
   readonly reasons?: readonly string[];
   readonly revision?: number;
   readonly subject?: string;
@@ -14,6 +14,10 @@ export interface AuditEntry {
   readonly region: string;
   readonly traceId?: string;
   readonly detail?: Record<string, unknown>;
+  /** For decisions: what was asked, so a candidate policy can be replayed against it. */
+  readonly request?: { readonly resource: unknown; readonly context?: unknown };
+  /** Roles of the human behind the decision, if any. */
+  readonly roles?: readonly string[];
 }
 
 /**

@@ -20,6 +20,12 @@ export const agentConfigSchema = z.object({
   /** Region this process runs in; audit records without a task go to this region's audit subject. */
   region: z.string().regex(/^[a-z]{2}(-[a-z0-9]+)*$/).default("eu"),
   policyFile: z.string().optional(),
+  /** Public nkeys (U...) whose signed policy documents this agent accepts from KV mesh_policy; comma separated. */
+  policyApprovers: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []))
+    .pipe(z.array(z.string().regex(/^U[A-Z2-7]{55}$/, "must be a public user nkey (U...)"))),
   concurrency: int(1).optional(),
   ackWaitMs: int(100).default(30_000),
   maxDeliver: int(1).default(5),
@@ -60,6 +66,7 @@ const envNames: Record<keyof AgentConfig, string> = {
   httpPort: "HTTP_PORT",
   region: "MESH_REGION",
   policyFile: "POLICY_FILE",
+  policyApprovers: "MESH_POLICY_APPROVERS",
   concurrency: "CONCURRENCY",
   ackWaitMs: "ACK_WAIT_MS",
   maxDeliver: "MAX_DELIVER",

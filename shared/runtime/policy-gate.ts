@@ -1,5 +1,6 @@
 import type { CompiledPolicy, Decision, DecisionRequest } from "../../policy/index.js";
-import { PolicyDeniedError } from "../errors/index.js";
+import { PolicyDeniedError, TransientError } from "../errors/index.js";
+import { RATE_LIMITED, enforceRateLimits, type TokenTaker } from "../../policy/rate-limit/index.js";
 import type { MeshMetrics } from "../telemetry/index.js";
 import type { Logger } from "../telemetry/index.js";
 import type { AuditWriter } from "./audit-writer.js";
@@ -26,6 +27,8 @@ export class PolicyGate {
     private readonly audit: AuditWriter,
     private readonly metrics: MeshMetrics,
     private readonly log: Logger,
+    /** Counters shared by every replica, for the decision's rate_limit obligations. */
+    private readonly rateLimits: TokenTaker,
   ) {
     metrics.mesh_policy_revision.set(policy.revision);
   }
@@ -34,14 +37,21 @@ export class PolicyGate {
     return this.policy.revision;
   }
 
+  get current(): CompiledPolicy {
+    return this.policy;
+  }
+
   swap(next: CompiledPolicy): void {
     this.policy = next;
     this.metrics.mesh_policy_revision.set(next.revision);
   }
 
-  /** Decides and audits; throws PolicyDeniedError on deny, after the refusal is audited. */
+  /**
+   * Decides, takes rate-limit tokens, and audits; throws PolicyDeniedError on deny after the refusal is
+   * audited. A spent rate limit is not a verdict on the task: it throws a TransientError, so the task waits.
+   */
   async authorize(req: GateRequest): Promise<Decision> {
-    const decision = this.decide(req);
+    const decision = await enforceRateLimits(this.decide(req), this.rateLimits);
     await this.audit.append({
       kind: "decision",
       action: req.action,
@@ -49,6 +59,9 @@ export class PolicyGate {
       reasons: decision.reasons,
       revision: decision.revision,
       region: req.region,
+      // The request itself (scrubbed of PII by the audit chain), so `mesh policy diff` can replay it.
+      request: { resource: req.resource, ...(req.context ? { context: req.context } : {}) },
+      ...(req.roles ? { roles: req.roles } : {}),
       ...(req.resource.subject ? { subject: req.resource.subject } : {}),
       ...(req.context?.task ? { taskId: req.context.task.id, flow: req.context.task.flow } : {}),
       ...(req.traceId ? { traceId: req.traceId } : {}),
@@ -56,7 +69,10 @@ export class PolicyGate {
         ? { detail: { ...req.auditDetail, ...(decision.shadow.length ? { shadow: decision.shadow } : {}), ...(decision.warnings.length ? { warnings: decision.warnings } : {}) } }
         : {}),
     });
-    if (decision.effect === "deny") throw new PolicyDeniedError(decision.message, decision.reasons, decision.revision);
+    if (decision.effect === "deny") {
+      if (decision.reasons[0] === RATE_LIMITED) throw new TransientError("E_RATE_LIMITED", decision.message, { reasons: decision.reasons });
+      throw new PolicyDeniedError(decision.message, decision.reasons, decision.revision);
+    }
     return decision;
   }
 

@@ -2,6 +2,7 @@ import {
   connectBus,
   ensureConsumer,
   openModelStore,
+  openRateLimitStore,
   openStateStore,
   readStream,
   startConsumeLoop,
@@ -32,6 +33,7 @@ import {
 } from "../telemetry/index.js";
 import { defaultPolicyPath, loadPolicyFile } from "../../policy/index.js";
 import { piiLogOptions } from "../../policy/pii/index.js";
+import { loadStoredPolicy, watchPolicy, type PolicyWatch } from "../../policy/distribution/index.js";
 import type { z } from "zod";
 import { AuditWriter } from "./audit-writer.js";
 import { redactedConfig, type AgentConfig } from "./config.js";
@@ -90,7 +92,8 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     },
   });
   const audit = new AuditWriter(bus, def.name, config.instance, config.auditSigningSeed);
-  const gate = new PolicyGate(policy, def.name, config.instance, audit, metrics, log);
+  const gate = new PolicyGate(policy, def.name, config.instance, audit, metrics, log, await openRateLimitStore(bus, { replicas: config.streamReplicas }));
+  const policyWatch = await followPolicy(bus, config, gate, audit, log);
   const kind = agentKind(def);
   const modelStore = kind === "task" || kind === "label" ? await openModelStore(bus, { replicas: config.streamReplicas }) : undefined;
   const models = new ModelAccess(config, gate, audit, modelStore, log, metrics, drift);
@@ -176,6 +179,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
         await Promise.all(loops.map((l) => l.stop(config.shutdownGraceMs)));
         for (const a of advisories) a.unsubscribe();
         models.close();
+        policyWatch?.stop();
         await bus.close();
         await http.close();
         await otlp?.shutdown();
@@ -404,6 +408,39 @@ function auditedModelStore(store: ModelStore, newScope: (trace: TraceContext) =>
       );
     },
   };
+}
+
+/**
+ * With approvers configured, the signed document in KV mesh_policy overrides the shipped file (when newer)
+ * and every later signed revision is swapped in atomically; each swap and each rejection is audited.
+ */
+async function followPolicy(bus: Bus, config: AgentConfig, gate: PolicyGate, audit: AuditWriter, log: Logger): Promise<PolicyWatch | undefined> {
+  if (!config.policyApprovers.length) {
+    log.warn("MESH_POLICY_APPROVERS is not set: enforcing the policy file only; signed updates in KV mesh_policy are ignored");
+    return undefined;
+  }
+  const stored = await loadStoredPolicy(bus, config.policyApprovers).catch((err: Error) => {
+    log.error({ err }, "the stored policy does not verify; enforcing the policy file");
+    return undefined;
+  });
+  if (stored && stored.revision > gate.revision) gate.swap(stored);
+  return watchPolicy(bus, {
+    trustedApprovers: config.policyApprovers,
+    initial: gate.current,
+    onSwap: (policy, change) => {
+      gate.swap(policy);
+      log.info({ revision: change.revision, approver: change.approver }, "policy revision in force");
+      void audit
+        .append({ kind: "policy", action: "policy.change", effect: "done", revision: change.revision, region: config.region, detail: { ...change } })
+        .catch((err) => log.error({ err }, "audit of a policy change failed"));
+    },
+    onReject: (rejection) => {
+      log.error({ err: rejection.error, kept: rejection.kept }, "rejected a stored policy document; the last good revision stays");
+      void audit
+        .append({ kind: "policy", action: "policy.change", effect: "rejected", revision: rejection.kept, region: config.region, detail: { reason: rejection.error.message, kvRevision: rejection.kvRevision } })
+        .catch((err) => log.error({ err }, "audit of a policy rejection failed"));
+    },
+  });
 }
 
 async function reportLag(bus: Bus, subs: readonly Subscription[], metrics: MeshMetrics): Promise<void> {
