@@ -1,0 +1,230 @@
+import { readFileSync } from "node:fs";
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
+import { MeshError, describeIssues, type ReviewDecision, type ReviewDecisionInput } from "../../shared/runtime/index.js";
+import type { MeshMetrics } from "../../shared/telemetry/index.js";
+import { checkCsrf, checkOrigin, sessionCookie, type Session, type Sessions } from "./auth.js";
+import { ReviewError } from "./errors.js";
+import { correctionFields, rejectReasons, validateCorrections } from "./fields.js";
+import { mayReview, type Queue } from "./queue.js";
+import { labelText, readSuggestions, summaryOf, viewOf } from "./snapshot.js";
+
+export interface ReviewAppDeps {
+  readonly queue: Queue;
+  readonly sessions: Sessions;
+  readonly decide: (input: ReviewDecisionInput) => Promise<ReviewDecision>;
+  readonly metrics: Pick<MeshMetrics, "mesh_corrections_total" | "mesh_review_duration_seconds">;
+  readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Origins besides the server's own allowed to POST (a proxy's public origin). */
+  readonly allowedOrigins?: readonly string[];
+  readonly secureCookie?: boolean;
+  readonly sessionTtlMs: number;
+  /** Called after a change to the queue (the service refreshes the depth gauge). */
+  readonly onChange?: () => void;
+}
+
+type Env = { Variables: { session: Session } };
+
+const uiDir = new URL("./ui/", import.meta.url);
+const assets: Record<string, { file: string; type: string }> = {
+  "/": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/ui/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/ui/app.css": { file: "app.css", type: "text/css; charset=utf-8" },
+};
+
+/** No inline script or style, nothing from another origin, no framing: task text can never run as code. */
+const contentSecurityPolicy = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const itemId = z.string().regex(/^env_[0-9a-f]{32}$/);
+const comment = z.string().max(2000).optional();
+const signInBody = z.object({ token: z.string().min(1).max(512) });
+const decisionBody = z.discriminatedUnion("decision", [
+  z.object({ decision: z.literal("approve"), comment }),
+  z.object({ decision: z.literal("correct"), corrections: z.record(z.string(), z.unknown()), comment }),
+  z.object({ decision: z.literal("reject"), reasonCode: z.enum(rejectReasons), comment }),
+]);
+
+async function parseBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    throw new ReviewError("E_SCHEMA", "body: must be JSON");
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new ReviewError("E_SCHEMA", `body: ${describeIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
+
+function idParam(c: Context): string {
+  const parsed = itemId.safeParse(c.req.param("id"));
+  if (!parsed.success) throw new ReviewError("E_NOT_FOUND", "no such review item");
+  return parsed.data;
+}
+
+/**
+ * The review service's HTTP surface: the page and its assets, sign-in, the queue, one item's context, and
+ * the reviewer's actions. Every /api route but sign-in needs a session; every POST needs a same-origin
+ * Origin and, once signed in, the session's CSRF token.
+ * @example serve({ fetch: createReviewApp(deps).fetch, port: 8080 })
+ */
+export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  const files = Object.fromEntries(
+    Object.entries(assets).map(([route, a]) => [route, { body: readFileSync(new URL(a.file, uiDir), "utf8"), type: a.type }]),
+  );
+
+  app.use("*", async function securityHeaders(c, next) {
+    await next();
+    c.header("Content-Security-Policy", contentSecurityPolicy);
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("X-Frame-Options", "DENY");
+    c.header("Referrer-Policy", "no-referrer");
+    c.header("Cross-Origin-Opener-Policy", "same-origin");
+    c.header("Cache-Control", "no-store");
+  });
+
+  app.onError(function reviewErrors(err, c) {
+    if (err instanceof ReviewError) return c.json({ error: { code: err.code, message: err.message } }, err.status);
+    if (err instanceof MeshError && err.code === "E_POLICY_DENY")
+      return c.json({ error: { code: "E_FORBIDDEN", message: `policy: ${err.message}` } }, 403);
+    if (err instanceof MeshError && err.transient)
+      return c.json({ error: { code: err.code, message: `try again shortly: ${err.message}` } }, 503);
+    deps.log.error({ err }, "review request failed");
+    return c.json({ error: { code: "E_INTERNAL", message: "internal error" } }, 500);
+  });
+
+  for (const [route, f] of Object.entries(files)) app.get(route, (c) => c.body(f.body, 200, { "Content-Type": f.type }));
+
+  app.use("/api/*", bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: { code: "E_SCHEMA", message: "body too large" } }, 413) }));
+
+  app.use("/api/*", async function originCheck(c, next) {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD")
+      checkOrigin(c.req.header("origin"), new URL(c.req.url).origin, deps.allowedOrigins ?? []);
+    await next();
+  });
+
+  app.post("/api/session", async (c) => {
+    const { token } = await parseBody(c, signInBody);
+    const { id, session } = await deps.sessions.signIn(token);
+    setCookie(c, sessionCookie, id, {
+      httpOnly: true,
+      sameSite: "Strict",
+      path: "/",
+      secure: deps.secureCookie ?? false,
+      maxAge: Math.floor(deps.sessionTtlMs / 1000),
+    });
+    return c.json({ reviewer: session.reviewer, csrfToken: session.csrf });
+  });
+
+  app.use("/api/*", async function authenticate(c, next) {
+    const session = await deps.sessions.resolve(getCookie(c, sessionCookie));
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") checkCsrf(session, c.req.header("x-csrf-token"));
+    c.set("session", session);
+    await next();
+  });
+
+  app.get("/api/session", (c) => {
+    const s = c.get("session");
+    return c.json({ reviewer: s.reviewer, csrfToken: s.csrf });
+  });
+
+  app.post("/api/session/end", async (c) => {
+    await deps.sessions.signOut(getCookie(c, sessionCookie));
+    deleteCookie(c, sessionCookie, { path: "/" });
+    return c.json({ ok: true });
+  });
+
+  app.use("/api/*", async function reviewRole(c, next) {
+    const { reviewer } = c.get("session");
+    if (!mayReview(reviewer)) throw new ReviewError("E_FORBIDDEN", `${reviewer.id} has neither the reviewer nor the approver role`);
+    await next();
+  });
+
+  app.get("/api/queue", async (c) => c.json({ items: (await deps.queue.open()).map(summaryOf) }));
+
+  app.get("/api/items/:id", async (c) => {
+    const item = await deps.queue.get(idParam(c));
+    if (!item) throw new ReviewError("E_NOT_FOUND", "no such review item");
+    return c.json(viewOf(item));
+  });
+
+  app.post("/api/items/:id/claim", async (c) => {
+    const item = await deps.queue.claim(idParam(c), c.get("session").reviewer);
+    deps.onChange?.();
+    return c.json(viewOf(item));
+  });
+
+  app.post("/api/items/:id/release", async (c) => {
+    const item = await deps.queue.release(idParam(c), c.get("session").reviewer);
+    deps.onChange?.();
+    return c.json(viewOf(item));
+  });
+
+  // A double submit in this process would publish twice (deduplicated downstream) and count twice here.
+  const deciding = new Set<string>();
+  app.post("/api/items/:id/decision", async (c) => {
+    const id = idParam(c);
+    const { reviewer } = c.get("session");
+    const body = await parseBody(c, decisionBody);
+    if (deciding.has(id)) throw new ReviewError("E_CONFLICT", `item ${id} is being decided`);
+    deciding.add(id);
+    try {
+      return c.json({ decision: await decideItem(id, reviewer, body) });
+    } finally {
+      deciding.delete(id);
+    }
+  });
+
+  async function decideItem(id: string, reviewer: Session["reviewer"], body: z.infer<typeof decisionBody>): Promise<ReviewDecision> {
+    const item = await deps.queue.assertDecidable(id, reviewer);
+    const request = item.request;
+    const fields = correctionFields(item.flow);
+    const corrections = body.decision === "correct" ? validateCorrections(item.flow, body.corrections) : undefined;
+    const { prediction } = readSuggestions(request);
+    if (body.decision === "approve" && fields.length > 0 && !prediction?.label)
+      throw new ReviewError("E_SCHEMA", `decision: no model suggested a ${fields[0]!.path} to approve; correct it instead`);
+    const text = labelText(request);
+    const label =
+      text !== null && body.decision !== "reject"
+        ? {
+            text,
+            prediction: prediction?.label ?? null,
+            correction: (fields[0] && corrections?.[fields[0].path]) ?? null,
+            modelVersion: prediction?.version ?? null,
+          }
+        : undefined;
+    const decision = await deps.decide({
+      request,
+      reviewer,
+      decision: body.decision,
+      ...(corrections ? { corrections } : {}),
+      ...(body.decision === "reject" ? { reasonCode: body.reasonCode } : {}),
+      ...(body.comment ? { comment: body.comment } : {}),
+      ...(label ? { label } : {}),
+    });
+    await deps.queue.markDecided(id, reviewer, {
+      decision: body.decision,
+      reviewer: reviewer.id,
+      at: decision.decidedAt,
+      leadTimeMs: decision.leadTimeMs,
+    });
+    deps.metrics.mesh_review_duration_seconds.observe({ flow: item.flow }, decision.leadTimeMs / 1000);
+    if (body.decision === "correct") deps.metrics.mesh_corrections_total.inc({ flow: item.flow });
+    deps.onChange?.();
+    return decision;
+  }
+
+  return app;
+}

@@ -1,0 +1,198 @@
+import type { ReviewRequest, StateStore } from "../../shared/runtime/index.js";
+import { ReviewError, isConflict } from "./errors.js";
+import type { Reviewer } from "./settings.js";
+
+export type ItemStatus = "pending" | "claimed" | "decided";
+
+export interface QueueItem {
+  readonly id: string;
+  readonly flow: string;
+  readonly request: ReviewRequest;
+  /** Policy refused to let the task complete without a human: only an approver may take it, and it goes first. */
+  readonly requiresApproval: boolean;
+  readonly status: ItemStatus;
+  readonly receivedAt: string;
+  /** End of the current SLA window; a window that passes without a decision is a breach and frees the item. */
+  readonly dueAt: string;
+  readonly breaches: number;
+  readonly claim: { readonly reviewer: string; readonly at: string } | null;
+  readonly decided: {
+    readonly decision: "approve" | "correct" | "reject";
+    readonly reviewer: string;
+    readonly at: string;
+    readonly leadTimeMs: number;
+  } | null;
+}
+
+export interface QueueOptions {
+  readonly slaMs: number;
+  readonly now?: () => number;
+}
+
+export interface Queue {
+  /** Stores a request as a pending item; a redelivered request finds its item and changes nothing. */
+  intake(request: ReviewRequest): Promise<{ created: boolean; item: QueueItem }>;
+  /** Open items (pending and claimed), approval-required first, then oldest request first. */
+  open(): Promise<QueueItem[]>;
+  get(id: string): Promise<QueueItem | undefined>;
+  claim(id: string, reviewer: Reviewer): Promise<QueueItem>;
+  release(id: string, reviewer: Reviewer): Promise<QueueItem>;
+  /** Checks that `reviewer` may decide the item now (holds its claim); returns it. */
+  assertDecidable(id: string, reviewer: Reviewer): Promise<QueueItem>;
+  markDecided(id: string, reviewer: Reviewer, decided: NonNullable<QueueItem["decided"]>): Promise<QueueItem>;
+  /** Counts a breach for every open item past its window, releases its claim and opens a new window. */
+  sweep(): Promise<QueueItem[]>;
+}
+
+const itemKey = (id: string) => `item.${id}`;
+const maxCasAttempts = 8;
+
+export const reviewRoles = ["reviewer", "approver"] as const;
+
+export function mayReview(reviewer: Reviewer): boolean {
+  return reviewer.roles.some((r) => (reviewRoles as readonly string[]).includes(r));
+}
+
+export function canTake(item: QueueItem, reviewer: Reviewer): boolean {
+  return item.requiresApproval ? reviewer.roles.includes("approver") : mayReview(reviewer);
+}
+
+export function byPriority(a: QueueItem, b: QueueItem): number {
+  if (a.requiresApproval !== b.requiresApproval) return a.requiresApproval ? -1 : 1;
+  return a.request.requestedAt.localeCompare(b.request.requestedAt) || a.id.localeCompare(b.id);
+}
+
+/**
+ * The review queue as items in the agent's durable state store. Every change is a compare-and-set on the
+ * item's revision, so two reviewers (or two replicas) racing for one item cannot both win: the loser re-reads
+ * and gets the rule that now applies (already claimed, already decided).
+ */
+export function createQueue(state: StateStore, opts: QueueOptions): Queue {
+  const now = opts.now ?? Date.now;
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  async function load(id: string): Promise<{ item: QueueItem; revision: number }> {
+    const entry = await state.get<QueueItem>(itemKey(id));
+    if (!entry) throw new ReviewError("E_NOT_FOUND", `no review item ${id}`);
+    return { item: entry.value, revision: entry.revision };
+  }
+
+  const mutate = async (id: string, apply: (item: QueueItem) => QueueItem | null) => (await change(id, apply)).item;
+
+  /** Re-reads and re-applies `apply` until its compare-and-set wins; `apply` throws when the rule forbids the change. */
+  async function change(id: string, apply: (item: QueueItem) => QueueItem | null): Promise<{ item: QueueItem; changed: boolean }> {
+    for (let attempt = 0; ; attempt++) {
+      const { item, revision } = await load(id);
+      const next = apply(item);
+      if (next === null) return { item, changed: false };
+      try {
+        await state.update(itemKey(id), next, revision);
+        return { item: next, changed: true };
+      } catch (err) {
+        if (!isConflict(err) || attempt + 1 >= maxCasAttempts) throw err;
+      }
+    }
+  }
+
+  async function open(): Promise<QueueItem[]> {
+    const entries = await state.values<QueueItem>("item");
+    return entries.map((e) => e.value).filter((i) => i.status !== "decided").sort(byPriority);
+  }
+
+  const mustBeOpen = (item: QueueItem) => {
+    if (item.status === "decided") throw new ReviewError("E_CONFLICT", `item ${item.id} was already decided by ${item.decided?.reviewer}`);
+  };
+  const mustBeAllowed = (item: QueueItem, reviewer: Reviewer) => {
+    if (!canTake(item, reviewer))
+      throw new ReviewError(
+        "E_FORBIDDEN",
+        item.requiresApproval ? `item ${item.id} needs the approver role (policy requires approval)` : `${reviewer.id} has no review role`,
+      );
+  };
+
+  return {
+    async intake(request) {
+      const at = now();
+      const item: QueueItem = {
+        id: request.envelopeId,
+        flow: request.flow,
+        request,
+        requiresApproval: request.code === "approval_required",
+        status: "pending",
+        receivedAt: iso(at),
+        dueAt: iso(Date.parse(request.requestedAt) + opts.slaMs),
+        breaches: 0,
+        claim: null,
+        decided: null,
+      };
+      try {
+        await state.create(itemKey(item.id), item);
+        return { created: true, item };
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+        return { created: false, item: (await load(item.id)).item };
+      }
+    },
+
+    open,
+
+    async get(id) {
+      return (await state.get<QueueItem>(itemKey(id)))?.value;
+    },
+
+    claim(id, reviewer) {
+      return mutate(id, (item) => {
+        mustBeOpen(item);
+        mustBeAllowed(item, reviewer);
+        if (item.claim?.reviewer === reviewer.id) return null;
+        if (item.claim) throw new ReviewError("E_CONFLICT", `item ${id} is claimed by ${item.claim.reviewer}`);
+        return { ...item, status: "claimed", claim: { reviewer: reviewer.id, at: iso(now()) } };
+      });
+    },
+
+    release(id, reviewer) {
+      return mutate(id, (item) => {
+        mustBeOpen(item);
+        if (item.claim?.reviewer !== reviewer.id) throw new ReviewError("E_CONFLICT", `item ${id} is not claimed by ${reviewer.id}`);
+        return { ...item, status: "pending", claim: null };
+      });
+    },
+
+    async assertDecidable(id, reviewer) {
+      const { item } = await load(id);
+      mustBeOpen(item);
+      mustBeAllowed(item, reviewer);
+      if (item.claim?.reviewer !== reviewer.id)
+        throw new ReviewError("E_CONFLICT", `claim item ${id} before deciding it${item.claim ? ` (claimed by ${item.claim.reviewer})` : ""}`);
+      return item;
+    },
+
+    markDecided(id, reviewer, decided) {
+      return mutate(id, (item) => {
+        if (item.status === "decided") return null;
+        if (item.claim?.reviewer !== reviewer.id) throw new ReviewError("E_CONFLICT", `item ${id} is not claimed by ${reviewer.id}`);
+        return { ...item, status: "decided", decided };
+      });
+    },
+
+    async sweep() {
+      const t = now();
+      const breached: QueueItem[] = [];
+      for (const item of await open()) {
+        if (Date.parse(item.dueAt) > t) continue;
+        try {
+          const { item: after, changed } = await change(item.id, (current) =>
+            current.status === "decided" || Date.parse(current.dueAt) > t
+              ? null
+              : { ...current, status: "pending", claim: null, breaches: current.breaches + 1, dueAt: iso(t + opts.slaMs) },
+          );
+          // A replica that lost the race sees the new window and changes nothing: count only what this one did.
+          if (changed) breached.push(after);
+        } catch (err) {
+          if (!(err instanceof ReviewError)) throw err;
+        }
+      }
+      return breached;
+    },
+  };
+}

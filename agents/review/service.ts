@@ -1,0 +1,111 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { ReviewDecision, ReviewDecisionInput, StateStore } from "../../shared/runtime/index.js";
+import type { MeshMetrics } from "../../shared/telemetry/index.js";
+import { createReviewApp } from "./app.js";
+import { createSessions } from "./auth.js";
+import { createQueue, type Queue } from "./queue.js";
+import { parseReviewSettings, settingsForLog, sweepIntervalMs } from "./settings.js";
+
+type Log = { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+
+/** What the service needs from the runtime: the agent's ServiceContext satisfies it. */
+export interface ReviewServiceDeps {
+  readonly state: StateStore;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly decide: (input: ReviewDecisionInput) => Promise<ReviewDecision>;
+  readonly metrics: Pick<
+    MeshMetrics,
+    "mesh_corrections_total" | "mesh_review_duration_seconds" | "mesh_review_queue_depth" | "mesh_review_sla_breaches_total"
+  >;
+  readonly log: Log;
+  readonly now?: () => number;
+}
+
+export interface RunningReviewService {
+  readonly port: number;
+  readonly url: string;
+  readonly queue: Queue;
+  /** One SLA sweep now (the timer runs it every sweep interval). */
+  sweep(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts the HTTP API and page on REVIEW_PORT (0: a free port, logged), the SLA sweep and the depth gauge. */
+export async function startReviewService(deps: ReviewServiceDeps): Promise<RunningReviewService> {
+  const settings = parseReviewSettings(deps.env);
+  const now = deps.now ?? Date.now;
+  const queue = createQueue(deps.state, { slaMs: settings.REVIEW_SLA_MS, now });
+  const sessions = createSessions(deps.state, { tokens: settings.REVIEW_TOKENS, ttlMs: settings.REVIEW_SESSION_TTL_MS, now });
+  const flows = new Set<string>();
+
+  let refreshing: Promise<void> | null = null;
+  const refreshDepth = () => {
+    refreshing ??= (async () => {
+      try {
+        const depth = new Map([...flows].map((f) => [f, 0]));
+        for (const item of await queue.open()) depth.set(item.flow, (depth.get(item.flow) ?? 0) + 1);
+        for (const [flow, n] of depth) {
+          flows.add(flow);
+          deps.metrics.mesh_review_queue_depth.set({ flow }, n);
+        }
+      } catch (err) {
+        deps.log.warn({ err }, "review queue depth not refreshed");
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  };
+
+  const sweep = async () => {
+    for (const item of await queue.sweep()) {
+      deps.metrics.mesh_review_sla_breaches_total.inc({ flow: item.flow });
+      deps.log.warn({ envelopeId: item.id, flow: item.flow, breaches: item.breaches }, "review SLA breached: item back in the queue");
+    }
+    await refreshDepth();
+  };
+
+  const app = createReviewApp({
+    queue,
+    sessions,
+    decide: deps.decide,
+    metrics: deps.metrics,
+    log: deps.log,
+    allowedOrigins: settings.REVIEW_ORIGINS,
+    secureCookie: settings.REVIEW_SECURE_COOKIE,
+    sessionTtlMs: settings.REVIEW_SESSION_TTL_MS,
+    onChange: () => void refreshDepth(),
+  });
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: settings.REVIEW_PORT, hostname: settings.REVIEW_HOST }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${settings.REVIEW_HOST.includes(":") ? `[${settings.REVIEW_HOST}]` : settings.REVIEW_HOST}:${port}`;
+  deps.log.info({ port, url, settings: settingsForLog(settings) }, "review service listening");
+
+  let sweeping: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    sweeping = sweep().catch((err) => deps.log.warn({ err }, "review SLA sweep failed"));
+  }, sweepIntervalMs(settings));
+  timer.unref();
+  await refreshDepth();
+
+  return {
+    port,
+    url,
+    queue,
+    sweep,
+    async close() {
+      clearInterval(timer);
+      await sweeping;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections from a browser would hold close() open until they time out.
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+    },
+  };
+}

@@ -1,0 +1,190 @@
+import { z } from "zod";
+import { redactText, type ReviewRequest } from "../../shared/runtime/index.js";
+import { correctionFields, rejectReasons, type CorrectionField } from "./fields.js";
+import type { QueueItem } from "./queue.js";
+
+/** One model's opinion as the reviewer sees it. */
+export interface Suggestion {
+  readonly source: string;
+  readonly label: string | null;
+  readonly confidence: number | null;
+  readonly version: string | null;
+  readonly error: string | null;
+}
+
+/** Everything the detail screen shows. Every string that came from the task has been through PII redaction. */
+export interface ItemView {
+  readonly id: string;
+  readonly flow: string;
+  readonly status: QueueItem["status"];
+  readonly requiresApproval: boolean;
+  readonly claim: QueueItem["claim"];
+  readonly decided: QueueItem["decided"];
+  readonly dueAt: string;
+  readonly breaches: number;
+  readonly requestedAt: string;
+  readonly requestedBy: string;
+  readonly tenant: string;
+  readonly region: string;
+  readonly classification: string;
+  readonly input: unknown;
+  readonly escalation: { readonly code: string; readonly reason: string; readonly policyRevision: number };
+  readonly suggestions: readonly Suggestion[];
+  readonly prediction: Suggestion | null;
+  readonly draft: string | null;
+  readonly details: unknown;
+  readonly fields: readonly CorrectionField[];
+  readonly rejectReasons: readonly string[];
+}
+
+/** The queue row: enough to choose, nothing more. */
+export interface ItemSummary {
+  readonly id: string;
+  readonly flow: string;
+  readonly status: QueueItem["status"];
+  readonly requiresApproval: boolean;
+  readonly code: string;
+  readonly preview: string;
+  readonly prediction: string | null;
+  readonly confidence: number | null;
+  readonly claimedBy: string | null;
+  readonly requestedAt: string;
+  readonly dueAt: string;
+  readonly breaches: number;
+}
+
+/** Task data is untrusted and may hold PII: every string in it is redacted before it leaves the service. */
+export function redactDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return redactText(value).text;
+  if (value === null || typeof value !== "object" || depth > 16) return depth > 16 ? "[too deep]" : value;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, depth + 1)]));
+}
+
+const tried = z.object({
+  tier: z.string().optional(),
+  model: z.string().optional(),
+  label: z.string().nullable().optional(),
+  confidence: z.number().optional(),
+  modelVersion: z.string().optional(),
+  error: z.string().optional(),
+});
+const classified = z.object({
+  label: z.string().nullable().optional(),
+  intent: z.string().nullable().optional(),
+  confidence: z.number().optional(),
+  tier: z.string().optional(),
+  model: z.string().optional(),
+  modelVersion: z.string().optional(),
+  tried: z.array(tried).optional(),
+  suggestedReply: z.string().nullable().optional(),
+  draft: z.string().nullable().optional(),
+});
+
+function toSuggestion(t: z.infer<typeof tried>): Suggestion {
+  return {
+    source: [t.tier, t.model].filter(Boolean).join(" · ") || "model",
+    label: t.label ?? null,
+    confidence: t.confidence ?? null,
+    version: t.modelVersion ?? null,
+    error: t.error ?? null,
+  };
+}
+
+/**
+ * Reads the models' suggestions from a request in the shapes agents send them: a list of tiers tried, or a
+ * classification (label or intent, confidence, model, version) with the tiers it tried. Anything else is
+ * shown as details.
+ */
+export function readSuggestions(request: ReviewRequest): { suggestions: Suggestion[]; prediction: Suggestion | null; draft: string | null; details: unknown } {
+  const sources = [request.suggestions, request.snapshot];
+  const suggestions: Suggestion[] = [];
+  let headline: Suggestion | null = null;
+  let draft: string | null = null;
+  const rest: unknown[] = [];
+  for (const source of sources) {
+    if (source === undefined) continue;
+    const list = z.array(tried).safeParse(source);
+    if (list.success) {
+      suggestions.push(...list.data.map(toSuggestion));
+      continue;
+    }
+    const one = classified.safeParse(source);
+    const label = one.success ? (one.data.label ?? one.data.intent) : undefined;
+    if (one.success && (label !== undefined || one.data.tried)) {
+      if (label !== undefined)
+        headline ??= toSuggestion({ ...one.data, label });
+      if (one.data.tried) suggestions.push(...one.data.tried.map(toSuggestion));
+      draft ??= one.data.suggestedReply ?? one.data.draft ?? null;
+      continue;
+    }
+    rest.push(source);
+  }
+  // The tiers tried carry no version; the headline's version belongs to the tier that produced it.
+  const withVersions = suggestions.map((s) =>
+    s.version === null && headline && s.source === headline.source ? { ...s, version: headline.version } : s,
+  );
+  const ranked = [...(headline ? [headline] : []), ...withVersions].filter((s) => s.label !== null);
+  const prediction = headline?.label ? headline : ranked.sort((a, b) => (b.confidence ?? 0) - (a.confidence ?? 0))[0] ?? null;
+  return {
+    suggestions: headline && !withVersions.some((s) => s.source === headline.source) ? [headline, ...withVersions] : withVersions,
+    prediction,
+    draft,
+    details: rest.length === 0 ? null : rest.length === 1 ? rest[0] : rest,
+  };
+}
+
+/** The text a label is made of: the ticket text, redacted; flows without free text give no label. */
+export function labelText(request: ReviewRequest): string | null {
+  const text = (request.envelope.payload as { text?: unknown } | undefined)?.text;
+  return typeof text === "string" ? redactText(text).text : null;
+}
+
+export function viewOf(item: QueueItem): ItemView {
+  const r = item.request;
+  const s = readSuggestions(r);
+  return {
+    id: item.id,
+    flow: item.flow,
+    status: item.status,
+    requiresApproval: item.requiresApproval,
+    claim: item.claim,
+    decided: item.decided,
+    dueAt: item.dueAt,
+    breaches: item.breaches,
+    requestedAt: r.requestedAt,
+    requestedBy: `${r.requestedBy.name}@${r.requestedBy.version}`,
+    tenant: r.envelope.tenant,
+    region: r.envelope.region,
+    classification: r.envelope.classification,
+    input: redactDeep(r.envelope.payload),
+    escalation: { code: r.code, reason: redactText(r.reason).text, policyRevision: r.policyRevision },
+    suggestions: redactDeep(s.suggestions) as Suggestion[],
+    prediction: redactDeep(s.prediction) as Suggestion | null,
+    draft: s.draft === null ? null : redactText(s.draft).text,
+    details: redactDeep(s.details),
+    fields: correctionFields(item.flow),
+    rejectReasons,
+  };
+}
+
+export function summaryOf(item: QueueItem): ItemSummary {
+  const r = item.request;
+  const text = labelText(r) ?? redactText(r.reason).text;
+  const { prediction } = readSuggestions(r);
+  return {
+    id: item.id,
+    flow: item.flow,
+    status: item.status,
+    requiresApproval: item.requiresApproval,
+    code: r.code,
+    // Cut after redacting: a cut value could slip past the detectors.
+    preview: text.length > 140 ? `${text.slice(0, 140)}…` : text,
+    prediction: prediction?.label ?? null,
+    confidence: prediction?.confidence ?? null,
+    claimedBy: item.claim?.reviewer ?? null,
+    requestedAt: r.requestedAt,
+    dueAt: item.dueAt,
+    breaches: item.breaches,
+  };
+}

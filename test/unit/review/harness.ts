@@ -1,0 +1,89 @@
+import type { TestContext } from "node:test";
+import type { ReviewDecision, ReviewDecisionInput } from "../../../shared/runtime/index.js";
+import { createMetrics } from "../../../shared/telemetry/index.js";
+import { startReviewService, type RunningReviewService } from "../../../agents/review/service.js";
+import { memoryStateStore } from "./memory-state-store.js";
+
+export const tokens = {
+  alice: "tok-alice-0123456789",
+  bob: "tok-bob-0123456789",
+  eve: "tok-eve-0123456789",
+};
+
+export const reviewTokens = JSON.stringify({
+  [tokens.alice]: { id: "alice", roles: ["reviewer"] },
+  [tokens.bob]: { id: "bob", roles: ["approver"] },
+  [tokens.eve]: { id: "eve", roles: ["auditor"] },
+});
+
+const silent = { info() {}, warn() {}, error() {} };
+
+/** The review service on a free port over an in-memory state store; `decide` records what it was asked. */
+export async function startTestService(t: TestContext, env: Record<string, string> = {}) {
+  const state = memoryStateStore();
+  const metrics = createMetrics();
+  const decisions: ReviewDecisionInput[] = [];
+  const service: RunningReviewService = await startReviewService({
+    state,
+    metrics,
+    log: silent,
+    env: { REVIEW_PORT: "0", REVIEW_TOKENS: reviewTokens, REVIEW_SWEEP_MS: "3600000", ...env },
+    async decide(input): Promise<ReviewDecision> {
+      decisions.push(input);
+      const decidedAt = new Date().toISOString();
+      return {
+        envelopeId: input.request.envelopeId,
+        digest: input.request.digest,
+        flow: input.request.flow,
+        envelope: input.request.envelope,
+        requestedBy: input.request.requestedBy,
+        decision: input.decision,
+        ...(input.corrections ? { corrections: { ...input.corrections } } : {}),
+        ...(input.reasonCode ? { reasonCode: input.reasonCode } : {}),
+        reviewer: { id: input.reviewer.id, roles: [...input.reviewer.roles] },
+        requestedAt: input.request.requestedAt,
+        decidedAt,
+        leadTimeMs: Math.max(0, Date.parse(decidedAt) - Date.parse(input.request.requestedAt)),
+        policyRevision: input.request.policyRevision,
+        traceparent: input.request.traceparent,
+      };
+    },
+  });
+  t.after(() => service.close());
+  return { service, state, metrics, decisions, queue: service.queue };
+}
+
+/** A browser-like client: keeps the session cookie, sends the page's Origin and CSRF token. */
+export class Client {
+  cookie: string | undefined;
+  csrf: string | undefined;
+  constructor(
+    readonly base: string,
+    readonly origin: string | null = base,
+  ) {}
+
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const h: Record<string, string> = { ...headers };
+    if (this.origin) h.origin = this.origin;
+    if (this.cookie) h.cookie = this.cookie;
+    if (this.csrf && method !== "GET" && !("x-csrf-token" in h)) h["x-csrf-token"] = this.csrf;
+    if (body !== undefined) h["content-type"] = "application/json";
+    const res = await fetch(this.base + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    const setCookie = res.headers.get("set-cookie");
+    if (setCookie) this.cookie = setCookie.split(";")[0];
+    const text = await res.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, json, text };
+  }
+
+  async signIn(token: string) {
+    const res = await this.request("POST", "/api/session", { token });
+    if (res.status === 200) this.csrf = res.json.csrfToken;
+    return res;
+  }
+}

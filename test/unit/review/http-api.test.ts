@@ -1,0 +1,229 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Client, startTestService, tokens } from "./harness.js";
+import { ticketRequest } from "./fixtures.js";
+
+test("unauthenticated requests get 401 on every API route", async (t) => {
+  const { service, queue } = await startTestService(t);
+  const req = ticketRequest("where is my card");
+  await queue.intake(req);
+  const anon = new Client(service.url);
+  for (const [method, path] of [
+    ["GET", "/api/queue"],
+    ["GET", "/api/session"],
+    ["GET", `/api/items/${req.envelopeId}`],
+    ["POST", `/api/items/${req.envelopeId}/claim`],
+    ["POST", `/api/items/${req.envelopeId}/decision`],
+  ] as const) {
+    const res = await anon.request(method, path, method === "POST" ? { decision: "approve" } : undefined);
+    assert.equal(res.status, 401, `${method} ${path}`);
+    assert.equal(res.json.error.code, "E_UNAUTHENTICATED");
+  }
+  assert.equal((await anon.signIn("not-a-token-at-all")).status, 401);
+  const forged = new Client(service.url);
+  forged.cookie = `mesh_review_session=${"A".repeat(43)}`;
+  assert.equal((await forged.request("GET", "/api/queue")).status, 401);
+});
+
+test("a signed-in user without a review role gets 403; a reviewer gets 403 on an approval-required item", async (t) => {
+  const { service, queue, decisions } = await startTestService(t);
+  const risky = ticketRequest("my card was stolen", { code: "approval_required" });
+  await queue.intake(risky);
+
+  const eve = new Client(service.url);
+  assert.equal((await eve.signIn(tokens.eve)).status, 200);
+  assert.equal((await eve.request("GET", "/api/queue")).status, 403);
+  assert.equal((await eve.request("GET", `/api/items/${risky.envelopeId}`)).status, 403);
+
+  const alice = new Client(service.url);
+  await alice.signIn(tokens.alice);
+  assert.equal((await alice.request("GET", "/api/queue")).status, 200, "a reviewer sees the queue");
+  const claim = await alice.request("POST", `/api/items/${risky.envelopeId}/claim`);
+  assert.equal(claim.status, 403);
+  assert.equal(claim.json.error.code, "E_FORBIDDEN");
+
+  const bob = new Client(service.url);
+  await bob.signIn(tokens.bob);
+  assert.equal((await bob.request("POST", `/api/items/${risky.envelopeId}/claim`)).status, 200);
+  assert.equal((await alice.request("POST", `/api/items/${risky.envelopeId}/decision`, { decision: "approve" })).status, 403);
+  assert.equal((await bob.request("POST", `/api/items/${risky.envelopeId}/decision`, { decision: "approve" })).status, 200);
+  assert.equal(decisions.length, 1);
+  assert.equal(decisions[0]!.reviewer.id, "bob");
+});
+
+test("the session cookie is HttpOnly and SameSite=Strict, and signing out ends it", async (t) => {
+  const { service } = await startTestService(t);
+  const res = await fetch(`${service.url}/api/session`, {
+    method: "POST",
+    headers: { origin: service.url, "content-type": "application/json" },
+    body: JSON.stringify({ token: tokens.alice }),
+  });
+  const cookie = res.headers.get("set-cookie") ?? "";
+  assert.match(cookie, /^mesh_review_session=[A-Za-z0-9_-]{43};/);
+  assert.match(cookie, /HttpOnly/);
+  assert.match(cookie, /SameSite=Strict/);
+  assert.doesNotMatch(JSON.stringify(await res.json()), new RegExp(cookie.split(";")[0]!.split("=")[1]!), "the session id is only in the cookie");
+
+  const alice = new Client(service.url);
+  await alice.signIn(tokens.alice);
+  assert.equal((await alice.request("GET", "/api/queue")).status, 200);
+  const stolen = alice.cookie;
+  assert.equal((await alice.request("POST", "/api/session/end")).status, 200);
+  const replay = new Client(service.url);
+  replay.cookie = stolen;
+  assert.equal((await replay.request("GET", "/api/queue")).status, 401, "a signed-out session id is dead");
+});
+
+test("every POST needs the server's Origin and the session's CSRF token", async (t) => {
+  const { service, queue, decisions } = await startTestService(t);
+  const req = ticketRequest("csrf target");
+  await queue.intake(req);
+  const alice = new Client(service.url);
+  await alice.signIn(tokens.alice);
+
+  const noToken = await alice.request("POST", `/api/items/${req.envelopeId}/claim`, undefined, { "x-csrf-token": "" });
+  assert.equal(noToken.status, 403);
+  assert.equal(noToken.json.error.code, "E_CSRF");
+  assert.equal((await alice.request("POST", `/api/items/${req.envelopeId}/claim`, undefined, { "x-csrf-token": "x".repeat(43) })).status, 403);
+
+  const crossSite = new Client(service.url, "https://evil.example");
+  crossSite.cookie = alice.cookie;
+  crossSite.csrf = alice.csrf;
+  const evil = await crossSite.request("POST", `/api/items/${req.envelopeId}/claim`);
+  assert.equal(evil.status, 403);
+  assert.match(evil.json.error.message, /origin/);
+
+  const noOrigin = new Client(service.url, null);
+  noOrigin.cookie = alice.cookie;
+  noOrigin.csrf = alice.csrf;
+  assert.equal((await noOrigin.request("POST", `/api/items/${req.envelopeId}/claim`)).status, 403);
+  assert.equal((await new Client(service.url, "https://evil.example").signIn(tokens.alice)).status, 403, "no sign-in from another site");
+
+  assert.equal((await queue.get(req.envelopeId))!.claim, null, "none of the refused posts changed anything");
+  assert.equal(decisions.length, 0);
+  assert.equal((await alice.request("POST", `/api/items/${req.envelopeId}/claim`)).status, 200);
+});
+
+test("a configured proxy origin may post", async (t) => {
+  const { service, queue } = await startTestService(t, { REVIEW_ORIGINS: "https://review.example.com" });
+  const req = ticketRequest("via proxy");
+  await queue.intake(req);
+  const viaProxy = new Client(service.url, "https://review.example.com");
+  assert.equal((await viaProxy.signIn(tokens.alice)).status, 200);
+  assert.equal((await viaProxy.request("POST", `/api/items/${req.envelopeId}/claim`)).status, 200);
+});
+
+test("correcting the intent sends decision, corrections and a redacted label, and counts the correction", async (t) => {
+  const { service, queue, decisions, metrics } = await startTestService(t);
+  const req = ticketRequest("My card 4111 1111 1111 1111 never arrived, mail me at jo@example.com");
+  await queue.intake(req);
+  const alice = new Client(service.url);
+  await alice.signIn(tokens.alice);
+
+  const unclaimed = await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "correct", corrections: { intent: "card_arrival" } });
+  assert.equal(unclaimed.status, 409, "deciding needs a claim");
+  await alice.request("POST", `/api/items/${req.envelopeId}/claim`);
+
+  const unknownField = await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "correct", corrections: { amount: 3 } });
+  assert.equal(unknownField.status, 400);
+  assert.match(unknownField.json.error.message, /corrections\.amount/);
+  const badIntent = await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "correct", corrections: { intent: "<script>" } });
+  assert.equal(badIntent.status, 400);
+  assert.match(badIntent.json.error.message, /corrections\.intent/);
+  const badReason = await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "reject", reasonCode: "because" });
+  assert.equal(badReason.status, 400);
+  assert.match(badReason.json.error.message, /reasonCode/);
+
+  const ok = await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "correct", corrections: { intent: "lost_or_stolen_card" } });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(decisions.length, 1);
+  const d = decisions[0]!;
+  assert.equal(d.decision, "correct");
+  assert.deepEqual(d.corrections, { intent: "lost_or_stolen_card" });
+  assert.equal(d.label?.prediction, "card_arrival");
+  assert.equal(d.label?.correction, "lost_or_stolen_card");
+  assert.equal(d.label?.modelVersion, "abc123def456");
+  assert.doesNotMatch(d.label!.text, /4111|jo@example\.com/);
+  assert.match(d.label!.text, /never arrived/);
+
+  assert.equal((await alice.request("GET", "/api/queue")).json.items.length, 0, "a decided item leaves the queue");
+  const again = await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "approve" });
+  assert.equal(again.status, 409);
+  const exposition = await metrics.registry.metrics();
+  assert.match(exposition, /mesh_corrections_total\{flow="ticket"\} 1/);
+  assert.match(exposition, /mesh_review_duration_seconds_count\{flow="ticket"\} 1/);
+});
+
+test("a rejection carries its reason code and makes no label", async (t) => {
+  const { service, queue, decisions, metrics } = await startTestService(t);
+  const req = ticketRequest("buy crypto now!!!");
+  await queue.intake(req);
+  const alice = new Client(service.url);
+  await alice.signIn(tokens.alice);
+  await alice.request("POST", `/api/items/${req.envelopeId}/claim`);
+  assert.equal((await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "reject", reasonCode: "spam" })).status, 200);
+  assert.equal(decisions[0]!.reasonCode, "spam");
+  assert.equal(decisions[0]!.label, undefined);
+  assert.doesNotMatch(await metrics.registry.metrics(), /mesh_corrections_total\{flow="ticket"\} [1-9]/);
+});
+
+test("approving with no model suggestion is refused: the reviewer must correct", async (t) => {
+  const { service, queue } = await startTestService(t);
+  const req = ticketRequest("???", { label: null });
+  (req as { suggestions: unknown }).suggestions = [{ tier: "small", model: "ticket-intent", label: null, confidence: 0.1 }];
+  await queue.intake(req);
+  const alice = new Client(service.url);
+  await alice.signIn(tokens.alice);
+  await alice.request("POST", `/api/items/${req.envelopeId}/claim`);
+  const res = await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "approve" });
+  assert.equal(res.status, 400);
+  assert.match(res.json.error.message, /correct it instead/);
+});
+
+test("the item view redacts PII in the input, the reason, the suggestions and the draft", async (t) => {
+  const { service, queue } = await startTestService(t);
+  const req = ticketRequest("Card 4111 1111 1111 1111 stolen, call +44 20 7946 0958");
+  (req as { reason: string }).reason = "policy: jo@example.com asked for approval";
+  (req as { suggestions: unknown }).suggestions = {
+    label: "lost_or_stolen_card",
+    confidence: 0.93,
+    tier: "small",
+    model: "ticket-intent",
+    modelVersion: "v1",
+    suggestedReply: "We blocked card 4111 1111 1111 1111.",
+  };
+  await queue.intake(req);
+  const alice = new Client(service.url);
+  await alice.signIn(tokens.alice);
+  const view = await alice.request("GET", `/api/items/${req.envelopeId}`);
+  assert.equal(view.status, 200);
+  assert.doesNotMatch(view.text, /4111|7946|jo@example\.com/);
+  assert.match(view.json.input.text, /stolen/);
+  assert.deepEqual(
+    view.json.suggestions.map((s: { source: string; label: string; confidence: number; version: string }) => [s.source, s.label, s.confidence, s.version]),
+    [["small · ticket-intent", "lost_or_stolen_card", 0.93, "v1"]],
+  );
+  assert.equal(view.json.fields[0].path, "intent");
+  assert.equal(view.json.fields[0].options.length, 77);
+  const queueRes = await alice.request("GET", "/api/queue");
+  assert.doesNotMatch(queueRes.text, /4111|7946/);
+});
+
+test("pages and API answers carry a strict CSP with no inline script; assets are served from the package", async (t) => {
+  const { service } = await startTestService(t);
+  const page = await fetch(`${service.url}/`);
+  assert.equal(page.status, 200);
+  const csp = page.headers.get("content-security-policy") ?? "";
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'self'(;|$)/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  assert.equal(page.headers.get("x-content-type-options"), "nosniff");
+  const html = await page.text();
+  assert.doesNotMatch(html, /<script>(?!<)|<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+=/i, "no inline script or handler in the page");
+  assert.doesNotMatch(html, /https?:\/\//, "nothing from a CDN");
+  for (const asset of ["/ui/app.js", "/ui/app.css"]) assert.equal((await fetch(service.url + asset)).status, 200, asset);
+  assert.doesNotMatch(await (await fetch(`${service.url}/ui/app.js`)).text(), /innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
+  assert.equal((await fetch(`${service.url}/ui/../service.ts`)).status, 404);
+  const api = await fetch(`${service.url}/api/queue`);
+  assert.match(api.headers.get("content-security-policy") ?? "", /default-src 'none'/);
+});
