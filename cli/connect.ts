@@ -1,20 +1,35 @@
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
 import { connectBus, type Bus } from "../shared/bus/index.js";
 import { MeshError } from "../shared/errors/index.js";
 
 export const defaultNatsUrl = "nats://127.0.0.1:4222";
 
+/** Credentials `mesh up` leaves for the other commands when it started the broker itself. */
+const operatorSchema = z.object({ url: z.string(), user: z.string(), password: z.string() });
+const operatorFile = fileURLToPath(new URL("../.mesh/operator.json", import.meta.url));
+
+function localOperator(): z.infer<typeof operatorSchema> | undefined {
+  if (process.env.NATS_URL || !existsSync(operatorFile)) return undefined;
+  const parsed = operatorSchema.safeParse(JSON.parse(readFileSync(operatorFile, "utf8")));
+  return parsed.success ? parsed.data : undefined;
+}
+
 export function natsUrl(): string {
-  return process.env.NATS_URL || defaultNatsUrl;
+  return process.env.NATS_URL || localOperator()?.url || defaultNatsUrl;
 }
 
 /** Connects the CLI to the mesh, or says how to get a mesh running. */
 export async function connectCli(name: string): Promise<Bus> {
+  const operator = localOperator();
+  const auth = process.env.NATS_USER
+    ? { user: process.env.NATS_USER, pass: process.env.NATS_PASS }
+    : operator
+      ? { user: operator.user, pass: operator.password }
+      : {};
   try {
-    return await connectBus({
-      servers: natsUrl(),
-      name: `mesh-cli-${name}`,
-      ...(process.env.NATS_USER ? { user: process.env.NATS_USER, pass: process.env.NATS_PASS } : {}),
-    });
+    return await connectBus({ servers: natsUrl(), name: `mesh-cli-${name}`, ...auth });
   } catch (err) {
     throw new MeshError(
       "E_CONFIG",

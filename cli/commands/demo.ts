@@ -26,7 +26,11 @@ export async function demoCommand(opts: { exit?: boolean; invoices?: number; tic
     ownNats: !process.env.NATS_URL,
     env: reviewToken ? { REVIEW_TOKENS: JSON.stringify({ [reviewToken]: { id: "demo-reviewer", roles: ["reviewer", "approver"] } }) } : {},
   });
-  const bus = await connectBus({ servers: mesh.natsUrl, name: "mesh-demo" });
+  const bus = await connectBus({
+    servers: mesh.natsUrl,
+    name: "mesh-demo",
+    ...(mesh.operator ? { user: mesh.operator.user, pass: mesh.operator.password } : {}),
+  });
   try {
     process.stdout.write(`${describeMesh(mesh)}\n\n`);
     const run = Date.now().toString(36);

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { listAgents } from "../../shared/runtime/index.js";
@@ -6,9 +6,14 @@ import { spawnAgent, waitReady, type AgentProcess } from "../agent-process.js";
 import { natsUrl } from "../connect.js";
 import { freePort, isListening, startLocalNats, type LocalNats } from "../local-nats.js";
 import { startStandIn, type StandIn } from "../../shared/models/index.js";
+import { defaultPolicyPath, parsePolicyDocument } from "../../policy/index.js";
+import { agentsOf, generateCredentials, renderNatsAuthorization, type BrokerCredentials } from "../../policy/nats-permissions/index.js";
+import { readFileSync, writeFileSync } from "node:fs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 export const meshDir = join(root, ".mesh");
+/** Where `mesh up` leaves the operator's credentials for the other `mesh` commands. */
+export const operatorFile = join(meshDir, "operator.json");
 
 export interface UpOptions {
   /** Agent folder names; default every agent under agents/. */
@@ -22,6 +27,8 @@ export interface UpOptions {
 
 export interface RunningMesh {
   readonly natsUrl: string;
+  /** Unrestricted credentials for the operator (CLI, demo) on a broker this mesh started; also in .mesh/operator.json. */
+  readonly operator: BrokerCredentials | undefined;
   readonly startedNats: boolean;
   /** The local OpenAI-compatible stand-in, when no LLM endpoint is configured. */
   readonly standIn: StandIn | undefined;
@@ -36,17 +43,30 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
   let nats: LocalNats | undefined;
   let url = natsUrl();
   const explicit = Boolean(process.env.NATS_URL);
+  const env: Record<string, string> = { ...opts.env };
+  const agentCredentials: Record<string, BrokerCredentials> = {};
+  let operator: BrokerCredentials | undefined;
   if (opts.ownNats || (!explicit && !(await isListening(4222)))) {
+    // Defence in depth: the broker we start enforces each agent's policy grants as NATS permissions,
+    // so an agent that bypassed the policy library would still be refused.
+    const doc = parsePolicyDocument(readFileSync(env.POLICY_FILE ?? process.env.POLICY_FILE ?? defaultPolicyPath, "utf8"));
+    Object.assign(agentCredentials, generateCredentials(agentsOf(doc)));
+    operator = generateCredentials(["operator"]).operator!;
     const port = (await isListening(4222)) ? await freePort() : 4222;
-    nats = await startLocalNats({ dataDir: join(meshDir, "nats"), port, logFile: join(meshDir, "logs", "nats-server.log") });
+    nats = await startLocalNats({
+      dataDir: join(meshDir, "nats"),
+      port,
+      logFile: join(meshDir, "logs", "nats-server.log"),
+      extraConfig: renderNatsAuthorization(doc, { credentials: agentCredentials, unrestricted: [operator] }),
+    });
     url = nats.url;
-    log(`started nats-server with JetStream at ${url} (data in .mesh/nats, log in .mesh/logs/nats-server.log)`);
+    writeFileSync(operatorFile, JSON.stringify({ url, ...operator }), { mode: 0o600 });
+    log(`started nats-server with JetStream at ${url}, each agent limited to its policy grants (data in .mesh/nats, log in .mesh/logs/nats-server.log)`);
   } else {
     log(`using the NATS server at ${url}`);
   }
 
   const names = opts.agents?.length ? [...opts.agents] : listAgents();
-  const env: Record<string, string> = { ...opts.env };
   const llmConfigured = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "MODEL_ENDPOINTS"].some((k) => process.env[k] || env[k]);
   let standIn: StandIn | undefined;
   if (names.includes("triage") && !llmConfigured) {
@@ -68,12 +88,16 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
     );
     await standIn?.close();
     await nats?.stop();
+    if (nats) rmSync(operatorFile, { force: true });
   };
   try {
     let port = 9464;
     for (const name of names) {
       while (await isListening(port)) port++;
-      const agent = spawnAgent(name, { NATS_URL: url, ...env }, port++, join(meshDir, "logs", `${name}.log`));
+      const creds = agentCredentials[name];
+      const identity: Record<string, string> = creds ? { NATS_USER: creds.user, NATS_PASS: creds.password } : {};
+      if (nats && !creds) log(`agent ${name} has no identity in the policy document's agents section; the broker will refuse it`);
+      const agent = spawnAgent(name, { NATS_URL: url, ...env, ...identity }, port++, join(meshDir, "logs", `${name}.log`));
       agents.push(agent);
     }
     await Promise.all(agents.map((a) => waitReady(a)));
@@ -81,7 +105,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
     await stop();
     throw new Error(`${(err as Error).message}; see .mesh/logs/ for each agent's log`);
   }
-  return { natsUrl: url, startedNats: Boolean(nats), standIn, agents, stop };
+  return { natsUrl: url, operator, startedNats: Boolean(nats), standIn, agents, stop };
 }
 
 export function describeMesh(mesh: RunningMesh): string {
