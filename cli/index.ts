@@ -9,6 +9,8 @@ import { publishCommand } from "./commands/publish.js";
 import { tailCommand } from "./commands/tail.js";
 import { upCommand } from "./commands/up.js";
 import { costCommand } from "./commands/cost.js";
+import { auditVerifyCommand, policyDiffCommand, policyExplain, policyKeygen, policyPush } from "./commands/policy.js";
+import { traceCommand } from "./commands/trace.js";
 import { runPlan } from "./plan/index.js";
 import { runEval } from "../shared/models/index.js";
 
@@ -24,6 +26,12 @@ const usage = `usage: mesh <command>
   cost [--metrics url,...] [--json]    cost per task and flow (model + human) against the manual baseline
        [--hourly-rate 50] [--human-minutes 4] [--manual-minutes 6]
   plan <tasks.csv|-> [--format table|csv|md] [--out FILE]   rank automation targets
+  trace <task-id>                      one task's hops, model calls, policy decisions and reviewer, in order
+  policy keygen --out <seed-file>      an approver key pair for signing policy documents
+  policy push <file> --seed-file <f>   sign and store a policy revision; every agent swaps to it
+  policy diff <file> [--limit N]       decisions in the audit trail the candidate would change
+  policy explain '<request json>' [--file policy.yaml]   the decision and each rule's part
+  audit verify [--file copy.jsonl]     check the hash chains; names altered, missing, reordered records
 
 environment: NATS_URL (default nats://127.0.0.1:4222), NATS_USER, NATS_PASS`;
 
@@ -92,6 +100,29 @@ const commands: Record<string, Handler> = {
     });
   },
   plan: (args) => runPlan(args),
+  async trace(args) {
+    const { positionals } = parseArgs({ args, allowPositionals: true });
+    if (!positionals[0]) throw new UsageError("mesh trace <task-id>  (the envelope id, env_…)");
+    return traceCommand(positionals[0]);
+  },
+  async policy(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { out: { type: "string" }, "seed-file": { type: "string" }, limit: { type: "string" }, file: { type: "string" } },
+    });
+    const [sub, arg] = positionals;
+    if (sub === "keygen" && values.out) return policyKeygen(values.out);
+    if (sub === "push" && arg) return policyPush(arg, values["seed-file"]);
+    if (sub === "diff" && arg) return policyDiffCommand(arg, values.limit ? positiveInt("--limit", values.limit) : undefined);
+    if (sub === "explain" && arg) return policyExplain(arg, values.file);
+    throw new UsageError("mesh policy keygen --out <file> | push <file> --seed-file <f> | diff <file> | explain '<json>'");
+  },
+  async audit(args) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { file: { type: "string" } } });
+    if (positionals[0] !== "verify") throw new UsageError("mesh audit verify [--file copy.jsonl]");
+    return auditVerifyCommand(values.file);
+  },
 };
 
 class UsageError extends Error {}

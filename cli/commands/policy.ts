@@ -1,0 +1,90 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { z } from "zod";
+import { actions, defaultPolicyPath, loadPolicyFile, type DecisionRequest } from "../../policy/index.js";
+import { auditVerify, formatAuditVerification, formatExplain, formatPolicyDiff, formatPolicyPush, policyDiff, pushPolicy } from "../../policy/commands/index.js";
+import { createSigningKey } from "../../policy/signing/index.js";
+import { MeshError, describeIssues } from "../../shared/errors/index.js";
+import { connectCli } from "../connect.js";
+
+const approvers = () => (process.env.MESH_POLICY_APPROVERS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+const inForce = () => loadPolicyFile(process.env.POLICY_FILE ?? defaultPolicyPath);
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new MeshError("E_CONFIG", `${what} ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** `mesh policy keygen --out approver.seed`: an approver key pair; the seed signs, the public key goes into MESH_POLICY_APPROVERS. */
+export function policyKeygen(out: string): number {
+  const key = createSigningKey();
+  writeFileSync(out, `${key.seed}\n`, { mode: 0o600 });
+  process.stdout.write(`seed written to ${out} (keep it secret)\npublic key: ${key.publicKey}\nadd it to MESH_POLICY_APPROVERS on every agent\n`);
+  return 0;
+}
+
+/** `mesh policy push <file> --seed-file <f>`: signs the document and stores it in KV mesh_policy; agents swap within seconds. */
+export async function policyPush(file: string, seedFile: string | undefined): Promise<number> {
+  const seed = seedFile ? readText(seedFile, "seed file").trim() : process.env.MESH_POLICY_SEED;
+  if (!seed) throw new MeshError("E_CONFIG", "no approver seed: pass --seed-file <file> (from 'mesh policy keygen') or set MESH_POLICY_SEED");
+  const bus = await connectCli("policy");
+  try {
+    const result = await pushPolicy(bus, { text: readText(file, "policy file"), source: file, approverSeed: seed });
+    process.stdout.write(`${formatPolicyPush(result)}\n`);
+    return 0;
+  } finally {
+    await bus.close();
+  }
+}
+
+/** `mesh policy diff <file> [--limit N]`: which recent audited decisions the candidate would change. */
+export async function policyDiffCommand(file: string, limit?: number): Promise<number> {
+  const bus = await connectCli("policy");
+  try {
+    const diff = await policyDiff(bus, { candidateText: readText(file, "policy file"), source: file, trustedApprovers: approvers(), fallback: inForce(), ...(limit ? { limit } : {}) });
+    process.stdout.write(`${formatPolicyDiff(diff)}\n`);
+    return 0;
+  } finally {
+    await bus.close();
+  }
+}
+
+const requestSchema = z.object({
+  action: z.enum(actions),
+  principal: z.object({ agent: z.string(), roles: z.array(z.string()).optional() }),
+  resource: z.record(z.string(), z.unknown()).default({}),
+  context: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** `mesh policy explain '<request json>' [--file policy.yaml]`: the decision and every rule's part in it. */
+export function policyExplain(requestJson: string, file?: string): number {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(requestJson);
+  } catch (err) {
+    throw new MeshError("E_SCHEMA", `request: not JSON (${(err as Error).message})`);
+  }
+  const parsed = requestSchema.safeParse(raw);
+  if (!parsed.success) throw new MeshError("E_SCHEMA", `request: ${describeIssues(parsed.error.issues)}`);
+  const policy = file ? loadPolicyFile(file) : inForce();
+  process.stdout.write(`${formatExplain(policy.explain(parsed.data as DecisionRequest))}\n`);
+  return 0;
+}
+
+/** `mesh audit verify [--file copy.jsonl]`: names every altered, missing or reordered record by position. */
+export async function auditVerifyCommand(file?: string): Promise<number> {
+  const result = file
+    ? await auditVerify({ jsonl: readText(file, "audit copy") })
+    : await (async () => {
+        const bus = await connectCli("audit");
+        try {
+          return await auditVerify({ bus });
+        } finally {
+          await bus.close();
+        }
+      })();
+  process.stdout.write(`${formatAuditVerification(result)}\n`);
+  return result.ok ? 0 : 1;
+}
