@@ -4,7 +4,6 @@ import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { MeshError, describeIssues, type ReviewDecision, type ReviewDecisionInput } from "../../shared/runtime/index.js";
-import type { MeshMetrics } from "../../shared/telemetry/index.js";
 import { checkCsrf, checkOrigin, sessionCookie, type Session, type Sessions } from "./auth.js";
 import { ReviewError } from "./errors.js";
 import { correctionFields, rejectReasons, validateCorrections } from "./fields.js";
@@ -15,7 +14,6 @@ export interface ReviewAppDeps {
   readonly queue: Queue;
   readonly sessions: Sessions;
   readonly decide: (input: ReviewDecisionInput) => Promise<ReviewDecision>;
-  readonly metrics: Pick<MeshMetrics, "mesh_corrections_total" | "mesh_review_duration_seconds">;
   readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** Origins besides the server's own allowed to POST (a proxy's public origin). */
   readonly allowedOrigins?: readonly string[];
@@ -220,8 +218,6 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
       at: decision.decidedAt,
       leadTimeMs: decision.leadTimeMs,
     });
-    deps.metrics.mesh_review_duration_seconds.observe({ flow: item.flow }, decision.leadTimeMs / 1000);
-    if (body.decision === "correct") deps.metrics.mesh_corrections_total.inc({ flow: item.flow });
     deps.onChange?.();
     return decision;
   }

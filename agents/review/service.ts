@@ -14,10 +14,8 @@ export interface ReviewServiceDeps {
   readonly state: StateStore;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly decide: (input: ReviewDecisionInput) => Promise<ReviewDecision>;
-  readonly metrics: Pick<
-    MeshMetrics,
-    "mesh_corrections_total" | "mesh_review_duration_seconds" | "mesh_review_queue_depth" | "mesh_review_sla_breaches_total"
-  >;
+  /** Decision metrics (duration, corrections) are the runtime's: `decide` records them. */
+  readonly metrics: Pick<MeshMetrics, "mesh_review_queue_depth" | "mesh_review_sla_breaches_total">;
   readonly log: Log;
   readonly now?: () => number;
 }
@@ -70,7 +68,6 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
     queue,
     sessions,
     decide: deps.decide,
-    metrics: deps.metrics,
     log: deps.log,
     allowedOrigins: settings.REVIEW_ORIGINS,
     secureCookie: settings.REVIEW_SECURE_COOKIE,
