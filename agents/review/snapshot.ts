@@ -81,12 +81,14 @@ const classified = z.object({
   draft: z.string().nullable().optional(),
 });
 
+/** The router names a local model `name@version`; the version column gets the part after the @. */
 function toSuggestion(t: z.infer<typeof tried>): Suggestion {
+  const [model, pinned] = (t.model ?? "").split("@");
   return {
-    source: [t.tier, t.model].filter(Boolean).join(" · ") || "model",
+    source: [t.tier, model].filter(Boolean).join(" · ") || "model",
     label: t.label ?? null,
     confidence: t.confidence ?? null,
-    version: t.modelVersion ?? null,
+    version: t.modelVersion ?? pinned ?? null,
     error: t.error ?? null,
   };
 }

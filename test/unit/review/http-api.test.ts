@@ -251,3 +251,21 @@ test("the SLA sweep counts breaches per flow, frees breached claims, and the dep
   await service.sweep();
   assert.match(await metrics.registry.metrics(), /mesh_review_queue_depth\{flow="ticket"\} 2/);
 });
+
+test("each tier's suggestion shows its version: a local model's from its name@version", async (t) => {
+  const { service, queue } = await startTestService(t);
+  const req = ticketRequest("unsure");
+  (req as { suggestions: unknown }).suggestions = [
+    { tier: "small", model: "ticket-intent@e0fa46d0fadb", label: "pin_blocked", confidence: 0.08 },
+    { tier: "large", model: "stand-in-large", label: "card_arrival", confidence: 0.3 },
+  ];
+  await queue.intake(req);
+  const alice = new Client(service.url);
+  await alice.signIn(tokens.alice);
+  const view = (await alice.request("GET", `/api/items/${req.envelopeId}`)).json;
+  assert.deepEqual(
+    view.suggestions.map((s: { source: string; version: string | null }) => [s.source, s.version]),
+    [["small · ticket-intent", "e0fa46d0fadb"], ["large · stand-in-large", null]],
+  );
+  assert.equal(view.prediction.label, "card_arrival", "the most confident suggestion is the one to approve");
+});
