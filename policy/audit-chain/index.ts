@@ -1,4 +1,4 @@
-import { canonicalJson, sha256Hex } from "../canonical-json/index.js";
+import { canonicalJson, sha256Hex } from "../../shared/envelope/canonical.js";
 import { scrubValue } from "../pii/index.js";
 import { publicKeyOfSeed, signWithSeed, verifyWithPublicKey } from "../signing/index.js";
 

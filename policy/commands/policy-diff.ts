@@ -1,5 +1,5 @@
 import type { Bus } from "../../shared/bus/index.js";
-import { canonicalJson } from "../canonical-json/index.js";
+import { canonicalJson } from "../../shared/envelope/canonical.js";
 import { parsePolicyDocument } from "../document/index.js";
 import { loadStoredPolicy } from "../distribution/index.js";
 import { compilePolicy, type CompiledPolicy } from "../engine/compile.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { MeshError, describeIssues } from "../../shared/errors/index.js";
-import { canonicalJson, sha256Hex } from "../canonical-json/index.js";
+import { canonicalJson, sha256Hex } from "../../shared/envelope/canonical.js";
 import { validatePolicyDocument, type PolicyDocument } from "../document/index.js";
 import { publicKeyOfSeed, signWithSeed, verifyWithPublicKey } from "./nkey.js";
 

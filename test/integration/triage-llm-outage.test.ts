@@ -5,6 +5,7 @@ import { publish, readStream, streamNames, subjects } from "../../shared/bus/ind
 import { loadShippedClassifiers, pinLabel, startStandIn } from "../../shared/models/index.js";
 import { loadBanking77, splitBanking77 } from "../../shared/datasets/index.js";
 import { startNats } from "../helpers/nats.js";
+import { endpoint } from "../unit/models/fixtures.js";
 import { startAgents } from "../helpers/mesh.js";
 import { outcomes, streamCount } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
@@ -30,17 +31,7 @@ test(
     t.after(() => standIn.close());
     const nats = await startNats(t);
     const endpoints = [
-      {
-        name: "stand-in-eu",
-        baseUrl: standIn.url,
-        apiKey: "test",
-        model: "stand-in-large",
-        region: "eu",
-        trusted: false,
-        priceUsdPer1kInputTokens: 0.5,
-        priceUsdPer1kOutputTokens: 1.5,
-        timeoutMs: 5_000,
-      },
+      endpoint(standIn),
     ];
     const mesh = await startAgents(t, nats, ["ingest", "triage"], {
       MODEL_ENDPOINTS: JSON.stringify(endpoints),

@@ -4,6 +4,7 @@ import { envelopeId } from "../../shared/envelope/index.js";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
 import { pinLabel, startStandIn } from "../../shared/models/index.js";
 import { startNats } from "../helpers/nats.js";
+import { endpoint } from "../unit/models/fixtures.js";
 import { startAgents } from "../helpers/mesh.js";
 import { outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
@@ -14,18 +15,7 @@ test("triage: confident tickets complete with a draft, high-risk ones wait for a
   const standIn = await startStandIn({ port: 0 });
   t.after(() => standIn.close());
   const nats = await startNats(t);
-  const endpoint = {
-    name: "stand-in-eu",
-    baseUrl: standIn.url,
-    apiKey: "test",
-    model: "stand-in-large",
-    region: "eu",
-    trusted: false,
-    priceUsdPer1kInputTokens: 0.5,
-    priceUsdPer1kOutputTokens: 1.5,
-    timeoutMs: 5_000,
-  };
-  await startAgents(t, nats, ["ingest", "triage"], { MODEL_ENDPOINTS: JSON.stringify([endpoint]) });
+  await startAgents(t, nats, ["ingest", "triage"], { MODEL_ENDPOINTS: JSON.stringify([endpoint(standIn)]) });
   const bus = await nats.connect();
 
   const tickets = {
