@@ -6,8 +6,10 @@ import { freePort } from "../../cli/local-nats.js";
 import type { TestNats } from "./nats.js";
 
 export interface TestMesh {
+  /** Starts one more process of `name` (replicas share the agent's durable consumer). */
   start(name: string, env?: Record<string, string>): Promise<AgentProcess>;
   kill(name: string, signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The most recently started process of `name`. */
   get(name: string): AgentProcess;
   /** The agent's combined stdout/stderr so far (for assertions on logs and for failure messages). */
   logs(name: string): string;
@@ -23,12 +25,14 @@ export const fastDelivery = {
 
 /** Each agent as its own process (the production entry point), stopped with the test. */
 export async function startAgents(t: TestContext, nats: TestNats, names: string[], env: Record<string, string> = {}): Promise<TestMesh> {
-  const running = new Map<string, AgentProcess>();
+  const running = new Map<string, AgentProcess[]>();
+  const all: AgentProcess[] = [];
   const logFile = (name: string) => join(nats.dir, `${name}.log`);
   const mesh: TestMesh = {
     async start(name, extra = {}) {
       const agent = spawnAgent(name, { NATS_URL: nats.url, ...fastDelivery, ...env, ...extra }, await freePort(), logFile(name));
-      running.set(name, agent);
+      running.set(name, [...(running.get(name) ?? []), agent]);
+      all.push(agent);
       try {
         await waitReady(agent);
       } catch (err) {
@@ -42,7 +46,7 @@ export async function startAgents(t: TestContext, nats: TestNats, names: string[
       return agent.exited;
     },
     get(name) {
-      const agent = running.get(name);
+      const agent = running.get(name)?.at(-1);
       if (!agent) throw new Error(`agent ${name} was not started`);
       return agent;
     },
@@ -56,7 +60,7 @@ export async function startAgents(t: TestContext, nats: TestNats, names: string[
   };
   t.after(async () => {
     await Promise.allSettled(
-      [...running.values()].map(async (a) => {
+      all.map(async (a) => {
         if (a.child.exitCode === null && a.child.signalCode === null) {
           a.child.kill("SIGTERM");
           const timer = setTimeout(() => a.child.kill("SIGKILL"), 15_000);

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { test } from "node:test";
+import { artifactBytes, trainChallenger } from "../../agents/trainer/retrain.js";
+import { openModelStore, publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
+import { foldOf, loadBanking77, splitBanking77 } from "../../shared/datasets/index.js";
+import { classifierFromBytes, startStandIn, triageModelName } from "../../shared/models/index.js";
+import type { Label } from "../../shared/runtime/index.js";
+import { startAgents } from "../helpers/mesh.js";
+import { startNats } from "../helpers/nats.js";
+import { waitFor } from "../helpers/wait.js";
+
+const decoder = new TextDecoder();
+
+test("after N new labels the trainer retrains, beats the weak champion on the held-out set, promotes through the model store (audited), and triage hot-loads it", { timeout: 240_000 }, async (t) => {
+  const standIn = await startStandIn({ port: 0 });
+  t.after(() => standIn.close());
+  const nats = await startNats(t);
+  const bus = await nats.connect();
+  const models = await openModelStore(bus);
+
+  // The model in service is a weak one: trained on a twentieth of the training rows.
+  const { rows, categories } = loadBanking77();
+  const { fit } = splitBanking77(rows);
+  const weak = trainChallenger(fit.filter((r) => foldOf(r.text, 20) === 0), { name: triageModelName, categories });
+  await models.publish(triageModelName, weak.version, artifactBytes(weak), { note: "weak champion" });
+
+  const endpoint = { name: "stand-in-eu", baseUrl: standIn.url, apiKey: "test", model: "stand-in-large", region: "eu", trusted: false, timeoutMs: 5_000 };
+  const mesh = await startAgents(t, nats, ["triage", "trainer"], {
+    MODEL_ENDPOINTS: JSON.stringify([endpoint]),
+    TRAINER_MIN_LABELS: "20",
+    // Training takes longer than the test's short ack wait; the lock keeps a redelivery from training twice.
+    ACK_WAIT_MS: "60000",
+  });
+
+  const labelled = fit.filter((r) => foldOf(r.text, 20) === 1).slice(0, 20);
+  const labels: Label[] = labelled.map((r, i) => ({
+    envelopeId: `env_${i.toString(16).padStart(32, "0")}`,
+    inputDigest: `sha256:${createHash("sha256").update(r.text).digest("hex")}`,
+    text: r.text,
+    prediction: categories[(categories.indexOf(r.category) + 1) % categories.length]!,
+    correction: r.category,
+    reviewer: { id: "alice", roles: ["reviewer"] },
+    leadTimeMs: 30_000,
+    policyRevision: 1,
+    modelVersion: weak.version,
+    at: new Date().toISOString(),
+  }));
+  // 19 labels and one redelivered duplicate: not yet enough new inputs.
+  for (const l of labels.slice(0, 19)) await publish(bus, subjects.label("ticket"), l, { msgId: `${l.envelopeId}:review:label` });
+  await publish(bus, subjects.label("ticket"), labels[0], { msgId: "a-redelivery" });
+  await waitFor("the first 20 label messages consumed", async () => {
+    const info = await bus.jsm.consumers.info(streamNames.label, "trainer").catch(() => undefined);
+    return info !== undefined && info.num_pending === 0 && info.num_ack_pending === 0;
+  });
+  assert.equal((await models.current(triageModelName))?.version, weak.version, "19 distinct labels do not trigger a training");
+
+  await publish(bus, subjects.label("ticket"), labels[19], { msgId: `${labels[19]!.envelopeId}:review:label` });
+  const promoted = await waitFor("a promoted version", async () => {
+    const p = await models.current(triageModelName);
+    return p && p.version !== weak.version && p;
+  }, { timeoutMs: 180_000, describe: () => mesh.logs("trainer").slice(-2000) });
+  assert.ok((promoted.meta.challengerAccuracy as number) > (promoted.meta.championAccuracy as number), JSON.stringify(promoted.meta));
+  assert.equal(promoted.meta.champion, weak.version);
+  assert.equal(promoted.meta.labelRows, 20);
+  const stored = classifierFromBytes((await models.get(triageModelName, promoted.version))!);
+  assert.equal(stored.version, promoted.version);
+
+  const audited = await waitFor("the promotion in the audit trail", async () => {
+    const records = (await readStream(bus, streamNames.audit)).map((m) => decoder.decode(m.data));
+    return records.find((r) => r.includes(promoted.version) && r.includes("data.write"));
+  });
+  assert.match(audited, /trainer/);
+  await waitFor("triage hot-loaded the promoted version", async () => mesh.logs("triage").includes(promoted.version) && mesh.logs("triage").includes("hot-loaded"));
+});
