@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { envelopeId } from "../../shared/envelope/index.js";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
 import { pinLabel, startStandIn } from "../../shared/models/index.js";
@@ -10,12 +13,14 @@ import { outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
 
 const decoder = new TextDecoder();
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL("../../cli/mesh.mjs", import.meta.url));
 
 test("triage: confident tickets complete with a draft, high-risk ones wait for approval, unsure ones go to a human, PII never leaves", { timeout: 180_000 }, async (t) => {
   const standIn = await startStandIn({ port: 0 });
   t.after(() => standIn.close());
   const nats = await startNats(t);
-  await startAgents(t, nats, ["ingest", "triage"], { MODEL_ENDPOINTS: JSON.stringify([endpoint(standIn)]) });
+  const mesh = await startAgents(t, nats, ["ingest", "triage"], { MODEL_ENDPOINTS: JSON.stringify([endpoint(standIn)]) });
   const bus = await nats.connect();
 
   const tickets = {
@@ -70,4 +75,13 @@ test("triage: confident tickets complete with a draft, high-risk ones wait for a
   const leftTheMesh = JSON.stringify(standIn.requests().map((r) => r.body));
   assert.match(leftTheMesh, /write to/, "the PII ticket did reach the LLM");
   assert.doesNotMatch(leftTheMesh, /jane\.doe@example\.com/, "but its email address was redacted first");
+
+  // What the LLM calls cost is in the agent's /metrics and in `mesh cost`.
+  const metricsUrl = `http://127.0.0.1:${mesh.get("triage").httpPort}/metrics`;
+  const { stdout } = await run(process.execPath, [cli, "cost", "--metrics", metricsUrl, "--json"]);
+  const cost = (JSON.parse(stdout) as Record<string, { tasks: number; modelUsd: number; modelUsdPerTask: number; reviews: number }>).ticket;
+  assert.ok(cost && cost.modelUsd > 0, stdout);
+  assert.equal(cost.tasks, 5);
+  assert.equal(cost.reviews, 2);
+  assert.equal(cost.modelUsdPerTask, cost.modelUsd / 5);
 });
