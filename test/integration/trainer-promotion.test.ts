@@ -8,6 +8,7 @@ import { classifierFromBytes, startStandIn, triageModelName } from "../../shared
 import type { Label } from "../../shared/runtime/index.js";
 import { startAgents } from "../helpers/mesh.js";
 import { startNats } from "../helpers/nats.js";
+import { outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
 
 const decoder = new TextDecoder();
@@ -26,7 +27,7 @@ test("after N new labels the trainer retrains, beats the weak champion on the he
   await models.publish(triageModelName, weak.version, artifactBytes(weak), { note: "weak champion" });
 
   const endpoint = { name: "stand-in-eu", baseUrl: standIn.url, apiKey: "test", model: "stand-in-large", region: "eu", trusted: false, timeoutMs: 5_000 };
-  const mesh = await startAgents(t, nats, ["triage", "trainer"], {
+  const mesh = await startAgents(t, nats, ["ingest", "triage", "trainer"], {
     MODEL_ENDPOINTS: JSON.stringify([endpoint]),
     TRAINER_MIN_LABELS: "20",
     // Training takes longer than the test's short ack wait; the lock keeps a redelivery from training twice.
@@ -54,6 +55,10 @@ test("after N new labels the trainer retrains, beats the weak champion on the he
     return info !== undefined && info.num_pending === 0 && info.num_ack_pending === 0;
   });
   assert.equal((await models.current(triageModelName))?.version, weak.version, "19 distinct labels do not trigger a training");
+
+  // Triage loads its models with its first ticket, and from then on watches for promotions.
+  await publish(bus, subjects.inbound("ticket"), { tenant: "acme", region: "eu", source: { system: "helpdesk", id: "1" }, payload: { text: "What exchange rate will I get?" } }, { msgId: "raw-1" });
+  await waitFor("triage handled a ticket", async () => (await outcomes(bus, "ticket")).total >= 1, { timeoutMs: 60_000 });
 
   await publish(bus, subjects.label("ticket"), labels[19], { msgId: `${labels[19]!.envelopeId}:review:label` });
   const promoted = await waitFor("a promoted version", async () => {
