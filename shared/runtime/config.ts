@@ -50,6 +50,9 @@ export const agentConfigSchema = z.object({
   llmRegion: z.string().optional(),
   llmPriceUsdPer1kInputTokens: z.coerce.number().nonnegative().default(0.00015),
   llmPriceUsdPer1kOutputTokens: z.coerce.number().nonnegative().default(0.0006),
+  /** Drift: classifications that form each feature's reference window, and the sliding window compared to it. */
+  driftReferenceSize: int(10).default(1000),
+  driftWindowSize: int(10).default(500),
   /** nkey seed (SU...) that signs this process's audit checkpoints; without it the chain has no checkpoints. */
   auditSigningSeed: z.string().regex(/^SU[A-Z2-7]+$/, "must be an nkey user seed (SU...)").optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -88,6 +91,8 @@ const envNames: Record<keyof AgentConfig, string> = {
   llmPriceUsdPer1kInputTokens: "LLM_PRICE_USD_PER_1K_INPUT_TOKENS",
   llmPriceUsdPer1kOutputTokens: "LLM_PRICE_USD_PER_1K_OUTPUT_TOKENS",
   auditSigningSeed: "AUDIT_SIGNING_SEED",
+  driftReferenceSize: "DRIFT_REFERENCE_SIZE",
+  driftWindowSize: "DRIFT_WINDOW_SIZE",
   logLevel: "LOG_LEVEL",
 };
 

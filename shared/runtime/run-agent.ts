@@ -76,7 +76,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   log.info({ config: redactedConfig(config), version: def.version }, "starting agent");
   const otlp = startOtlpExport(def.name);
   const metrics = createMetrics();
-  const drift = new DriftMonitor(metrics);
+  const drift = new DriftMonitor(metrics, { referenceSize: config.driftReferenceSize, windowSize: config.driftWindowSize });
   let ready = false;
   const http = await startHealthServer({ host: config.httpHost, port: config.httpPort, registry: metrics.registry, ready: () => ready });
 

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { publish, subjects } from "../../shared/bus/index.js";
+import { sampleTicketEvents } from "../../shared/datasets/index.js";
+import { PSI_ALERT_THRESHOLD, parseExposition } from "../../shared/telemetry/index.js";
+import { startStandIn } from "../../shared/models/index.js";
+import { startNats } from "../helpers/nats.js";
+import { startAgents } from "../helpers/mesh.js";
+import { outcomes } from "../helpers/outcomes.js";
+import { waitFor } from "../helpers/wait.js";
+import { endpoint } from "../unit/models/fixtures.js";
+
+/** A fixed shuffle: the held-out rows come grouped by intent, and drift windows must see a mix. */
+function shuffled<T>(items: readonly T[], seed = 7): T[] {
+  const out = [...items];
+  let state = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    const j = state % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+async function psi(port: number, feature: string): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return parseExposition(text).find((s) => s.name === "mesh_drift_psi" && s.labels.feature === feature && s.labels.flow === "ticket")?.value;
+}
+
+test("tickets whose inputs shift away from the reference push the drift gauge over its alert threshold", { timeout: 240_000 }, async (t) => {
+  const standIn = await startStandIn({ port: 0 });
+  t.after(() => standIn.close());
+  const nats = await startNats(t);
+  const mesh = await startAgents(t, nats, ["ingest", "triage"], {
+    MODEL_ENDPOINTS: JSON.stringify([endpoint(standIn)]),
+    DRIFT_REFERENCE_SIZE: "200",
+    DRIFT_WINDOW_SIZE: "100",
+  });
+  const port = mesh.get("triage").httpPort;
+  const bus = await nats.connect();
+  const send = (events: { event: unknown }[], tag: string) =>
+    Promise.all(events.map(({ event }, i) => publish(bus, subjects.inbound("ticket"), event, { msgId: `${tag}-${i}` })));
+
+  // Reference: ordinary BANKING77 tickets. Then the same, still ordinary: no drift.
+  const pool = shuffled(sampleTicketEvents(2021, { system: "drift" }));
+  const reference = pool.slice(0, 300);
+  await send(reference, "before");
+  await waitFor("the reference tickets handled", async () => (await outcomes(bus, "ticket")).total >= 300, { timeoutMs: 120_000 });
+  const steady = await psi(port, "input_length");
+  t.diagnostic(`input_length PSI on like-for-like traffic: ${steady}`);
+  assert.ok(steady !== undefined && steady < PSI_ALERT_THRESHOLD, `PSI on like-for-like traffic is ${steady}`);
+
+  // Shift: the same intents, but the channel now forwards whole email threads.
+  const shifted = pool.slice(300, 450).map(({ event }) => ({
+    event: { ...event, payload: { ...event.payload, text: `${event.payload.text} ${"Forwarded message: see the thread below for the details. ".repeat(6)}` } },
+  }));
+  await send(shifted, "after");
+  await waitFor("the shifted tickets handled", async () => (await outcomes(bus, "ticket")).total >= 450, { timeoutMs: 120_000 });
+  const drifted = await psi(port, "input_length");
+  t.diagnostic(`input_length PSI after the shift: ${drifted}`);
+  assert.ok(drifted !== undefined && drifted > PSI_ALERT_THRESHOLD, `PSI after the shift is ${drifted}`);
+});
