@@ -82,6 +82,7 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
   const port = (server.address() as AddressInfo).port;
   const url = `http://${settings.REVIEW_HOST.includes(":") ? `[${settings.REVIEW_HOST}]` : settings.REVIEW_HOST}:${port}`;
   deps.log.info({ port, url, settings: settingsForLog(settings) }, "review service listening");
+  if (Object.keys(settings.REVIEW_TOKENS).length === 0) deps.log.warn({}, "REVIEW_TOKENS is empty: nobody can sign in");
 
   let sweeping: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
