@@ -1,14 +1,5 @@
 import { z } from "zod";
-import {
-  classifierFromBytes,
-  createRouter,
-  endpointSchema,
-  loadShippedClassifiers,
-  routerConfigSchema,
-  type ClassifyResult,
-  type DraftResult,
-  type Router,
-} from "../models/index.js";
+import type { ClassifyResult, DraftResult, EndpointConfig, LocalClassifier, Router } from "../models/index.js";
 import type { ModelStore } from "../bus/index.js";
 import { MeshError, PolicyDeniedError, describeIssues } from "../errors/index.js";
 import { inSpan, type DriftMonitor, type Logger, type MeshMetrics } from "../telemetry/index.js";
@@ -34,8 +25,15 @@ interface Call {
   readonly screening: { readonly score: number; readonly rules: readonly string[] };
 }
 
+/**
+ * The model tiers (LangChain, the small models) load on first use: agents that never call a model, such as
+ * ingest and invoice, do not carry them in memory.
+ */
+const loadModels = () => import("../models/index.js");
+
 /** The model endpoints an agent may use: MODEL_ENDPOINTS (JSON), else one from OPENAI_* when set. */
-export function modelEndpoints(config: AgentConfig): z.infer<typeof endpointSchema>[] {
+export async function modelEndpoints(config: AgentConfig): Promise<EndpointConfig[]> {
+  const { endpointSchema } = await loadModels();
   if (config.modelEndpoints) {
     let raw: unknown;
     try {
@@ -91,9 +89,10 @@ export class ModelAccess {
   }
 
   private async build(): Promise<Router> {
+    const { classifierFromBytes, createRouter, loadShippedClassifiers, routerConfigSchema } = await loadModels();
     const routing = this.config.modelRouting ? (JSON.parse(this.config.modelRouting) as Record<string, unknown>) : {};
     const classifiers = loadShippedClassifiers();
-    const router = createRouter(routerConfigSchema.parse({ ...routing, endpoints: modelEndpoints(this.config) }), {
+    const router = createRouter(routerConfigSchema.parse({ ...routing, endpoints: await modelEndpoints(this.config) }), {
       classifiers,
       metrics: this.metrics,
       redact: (text) => redactText(text).text,
@@ -125,18 +124,19 @@ export class ModelAccess {
     if (this.store) {
       for (const [name, shipped] of Object.entries(classifiers)) {
         const pointer = await this.store.current(name);
-        if (pointer && pointer.version !== shipped.version) await this.load(router, name, pointer.version);
-        this.watches.push(await this.store.watch(name, (p) => void this.load(router, name, p.version)));
+        const load = (version: string) => this.load(router, name, version, classifierFromBytes);
+        if (pointer && pointer.version !== shipped.version) await load(pointer.version);
+        this.watches.push(await this.store.watch(name, (p) => void load(p.version)));
       }
     }
     return router;
   }
 
-  private async load(router: Router, name: string, version: string): Promise<void> {
+  private async load(router: Router, name: string, version: string, fromBytes: (bytes: Uint8Array) => LocalClassifier): Promise<void> {
     try {
       const bytes = await this.store!.get(name, version);
       if (!bytes) throw new Error(`version ${version} is not in the model store`);
-      const model = classifierFromBytes(bytes);
+      const model = fromBytes(bytes);
       router.swapClassifier(name, model);
       await this.audit.append({ kind: "effect", action: "model.load", effect: "done", region: this.config.region, detail: { model: name, version: model.version } });
       this.log.info({ model: name, version: model.version }, "hot-loaded model version");
