@@ -18,6 +18,8 @@ export interface Sessions {
   /** The session behind a cookie value, or E_UNAUTHENTICATED. */
   resolve(id: string | undefined): Promise<Session>;
   signOut(id: string | undefined): Promise<void>;
+  /** Deletes expired sessions; returns how many. */
+  prune(): Promise<number>;
 }
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -66,6 +68,11 @@ export function createSessions(
     },
     async signOut(id) {
       if (id && /^[A-Za-z0-9_-]{43}$/.test(id)) await state.delete(key(id));
+    },
+    async prune() {
+      const expired = (await state.values<Session>("session")).filter((e) => Date.parse(e.value.expiresAt) <= now());
+      await Promise.all(expired.map((e) => state.delete(e.key)));
+      return expired.length;
     },
   };
 }

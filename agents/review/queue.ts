@@ -42,6 +42,8 @@ export interface Queue {
   markDecided(id: string, reviewer: Reviewer, decided: NonNullable<QueueItem["decided"]>): Promise<QueueItem>;
   /** Counts a breach for every open item past its window, releases its claim and opens a new window. */
   sweep(): Promise<QueueItem[]>;
+  /** Deletes items decided before `before` (ms); returns how many. */
+  forgetDecided(before: number): Promise<number>;
 }
 
 const itemKey = (id: string) => `item.${id}`;
@@ -99,6 +101,12 @@ export function createQueue(state: StateStore, opts: QueueOptions): Queue {
     return entries.map((e) => e.value).filter((i) => i.status !== "decided").sort(byPriority);
   }
 
+  async function forgetDecided(before: number): Promise<number> {
+    const old = (await state.values<QueueItem>("item")).filter((e) => e.value.decided && Date.parse(e.value.decided.at) < before);
+    await Promise.all(old.map((e) => state.delete(e.key)));
+    return old.length;
+  }
+
   const mustBeOpen = (item: QueueItem) => {
     if (item.status === "decided") throw new ReviewError("E_CONFLICT", `item ${item.id} was already decided by ${item.decided?.reviewer}`);
   };
@@ -135,6 +143,7 @@ export function createQueue(state: StateStore, opts: QueueOptions): Queue {
     },
 
     open,
+    forgetDecided,
 
     async get(id) {
       return (await state.get<QueueItem>(itemKey(id)))?.value;

@@ -62,6 +62,9 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
       deps.log.warn({ envelopeId: item.id, flow: item.flow, breaches: item.breaches }, "review SLA breached: item back in the queue");
     }
     await refreshDepth();
+    const forgotten = await queue.forgetDecided(now() - settings.REVIEW_RETENTION_MS);
+    const expired = await sessions.prune();
+    if (forgotten || expired) deps.log.info({ forgotten, expired }, "review state pruned");
   };
 
   const app = createReviewApp({

@@ -34,6 +34,8 @@ export const reviewSettingsSchema = z.object({
   /** Time a reviewer has to decide an item; each window that passes without a decision is one breach. */
   REVIEW_SLA_MS: int(1000).default(4 * 3600_000),
   REVIEW_SESSION_TTL_MS: int(60_000).default(8 * 3600_000),
+  /** Decided items are kept this long (a late redelivery of their request must still find them), then deleted. */
+  REVIEW_RETENTION_MS: int(60_000).default(7 * 24 * 3600_000),
   /** How often the SLA sweep runs; default a tenth of the SLA, between 1 s and 1 min. */
   REVIEW_SWEEP_MS: int(100).optional(),
   /** Extra origins allowed to POST (a reverse proxy's public origin); the server's own origin always is. */

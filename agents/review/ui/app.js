@@ -211,6 +211,15 @@ function onKey(event) {
     if (typing) event.target.blur();
     return;
   }
+  // Enter on a correction field or the reject reason submits that form.
+  if (event.key === "Enter" && event.target.tagName === "SELECT") {
+    const form = event.target.closest("form");
+    if (form) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+    return;
+  }
   if (typing || $("workspace").hidden) return;
   const keys = {
     j: () => select(state.selected + 1),

@@ -128,3 +128,20 @@ test("two sweeps racing (two replicas) count a breach once", async () => {
   assert.equal(x.length + y.length, 1);
   assert.equal((await a.get(req.envelopeId))!.breaches, 1);
 });
+
+test("decided items are forgotten after the retention period; open ones never are", async () => {
+  const c = clock();
+  const state = memoryStateStore();
+  const q = createQueue(state, { slaMs: minute, now: c.now });
+  const done = ticketRequest("done");
+  const waiting = ticketRequest("waiting");
+  await q.intake(done);
+  await q.intake(waiting);
+  await q.claim(done.envelopeId, alice);
+  await q.markDecided(done.envelopeId, alice, { decision: "approve", reviewer: "alice", at: c.iso(), leadTimeMs: 1 });
+  assert.equal(await q.forgetDecided(c.now()), 0, "not before it is older than the cut-off");
+  c.advance(1);
+  assert.equal(await q.forgetDecided(c.now()), 1);
+  assert.equal(await q.get(done.envelopeId), undefined);
+  assert.equal((await q.get(waiting.envelopeId))?.status, "pending");
+});
