@@ -7,12 +7,15 @@ import { MeshError, describeIssues, type ReviewDecision, type ReviewDecisionInpu
 import { checkCsrf, checkOrigin, sessionCookie, type Session, type Sessions } from "./auth.js";
 import { ReviewError } from "./errors.js";
 import { correctionFields, rejectReasons, validateCorrections } from "./fields.js";
-import { mayReview, type Queue } from "./queue.js";
+import { canTake, mayReview, type Queue } from "./queue.js";
+import type { Reviewer } from "./settings.js";
 import { labelText, readSuggestions, summaryOf, viewOf } from "./snapshot.js";
 
 export interface ReviewAppDeps {
   readonly queue: Queue;
   readonly sessions: Sessions;
+  /** The reviewers sign-in tokens name, by id (for assignment). */
+  readonly reviewers: readonly Reviewer[];
   readonly decide: (input: ReviewDecisionInput) => Promise<ReviewDecision>;
   readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** Origins besides the server's own allowed to POST (a proxy's public origin). */
@@ -47,6 +50,7 @@ const contentSecurityPolicy = [
 const itemId = z.string().regex(/^env_[0-9a-f]{32}$/);
 const comment = z.string().max(2000).optional();
 const signInBody = z.object({ token: z.string().min(1).max(512) });
+const assignBody = z.object({ reviewer: z.string().min(1).max(128) });
 const decisionBody = z.discriminatedUnion("decision", [
   z.object({ decision: z.literal("approve"), comment }),
   z.object({ decision: z.literal("correct"), corrections: z.record(z.string(), z.unknown()), comment }),
@@ -166,6 +170,22 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
 
   app.post("/api/items/:id/release", async (c) => {
     const item = await deps.queue.release(idParam(c), c.get("session").reviewer);
+    deps.onChange?.();
+    return c.json(viewOf(item));
+  });
+
+  app.get("/api/items/:id/assignees", async (c) => {
+    const item = await deps.queue.get(idParam(c));
+    if (!item) throw new ReviewError("E_NOT_FOUND", "no such review item");
+    return c.json({ reviewers: deps.reviewers.filter((r) => canTake(item, r)).map((r) => ({ id: r.id, roles: r.roles })) });
+  });
+
+  app.post("/api/items/:id/assign", async (c) => {
+    const id = idParam(c);
+    const { reviewer: assigneeId } = await parseBody(c, assignBody);
+    const assignee = deps.reviewers.find((r) => r.id === assigneeId);
+    if (!assignee) throw new ReviewError("E_SCHEMA", `reviewer: no reviewer ${assigneeId}`);
+    const item = await deps.queue.assign(id, assignee, c.get("session").reviewer);
     deps.onChange?.();
     return c.json(viewOf(item));
   });

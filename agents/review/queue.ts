@@ -15,7 +15,8 @@ export interface QueueItem {
   /** End of the current SLA window; a window that passes without a decision is a breach and frees the item. */
   readonly dueAt: string;
   readonly breaches: number;
-  readonly claim: { readonly reviewer: string; readonly at: string } | null;
+  /** Who holds the item now: they claimed it, or an approver assigned it to them (`assignedBy`). */
+  readonly claim: { readonly reviewer: string; readonly at: string; readonly assignedBy?: string } | null;
   readonly decided: {
     readonly decision: "approve" | "correct" | "reject";
     readonly reviewer: string;
@@ -37,6 +38,8 @@ export interface Queue {
   get(id: string): Promise<QueueItem | undefined>;
   claim(id: string, reviewer: Reviewer): Promise<QueueItem>;
   release(id: string, reviewer: Reviewer): Promise<QueueItem>;
+  /** An approver hands an open item to `assignee` (taking it from whoever held it). */
+  assign(id: string, assignee: Reviewer, by: Reviewer): Promise<QueueItem>;
   /** Checks that `reviewer` may decide the item now (holds its claim); returns it. */
   assertDecidable(id: string, reviewer: Reviewer): Promise<QueueItem>;
   markDecided(id: string, reviewer: Reviewer, decided: NonNullable<QueueItem["decided"]>): Promise<QueueItem>;
@@ -164,6 +167,16 @@ export function createQueue(state: StateStore, opts: QueueOptions): Queue {
         mustBeOpen(item);
         if (item.claim?.reviewer !== reviewer.id) throw new ReviewError("E_CONFLICT", `item ${id} is not claimed by ${reviewer.id}`);
         return { ...item, status: "pending", claim: null };
+      });
+    },
+
+    assign(id, assignee, by) {
+      if (!by.roles.includes("approver")) return Promise.reject(new ReviewError("E_FORBIDDEN", `${by.id} may not assign items (approver role)`));
+      return mutate(id, (item) => {
+        mustBeOpen(item);
+        mustBeAllowed(item, assignee);
+        if (item.claim?.reviewer === assignee.id) return null;
+        return { ...item, status: "claimed", claim: { reviewer: assignee.id, at: iso(now()), assignedBy: by.id } };
       });
     },
 

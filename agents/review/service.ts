@@ -70,6 +70,7 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
   const app = createReviewApp({
     queue,
     sessions,
+    reviewers: [...new Map(Object.values(settings.REVIEW_TOKENS).map((r) => [r.id, r])).values()],
     decide: deps.decide,
     log: deps.log,
     allowedOrigins: settings.REVIEW_ORIGINS,

@@ -168,6 +168,14 @@ function render(v) {
   $("claim").textContent = mine ? "Claimed by you" : "Claim";
   for (const id of ["approve", "correct", "reject"]) $(id).disabled = !open || !allowed || Boolean(v.claim && !mine);
   $("approve").disabled = $("approve").disabled || !(v.prediction && v.prediction.label);
+  $("assign-form").hidden = !open || !state.reviewer.roles.includes("approver");
+  if (!$("assign-form").hidden) loadAssignees(v.id).catch((err) => setStatus(err.message, true));
+}
+
+async function loadAssignees(id) {
+  const { reviewers } = await api("GET", "/api/items/" + encodeURIComponent(id) + "/assignees");
+  if (!state.view || state.view.id !== id) return;
+  $("assignee").replaceChildren(...reviewers.map((r) => Object.assign(el("option", r.id + " (" + r.roles.join(", ") + ")"), { value: r.id })));
 }
 
 async function ensureClaim() {
@@ -243,6 +251,14 @@ document.addEventListener("DOMContentLoaded", () => {
   $("correct-form").addEventListener("submit", (event) => {
     event.preventDefault();
     act("Corrected", { decision: "correct", corrections: corrections() });
+  });
+  $("assign-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const id = state.view.id;
+    api("POST", "/api/items/" + encodeURIComponent(id) + "/assign", { reviewer: $("assignee").value })
+      .then(() => setStatus("Assigned " + id + " to " + $("assignee").value))
+      .then(() => loadQueue(id))
+      .catch((err) => setStatus("Assign failed: " + err.message, true));
   });
   $("reject-form").addEventListener("submit", (event) => {
     event.preventDefault();

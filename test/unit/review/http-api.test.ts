@@ -269,3 +269,27 @@ test("each tier's suggestion shows its version: a local model's from its name@ve
   );
   assert.equal(view.prediction.label, "card_arrival", "the most confident suggestion is the one to approve");
 });
+
+test("an approver assigns an item to a reviewer who may take it; a reviewer may not assign", async (t) => {
+  const { service, queue } = await startTestService(t);
+  const routine = ticketRequest("routine");
+  const risky = ticketRequest("refund me", { code: "approval_required" });
+  await queue.intake(routine);
+  await queue.intake(risky);
+  const alice = new Client(service.url);
+  await alice.signIn(tokens.alice);
+  const bob = new Client(service.url);
+  await bob.signIn(tokens.bob);
+
+  assert.deepEqual((await bob.request("GET", `/api/items/${risky.envelopeId}/assignees`)).json.reviewers.map((r: { id: string }) => r.id), ["bob"]);
+  assert.equal((await bob.request("POST", `/api/items/${risky.envelopeId}/assign`, { reviewer: "alice" })).status, 403, "alice may not take an approval item");
+  assert.equal((await alice.request("POST", `/api/items/${routine.envelopeId}/assign`, { reviewer: "alice" })).status, 403);
+  assert.equal((await bob.request("POST", `/api/items/${routine.envelopeId}/assign`, { reviewer: "nobody" })).status, 400);
+
+  await bob.request("POST", `/api/items/${routine.envelopeId}/claim`);
+  const assigned = await bob.request("POST", `/api/items/${routine.envelopeId}/assign`, { reviewer: "alice" });
+  assert.equal(assigned.status, 200);
+  assert.deepEqual([assigned.json.claim.reviewer, assigned.json.claim.assignedBy], ["alice", "bob"]);
+  assert.equal((await bob.request("POST", `/api/items/${routine.envelopeId}/decision`, { decision: "approve" })).status, 409, "bob handed it over");
+  assert.equal((await alice.request("POST", `/api/items/${routine.envelopeId}/decision`, { decision: "approve" })).status, 200);
+});
