@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PassThrough, Writable } from "node:stream";
-import { exportLabels, replayTask } from "../../../cli/review/index.js";
+import { exportLabels, formatReviewQueue, replayTask } from "../../../cli/review/index.js";
+import { createQueue } from "../../../agents/review/queue.js";
+import { memoryStateStore } from "./memory-state-store.js";
 import { createCorrection } from "../../../shared/envelope/index.js";
 import type { Label } from "../../../shared/runtime/index.js";
 import { ticketRequest } from "./fixtures.js";
@@ -78,4 +80,21 @@ test("a replay refuses a correction for another task or made against other conte
   assert.throws(() => replayTask(envelope, [foreign]), /corrections\.0\.envelopeId/);
   const stale = createCorrection({ kind: "correction", envelopeId: envelope.id, envelopeDigest: other.digest, fields: { intent: "x" }, author: "a" });
   assert.throws(() => replayTask(envelope, [stale]), /corrections\.0\.envelopeDigest/);
+});
+
+test("mesh review ls lists open items in queue order, flags overdue ones and never prints task text", async () => {
+  const t0 = Date.parse("2026-01-01T10:00:00Z");
+  const q = createQueue(memoryStateStore(), { slaMs: 60_000, now: () => t0 });
+  const old = ticketRequest("secret text one", { requestedAt: new Date(t0 - 120_000).toISOString() });
+  const risky = ticketRequest("secret text two", { code: "approval_required", requestedAt: new Date(t0).toISOString() });
+  await q.intake(old);
+  await q.intake(risky);
+  await q.claim(old.envelopeId, { id: "alice", roles: ["reviewer"] });
+  const out = formatReviewQueue(await q.open(), t0);
+  const lines = out.split("\n");
+  assert.equal(lines[0], "2 open review items");
+  assert.match(lines[1]!, new RegExp(`^${risky.envelopeId}\\s+ticket\\s+approval_required\\s+approver\\s+pending`));
+  assert.match(lines[2]!, new RegExp(`^${old.envelopeId}\\s+ticket\\s+low_confidence\\s+reviewer\\s+claimed:alice\\s+OVERDUE`));
+  assert.doesNotMatch(out, /secret text/);
+  assert.equal(formatReviewQueue([]), "review queue empty");
 });
