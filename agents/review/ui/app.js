@@ -191,8 +191,9 @@ async function act(what, body) {
   try {
     await ensureClaim();
     await api("POST", "/api/items/" + encodeURIComponent(id) + "/decision", body);
-    setStatus(what + ": " + id);
+    // Said once the queue shows the outcome, so what the status line says is what the page shows.
     await loadQueue();
+    setStatus(what + ": " + id);
   } catch (err) {
     setStatus(what + " failed: " + err.message, true);
     await loadQueue(id).catch(() => {});
