@@ -88,7 +88,7 @@ test("a likely prompt injection is refused with an approval obligation; a weak s
 });
 
 test("every high-risk banking category needs approval to complete; others do not", () => {
-  const categories = JSON.parse(readFileSync(new URL("../../../../shared/data/banking77/categories.json", import.meta.url), "utf8")) as string[];
+  const categories = JSON.parse(readFileSync(new URL("../../../shared/datasets/banking77/categories.json", import.meta.url), "utf8")) as string[];
   const highRisk = new Set(policy.document.lists.high_risk);
   for (const c of highRisk) assert.ok(categories.includes(c), `${c} is a BANKING77 category`);
   for (const must of ["lost_or_stolen_card", "compromised_card", "card_payment_not_recognised", "request_refund", "Refund_not_showing_up"])

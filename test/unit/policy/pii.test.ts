@@ -27,7 +27,7 @@ test("a seeded corpus of cards, IBANs, emails and phones is redacted with recall
 });
 
 test("ordinary banking tickets are rarely flagged (precision guard on BANKING77 text)", () => {
-  const csv = readFileSync(new URL("../../../../shared/data/banking77/train.csv", import.meta.url), "utf8");
+  const csv = readFileSync(new URL("../../../shared/datasets/banking77/train.csv", import.meta.url), "utf8");
   const texts = csv.split("\n").slice(1, 3001).map((l) => l.slice(0, l.lastIndexOf(",")));
   const flagged = texts.filter((t) => detectPii(t).length > 0);
   assert.ok(flagged.length / texts.length <= 0.01, `${flagged.length} of ${texts.length} flagged, e.g. ${flagged.slice(0, 3).join(" | ")}`);

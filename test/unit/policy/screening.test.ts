@@ -32,7 +32,7 @@ test("zero-width characters do not hide a keyword, and are themselves a signal",
 });
 
 test("ordinary banking tickets are not flagged", () => {
-  const csv = readFileSync(new URL("../../../../shared/data/banking77/train.csv", import.meta.url), "utf8");
+  const csv = readFileSync(new URL("../../../shared/datasets/banking77/train.csv", import.meta.url), "utf8");
   const texts = csv.split("\n").slice(1).filter(Boolean).map((l) => l.slice(0, l.lastIndexOf(",")));
   const flagged = texts.filter((t) => screenPrompt(t).score >= 0.4);
   assert.ok(flagged.length / texts.length <= 0.002, `${flagged.length} of ${texts.length}: ${flagged.slice(0, 5).join(" | ")}`);
