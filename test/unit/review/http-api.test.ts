@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Client, startTestService, tokens } from "./harness.js";
 import { ticketRequest } from "./fixtures.js";
+import { createEnvelope } from "../../../shared/runtime/index.js";
 
 test("unauthenticated requests get 401 on every API route", async (t) => {
   const { service, queue } = await startTestService(t);
@@ -292,4 +293,40 @@ test("an approver assigns an item to a reviewer who may take it; a reviewer may 
   assert.deepEqual([assigned.json.claim.reviewer, assigned.json.claim.assignedBy], ["alice", "bob"]);
   assert.equal((await bob.request("POST", `/api/items/${routine.envelopeId}/decision`, { decision: "approve" })).status, 409, "bob handed it over");
   assert.equal((await alice.request("POST", `/api/items/${routine.envelopeId}/decision`, { decision: "approve" })).status, 200);
+});
+
+test("an invoice mismatch shows its details, has nothing to correct, and is approved without a label", async (t) => {
+  const { service, queue, decisions } = await startTestService(t);
+  const base = ticketRequest("unused");
+  const event = {
+    tenant: "acme",
+    region: "eu",
+    source: { system: "erp", id: "inv-1" },
+    payload: { invoiceNumber: "INV-1", poNumber: "PO-1", vendorId: "V-9", amount: 120, currency: "EUR" },
+  };
+  const envelope = createEnvelope("invoice", JSON.stringify(event), { traceparent: base.traceparent });
+  const req = {
+    ...base,
+    envelopeId: envelope.id,
+    digest: envelope.digest,
+    flow: "invoice",
+    envelope,
+    code: "mismatch_amount",
+    reason: "amount 120 differs from the PO's 100",
+    suggestions: undefined,
+    snapshot: { mismatches: [{ code: "mismatch_amount", reason: "amount 120 differs from the PO's 100" }] },
+    requestedBy: { name: "invoice", version: "1.0.0" },
+  };
+  await queue.intake(req);
+  const alice = new Client(service.url);
+  await alice.signIn(tokens.alice);
+  const view = (await alice.request("GET", `/api/items/${req.envelopeId}`)).json;
+  assert.deepEqual(view.fields, []);
+  assert.deepEqual(view.suggestions, []);
+  assert.equal(view.details.mismatches[0].code, "mismatch_amount");
+  assert.equal(view.input.invoiceNumber, "INV-1");
+  await alice.request("POST", `/api/items/${req.envelopeId}/claim`);
+  assert.equal((await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "correct", corrections: { amount: 100 } })).status, 400);
+  assert.equal((await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "approve" })).status, 200);
+  assert.equal(decisions[0]!.label, undefined);
 });
