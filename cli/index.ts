@@ -11,6 +11,7 @@ import { upCommand } from "./commands/up.js";
 import { costCommand } from "./commands/cost.js";
 import { auditVerifyCommand, policyDiffCommand, policyExplain, policyKeygen, policyPush } from "./commands/policy.js";
 import { traceCommand } from "./commands/trace.js";
+import { labelsExport, replayCommand, reviewList } from "./commands/review.js";
 import { runPlan } from "./plan/index.js";
 import { runEval } from "../shared/models/index.js";
 
@@ -26,6 +27,9 @@ const usage = `usage: mesh <command>
   cost [--metrics url,...] [--json]    cost per task and flow (model + human) against the manual baseline
        [--hourly-rate 50] [--human-minutes 4] [--manual-minutes 6]
   plan <tasks.csv|-> [--format table|csv|md] [--out FILE]   rank automation targets
+  review ls                            the open review queue (no task text)
+  labels export [--flow ticket] [--out f.jsonl]   reviewer labels as JSONL
+  replay <task-id> [--publish]         the task's envelope plus its corrections, in order; --publish re-runs it
   trace <task-id>                      one task's hops, model calls, policy decisions and reviewer, in order
   policy keygen --out <seed-file>      an approver key pair for signing policy documents
   policy push <file> --seed-file <f>   sign and store a policy revision; every agent swaps to it
@@ -117,6 +121,21 @@ const commands: Record<string, Handler> = {
     if (sub === "diff" && arg) return policyDiffCommand(arg, values.limit ? positiveInt("--limit", values.limit) : undefined);
     if (sub === "explain" && arg) return policyExplain(arg, values.file);
     throw new UsageError("mesh policy keygen --out <file> | push <file> --seed-file <f> | diff <file> | explain '<json>'");
+  },
+  async review(args) {
+    const { positionals } = parseArgs({ args, allowPositionals: true });
+    if (positionals[0] !== "ls") throw new UsageError("mesh review ls");
+    return reviewList();
+  },
+  async labels(args) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { flow: { type: "string", default: "ticket" }, out: { type: "string" } } });
+    if (positionals[0] !== "export") throw new UsageError("mesh labels export [--flow ticket] [--out file.jsonl]");
+    return labelsExport(values.flow, values.out);
+  },
+  async replay(args) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { publish: { type: "boolean" } } });
+    if (!positionals[0]) throw new UsageError("mesh replay <task-id> [--publish]");
+    return replayCommand(positionals[0], { publish: values.publish ?? false });
   },
   async audit(args) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { file: { type: "string" } } });

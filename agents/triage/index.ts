@@ -14,6 +14,9 @@ export default defineAgent({
   concurrency: 16,
   async handle(task, ctx) {
     const ticket = task.payload as TicketPayload;
+    // A replay (mesh replay --publish) carries the reviewers' corrections: their intent stands.
+    const corrected = (ctx.input as { corrections?: { intent?: unknown } } | undefined)?.corrections?.intent;
+    if (typeof corrected === "string") return ctx.complete({ intent: corrected, tier: "human", replayed: true }, { category: corrected, approved: true });
     const intent = await ctx.classify("ticket-intent", ticket.text);
     if (intent.decision === "escalate" || intent.label === null) {
       return ctx.escalate({
