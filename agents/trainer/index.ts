@@ -1,67 +1,52 @@
 import { hostname } from "node:os";
 import { defineAgent, type Label, type LabelContext } from "../../shared/runtime/index.js";
-import { loadBanking77, splitBanking77, type LabelledText } from "../../shared/datasets/index.js";
-import { classifierFromBytes, loadShippedClassifiers, type LocalClassifier } from "../../shared/models/index.js";
+import { loadShippedClassifiers } from "../../shared/models/index.js";
 import { acquireLock, recordLabel, recordTraining, releaseLock, type Progress } from "./progress.js";
-import { artifactBytes, retrain } from "./retrain.js";
+import { artifactBytes } from "./retrain.js";
 import { parseTrainerSettings, type TrainerSettings } from "./settings.js";
-
-let data: { base: LabelledText[]; holdout: LabelledText[]; categories: string[] } | undefined;
-/** BANKING77: its training part is the base data, its held-out fifth the set challenger and champion are judged on. */
-function baseData() {
-  if (!data) {
-    const { rows, categories } = loadBanking77();
-    const { fit, evaluation } = splitBanking77(rows);
-    data = { base: fit, holdout: evaluation, categories };
-  }
-  return data;
-}
+import { retrainInWorker } from "./worker.js";
 
 function isDue(p: Progress, s: TrainerSettings, now: Date): boolean {
   if (p.newLabels >= s.TRAINER_MIN_LABELS) return true;
   return p.newLabels > 0 && now.getTime() - Date.parse(p.lastTrainedAt) >= s.TRAINER_INTERVAL_MS;
 }
 
-async function champion(ctx: LabelContext, name: string): Promise<LocalClassifier | null> {
-  const bytes = await ctx.models.get(name);
-  if (bytes) return classifierFromBytes(bytes);
-  return loadShippedClassifiers()[name] ?? null;
+/** The version in service: the model store's current one, else the model this repository ships. */
+async function championBytes(ctx: LabelContext, name: string): Promise<Uint8Array | null> {
+  const stored = await ctx.models.get(name);
+  if (stored) return stored;
+  const shipped = loadShippedClassifiers()[name];
+  return shipped ? artifactBytes(shipped) : null;
 }
 
 async function train(ctx: LabelContext, s: TrainerSettings, consumed: number): Promise<void> {
-  const { base, holdout, categories } = baseData();
   const labels = (await ctx.state.values<Label>("label")).map((e) => e.value);
-  const current = await champion(ctx, s.TRAINER_MODEL);
+  const current = await ctx.models.current(s.TRAINER_MODEL);
   const started = Date.now();
-  const outcome = retrain({
-    base,
+  const outcome = await retrainInWorker({
+    name: s.TRAINER_MODEL,
+    target: s.TRAINER_TARGET_PRECISION,
     labels,
-    holdout,
-    champion: current,
-    options: { name: s.TRAINER_MODEL, categories, target: s.TRAINER_TARGET_PRECISION },
+    champion: await championBytes(ctx, s.TRAINER_MODEL),
   });
   const facts = {
     model: s.TRAINER_MODEL,
     champion: current?.version ?? null,
-    challenger: outcome.challenger.version,
+    challenger: outcome.version,
     challengerAccuracy: outcome.challengerScore.accuracy,
     championAccuracy: outcome.championScore?.accuracy ?? null,
     holdoutRows: outcome.challengerScore.rows,
     ...outcome.trainedOn,
     trainingMs: Date.now() - started,
   };
-  if (outcome.promote && outcome.challenger.version !== current?.version) {
+  if (outcome.promote && outcome.version !== current?.version) {
     // The runtime policy-checks and audits the publish; agents using the model hot-load it.
-    await ctx.models.publish(s.TRAINER_MODEL, outcome.challenger.version, artifactBytes(outcome.challenger), {
-      ...facts,
-      threshold: outcome.challenger.threshold?.value ?? null,
-      reason: outcome.reason,
-    });
-    ctx.log.info(facts, `promoted ${s.TRAINER_MODEL}@${outcome.challenger.version}: ${outcome.reason}`);
+    await ctx.models.publish(s.TRAINER_MODEL, outcome.version, outcome.artifact, { ...facts, threshold: outcome.threshold, reason: outcome.reason });
+    ctx.log.info(facts, `promoted ${s.TRAINER_MODEL}@${outcome.version}: ${outcome.reason}`);
   } else {
     ctx.log.warn(facts, `challenger not promoted: ${outcome.reason}`);
   }
-  await recordTraining(ctx.state, consumed, outcome.reason, outcome.promote ? outcome.challenger.version : null, new Date());
+  await recordTraining(ctx.state, consumed, outcome.reason, outcome.promote ? outcome.version : null, new Date());
 }
 
 /**

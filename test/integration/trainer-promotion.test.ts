@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { artifactBytes, trainChallenger } from "../../agents/trainer/retrain.js";
-import { openModelStore, publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
+import { openModelStore, openStateStore, publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
 import { foldOf, loadBanking77, splitBanking77 } from "../../shared/datasets/index.js";
 import { classifierFromBytes, startStandIn, triageModelName } from "../../shared/models/index.js";
 import type { Label } from "../../shared/runtime/index.js";
@@ -61,10 +61,18 @@ test("after N new labels the trainer retrains, beats the weak champion on the he
   await waitFor("triage handled a ticket", async () => (await outcomes(bus, "ticket")).total >= 1, { timeoutMs: 60_000 });
 
   await publish(bus, subjects.label("ticket"), labels[19], { msgId: `${labels[19]!.envelopeId}:review:label` });
+  // Training runs in a worker thread: while it holds the lock, the agent still answers its health check.
+  const trainerState = await openStateStore(bus, "mesh_state_trainer");
+  await waitFor("the training started", async () => (await trainerState.get("trainer.lock")) !== undefined, { timeoutMs: 30_000 });
+  const health = await fetch(`http://127.0.0.1:${mesh.get("trainer").httpPort}/healthz`, { signal: AbortSignal.timeout(5_000) });
+  assert.equal(health.status, 200);
+  assert.ok(await trainerState.get("trainer.lock"), "the health check was answered mid-training");
+
   const promoted = await waitFor("a promoted version", async () => {
     const p = await models.current(triageModelName);
     return p && p.version !== weak.version && p;
   }, { timeoutMs: 180_000, describe: () => mesh.logs("trainer").slice(-2000) });
+  t.diagnostic(`promotion: ${JSON.stringify(promoted.meta)}`);
   assert.ok((promoted.meta.challengerAccuracy as number) > (promoted.meta.championAccuracy as number), JSON.stringify(promoted.meta));
   assert.equal(promoted.meta.champion, weak.version);
   assert.equal(promoted.meta.labelRows, 20);

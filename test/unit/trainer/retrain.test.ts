@@ -43,7 +43,7 @@ test("labels split like the base data, the latest label of an input wins, unknow
   assert.deepEqual(holdout, [{ text: held, category: "exchange_rate" }]);
 });
 
-test("a model trained on a fifth of the data improves on the held-out set when retrained from reviewer labels; a worse challenger is not promoted", () => {
+test("a model trained on a fifth of the data improves on the held-out set when retrained from reviewer labels; a worse challenger is not promoted", (t) => {
   const base = fit.filter((r) => foldOf(r.text, 5) === 0);
   assert.ok(base.length > fit.length / 6 && base.length < fit.length / 4, `a fifth of the training data (${base.length} of ${fit.length})`);
   const champion = trainChallenger(base, options);
@@ -58,7 +58,7 @@ test("a model trained on a fifth of the data improves on the held-out set when r
   );
   assert.equal(good.promote, true, good.reason);
   assert.ok(good.challenger.threshold && good.challenger.threshold.value > 0 && good.challenger.temperature > 0, "the challenger is calibrated");
-  console.log(`fifth-trained ${good.championScore!.accuracy.toFixed(4)} → retrained with ${labelled.length} labels ${good.challengerScore.accuracy.toFixed(4)} on ${evaluation.length} held-out rows`);
+  t.diagnostic(`fifth-trained ${good.championScore!.accuracy.toFixed(4)} → retrained with ${labelled.length} labels ${good.challengerScore.accuracy.toFixed(4)} on ${evaluation.length} held-out rows`);
 
   // Reviewers who labelled carelessly: every label names the wrong intent.
   const bad = retrain({
@@ -68,6 +68,7 @@ test("a model trained on a fifth of the data improves on the held-out set when r
     champion: good.challenger,
     options,
   });
+  t.diagnostic(`mislabelled challenger: ${bad.reason}`);
   assert.ok(bad.challengerScore.accuracy < bad.championScore!.accuracy, bad.reason);
   assert.equal(bad.promote, false, bad.reason);
 
