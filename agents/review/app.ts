@@ -209,10 +209,13 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
     const item = await deps.queue.assertDecidable(id, reviewer);
     const request = item.request;
     const fields = correctionFields(item.flow);
-    const corrections = body.decision === "correct" ? validateCorrections(item.flow, body.corrections) : undefined;
     const { prediction } = readSuggestions(request);
     if (body.decision === "approve" && fields.length > 0 && !prediction?.label)
       throw new ReviewError("E_SCHEMA", `decision: no model suggested a ${fields[0]!.path} to approve; correct it instead`);
+    const corrections = body.decision === "correct" ? validateCorrections(item.flow, body.corrections) : undefined;
+    // An approval carries the value the reviewer saw, so the task resumes with exactly that, not a re-run's guess.
+    const approved = body.decision === "approve" && fields[0] && prediction?.label ? { [fields[0].path]: prediction.label } : undefined;
+    const fieldValues = corrections ?? approved;
     const text = labelText(request);
     const label =
       text !== null && body.decision !== "reject"
@@ -227,7 +230,7 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
       request,
       reviewer,
       decision: body.decision,
-      ...(corrections ? { corrections } : {}),
+      ...(fieldValues ? { corrections: fieldValues } : {}),
       ...(body.decision === "reject" ? { reasonCode: body.reasonCode } : {}),
       ...(body.comment ? { comment: body.comment } : {}),
       ...(label ? { label } : {}),

@@ -126,6 +126,7 @@ test("a reviewer signs in, corrects a ticket's intent and approves another by ke
   assert.equal(results.get(ids.unsure)?.decision, "correct");
   assert.equal(results.get(ids.unsure)?.reviewer.id, "alice");
   assert.equal(results.get(ids.hostile)?.decision, "approve");
+  assert.equal(results.get(ids.hostile)?.intent, "card_arrival", "the task resumed with the suggestion the reviewer approved");
 
   // The label shows up in the export.
   const labels = (await readStream(bus, streamNames.label, { filterSubject: subjects.label("ticket") })).map((m) => JSON.parse(decoder.decode(m.data)));

@@ -50,6 +50,8 @@ test("a signed-in user without a review role gets 403; a reviewer gets 403 on an
   assert.equal((await bob.request("POST", `/api/items/${risky.envelopeId}/decision`, { decision: "approve" })).status, 200);
   assert.equal(decisions.length, 1);
   assert.equal(decisions[0]!.reviewer.id, "bob");
+  assert.deepEqual(decisions[0]!.corrections, { intent: "card_arrival" }, "the approval carries the intent bob saw");
+  assert.deepEqual([decisions[0]!.label?.prediction, decisions[0]!.label?.correction], ["card_arrival", null]);
 });
 
 test("the session cookie is HttpOnly and SameSite=Strict, and signing out ends it", async (t) => {
