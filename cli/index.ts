@@ -35,7 +35,7 @@ const usage = `usage: mesh <command>
   policy push <file> --seed-file <f>   sign and store a policy revision; every agent swaps to it
   policy diff <file> [--limit N]       decisions in the audit trail the candidate would change
   policy explain '<request json>' [--file policy.yaml]   the decision and each rule's part
-  audit verify [--file copy.jsonl]     check the hash chains; names altered, missing, reordered records
+  audit verify [--file f] [--json]     check the hash chains; names altered, missing, reordered records
 
 environment: NATS_URL (default nats://127.0.0.1:4222), NATS_USER, NATS_PASS`;
 
@@ -138,9 +138,9 @@ const commands: Record<string, Handler> = {
     return replayCommand(positionals[0], { publish: values.publish ?? false });
   },
   async audit(args) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { file: { type: "string" } } });
-    if (positionals[0] !== "verify") throw new UsageError("mesh audit verify [--file copy.jsonl]");
-    return auditVerifyCommand(values.file);
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { file: { type: "string" }, json: { type: "boolean" } } });
+    if (positionals[0] !== "verify") throw new UsageError("mesh audit verify [--file copy.jsonl] [--json]");
+    return auditVerifyCommand(values.file, values.json ?? false);
   },
 };
 

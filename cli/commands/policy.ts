@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { readAuditKeys } from "./up.js";
 import { z } from "zod";
 import { actions, defaultPolicyPath, loadPolicyFile, type DecisionRequest } from "../../policy/index.js";
 import { auditVerify, formatAuditVerification, formatExplain, formatPolicyDiff, formatPolicyPush, policyDiff, pushPolicy } from "../../policy/commands/index.js";
-import { createSigningKey } from "../../policy/signing/index.js";
+import { createSigningKey, publicKeyOfSeed } from "../../policy/signing/index.js";
 import { MeshError, describeIssues } from "../../shared/errors/index.js";
 import { connectCli } from "../connect.js";
 
@@ -73,18 +74,28 @@ export function policyExplain(requestJson: string, file?: string): number {
   return 0;
 }
 
+/** Checkpoint signers to trust: MESH_AUDIT_SIGNERS, else the keys `mesh up` gave its agents. */
+function auditSigners(): string[] | undefined {
+  const fromEnv = (process.env.MESH_AUDIT_SIGNERS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  if (fromEnv.length) return fromEnv;
+  const local = Object.values(readAuditKeys()).map(publicKeyOfSeed);
+  return process.env.NATS_URL || !local.length ? undefined : local;
+}
+
 /** `mesh audit verify [--file copy.jsonl]`: names every altered, missing or reordered record by position. */
-export async function auditVerifyCommand(file?: string): Promise<number> {
+export async function auditVerifyCommand(file?: string, json = false): Promise<number> {
+  const signers = auditSigners();
+  const opts = signers ? { trustedSigners: signers } : {};
   const result = file
-    ? await auditVerify({ jsonl: readText(file, "audit copy") })
+    ? await auditVerify({ jsonl: readText(file, "audit copy") }, opts)
     : await (async () => {
         const bus = await connectCli("audit");
         try {
-          return await auditVerify({ bus });
+          return await auditVerify({ bus }, opts);
         } finally {
           await bus.close();
         }
       })();
-  process.stdout.write(`${formatAuditVerification(result)}\n`);
+  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatAuditVerification(result)}\n`);
   return result.ok ? 0 : 1;
 }

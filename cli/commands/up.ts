@@ -7,13 +7,25 @@ import { natsUrl } from "../connect.js";
 import { freePort, isListening, startLocalNats, type LocalNats } from "../local-nats.js";
 import { startStandIn, type StandIn } from "../../shared/models/index.js";
 import { defaultPolicyPath, parsePolicyDocument } from "../../policy/index.js";
+import { createSigningKey } from "../../policy/signing/index.js";
+import { z } from "zod";
 import { agentsOf, generateCredentials, renderNatsAuthorization, type BrokerCredentials } from "../../policy/nats-permissions/index.js";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 export const meshDir = join(root, ".mesh");
 /** Where `mesh up` leaves the operator's credentials for the other `mesh` commands. */
 export const operatorFile = join(meshDir, "operator.json");
+/**
+ * One audit checkpoint key per agent, kept across runs so checkpoints already in the stream stay verifiable;
+ * `mesh audit verify` trusts these keys (or MESH_AUDIT_SIGNERS).
+ */
+export const auditKeysFile = join(meshDir, "audit-keys.json");
+
+export function readAuditKeys(): Record<string, string> {
+  if (!existsSync(auditKeysFile)) return {};
+  return z.record(z.string(), z.string()).parse(JSON.parse(readFileSync(auditKeysFile, "utf8")));
+}
 
 export interface UpOptions {
   /** Agent folder names; default every agent under agents/. */
@@ -79,6 +91,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
     log(`LLM endpoint: ${process.env.MODEL_ENDPOINTS ? "MODEL_ENDPOINTS" : process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1"}`);
   }
   const agents: AgentProcess[] = [];
+  const auditKeys = readAuditKeys();
   const stop = async () => {
     await Promise.allSettled(
       agents.map(async (a) => {
@@ -96,10 +109,14 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
       while (await isListening(port)) port++;
       const creds = agentCredentials[name];
       const identity: Record<string, string> = creds ? { NATS_USER: creds.user, NATS_PASS: creds.password } : {};
+      // Each agent signs its audit checkpoints with a key of its own; `mesh audit verify` trusts these.
+      auditKeys[name] ??= createSigningKey().seed;
+      identity.AUDIT_SIGNING_SEED = env.AUDIT_SIGNING_SEED ?? process.env.AUDIT_SIGNING_SEED ?? auditKeys[name];
       if (nats && !creds) log(`agent ${name} has no identity in the policy document's agents section; the broker will refuse it`);
       const agent = spawnAgent(name, { NATS_URL: url, ...env, ...identity }, port++, join(meshDir, "logs", `${name}.log`));
       agents.push(agent);
     }
+    writeFileSync(auditKeysFile, JSON.stringify(auditKeys), { mode: 0o600 });
     await Promise.all(agents.map((a) => waitReady(a)));
   } catch (err) {
     await stop();

@@ -27,8 +27,15 @@ export async function auditVerify(source: { bus: Bus } | { jsonl: string }, opts
   return verifyAuditChain(records, opts);
 }
 
-export function formatAuditVerification(v: AuditVerification): string {
+export function formatAuditVerification(v: AuditVerification, limit = 20): string {
   const head = `audit verify: ${v.records} records, ${v.instances} instance chain(s), ${v.checkpoints} signed checkpoint(s)`;
   if (v.ok) return `${head}\n  OK: no record altered, missing or out of order`;
-  return [head, `  FAILED: ${v.problems.length} problem(s)`, ...v.problems.map((p) => `  position ${p.position}: ${p.kind}: ${p.message}`)].join("\n");
+  const byKind = new Map<string, number>();
+  for (const p of v.problems) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
+  return [
+    head,
+    `  FAILED: ${v.problems.length} problem(s): ${[...byKind].map(([k, n]) => `${n} ${k}`).join(", ")}`,
+    ...v.problems.slice(0, limit).map((p) => `  position ${p.position}: ${p.kind}: ${p.message}`),
+    ...(v.problems.length > limit ? [`  … and ${v.problems.length - limit} more (--json lists every one)`] : []),
+  ].join("\n");
 }

@@ -44,7 +44,7 @@ const streamSubjects: Record<StreamKey, string> = {
   audit: "mesh.audit.>",
 };
 
-export const buckets = { policy: "mesh_policy", rateLimits: "mesh_ratelimit" } as const;
+export const buckets = { policy: "mesh_policy", rateLimits: "mesh_ratelimit", seen: "mesh_seen" } as const;
 
 /** The longest rate-limit window any policy may use; counters live twice as long. */
 export const maxRateLimitWindowMs = 3_600_000;
@@ -56,6 +56,8 @@ export const policyHistory = 64;
 export async function ensureBuckets(js: JetStreamClient, opts: TopologyOptions = defaultTopologyOptions): Promise<void> {
   await js.views.kv(buckets.policy, { history: policyHistory, replicas: opts.replicas });
   await js.views.kv(buckets.rateLimits, { history: 1, ttl: maxRateLimitWindowMs * 2, replicas: opts.replicas });
+  // Envelope ids already admitted, kept as long as the streams keep tasks: dedupe beyond the duplicate window.
+  await js.views.kv(buckets.seen, { history: 1, ttl: opts.maxAgeDays * 86_400_000, replicas: opts.replicas });
 }
 
 const ns = (ms: number) => ms * 1_000_000;

@@ -49,7 +49,7 @@ export interface CompleteOptions {
   readonly approved?: boolean;
 }
 
-export type Outcome = "completed" | "escalated" | "emitted" | "admitted" | "none";
+export type Outcome = "completed" | "escalated" | "emitted" | "admitted" | "duplicate" | "none";
 
 /** The only door to effects for a worker agent. Every method asks policy first and leaves an audit record. */
 export interface AgentContext<I = unknown> {
@@ -129,6 +129,8 @@ export interface ScopeDeps {
   readonly toolTimeoutMs: number;
   readonly policyRevision: () => number;
   readonly models: ModelAccess;
+  /** Envelope ids already admitted (KV mesh_seen). */
+  readonly seen: StateStore;
 }
 
 /**
@@ -213,8 +215,15 @@ export class EffectScope {
       log: this.deps.log,
       maxEventBytes,
       admit: async (envelope) => {
+        // Within the duplicate window the broker drops a repeated publish; beyond it, this record does. The mark
+        // is written after the publish, so a crash in between is covered by the window, never a lost task.
+        if (await this.deps.seen.get(envelope.id)) {
+          this.outcome = "duplicate";
+          return;
+        }
         const message: TaskMessage = { envelope, stage: "ingested", from: this.deps.agent };
         await this.publishEffect(envelope, "event.emit", subjects.task(envelope.flow, "ingested"), "ingested", message);
+        await this.deps.seen.put(envelope.id, { digest: envelope.digest, at: new Date().toISOString() });
         this.outcome = "admitted";
       },
     };

@@ -1,6 +1,7 @@
 import {
   connectBus,
   ensureConsumer,
+  buckets,
   openModelStore,
   openRateLimitStore,
   openStateStore,
@@ -97,6 +98,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   const kind = agentKind(def);
   const modelStore = kind === "task" || kind === "label" ? await openModelStore(bus, { replicas: config.streamReplicas }) : undefined;
   const models = new ModelAccess(config, gate, audit, modelStore, log, metrics, drift);
+  const seen = await openStateStore(bus, buckets.seen, { replicas: config.streamReplicas });
   const state = def.state ? await openStateStore(bus, `mesh_state_${def.name.replace(/-/g, "_")}`, { replicas: config.streamReplicas }) : undeclaredState(def.name);
 
   const newScope = (trace: TraceContext) =>
@@ -110,6 +112,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       toolTimeoutMs: config.toolTimeoutMs,
       policyRevision: () => gate.revision,
       models,
+      seen,
     });
   /**
    * A delivery runs as a consumer span continuing the trace it arrived with (or the task's); its effects,
@@ -222,7 +225,7 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
                 scope.ingestContext(deps.maxEventBytes),
               ),
             );
-            deps.onIngested(state.flow, "accepted");
+            deps.onIngested(state.flow, state.scope?.outcome === "duplicate" ? "duplicate" : "accepted");
           } catch (err) {
             if (err instanceof SchemaError) deps.onIngested(state.flow, "invalid");
             throw err;
