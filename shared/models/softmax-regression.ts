@@ -1,3 +1,4 @@
+import { mulberry32 } from "../prng/index.js";
 import type { SparseVector } from "./features.js";
 
 /**
@@ -19,18 +20,6 @@ export interface TrainOptions {
 }
 
 export const defaultTrainOptions: TrainOptions = { epochs: 10, learningRate: 0.1, l2: 1e-6, seed: 77 };
-
-/** Deterministic PRNG (mulberry32) so two trainings on the same rows give the same artifact. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function logits(model: SoftmaxWeights, x: SparseVector, out = new Float64Array(model.classes)): Float64Array {
   const K = model.classes;
@@ -73,7 +62,7 @@ export function trainSoftmax(
   const gb = new Float32Array(K);
   const model: SoftmaxWeights = { classes, features, w, bias };
   const order = xs.map((_, i) => i);
-  const rand = prng(opts.seed);
+  const rand = mulberry32(opts.seed);
   const p = new Float64Array(K);
   const eps = 1e-8;
   for (let epoch = 0; epoch < opts.epochs; epoch++) {

@@ -1,3 +1,4 @@
+import { shuffled } from "../../shared/prng/index.js";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { publish, subjects } from "../../shared/bus/index.js";
@@ -9,18 +10,6 @@ import { startAgents } from "../helpers/mesh.js";
 import { outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
 import { endpoint } from "../unit/models/fixtures.js";
-
-/** A fixed shuffle: the held-out rows come grouped by intent, and drift windows must see a mix. */
-function shuffled<T>(items: readonly T[], seed = 7): T[] {
-  const out = [...items];
-  let state = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    const j = state % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 async function psi(port: number, feature: string): Promise<number | undefined> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -42,7 +31,7 @@ test("tickets whose inputs shift away from the reference push the drift gauge ov
     Promise.all(events.map(({ event }, i) => publish(bus, subjects.inbound("ticket"), event, { msgId: `${tag}-${i}` })));
 
   // Reference: ordinary BANKING77 tickets. Then the same, still ordinary: no drift.
-  const pool = shuffled(sampleTicketEvents(2021, { system: "drift" }));
+  const pool = shuffled(sampleTicketEvents(2021, { system: "drift" }), 7);
   const reference = pool.slice(0, 300);
   await send(reference, "before");
   await waitFor("the reference tickets handled", async () => (await outcomes(bus, "ticket")).total >= 300, { timeoutMs: 120_000 });

@@ -3,25 +3,15 @@
  * entity for every seed. Deterministic for a given seed, so a recall figure is reproducible.
  */
 import type { PiiEntity } from "../../../policy/pii/index.js";
+import { mulberry32 } from "../../../shared/prng/index.js";
 
 export interface Seeded {
   text: string;
   values: { entity: PiiEntity; value: string }[];
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function createCorpus(size: number, seed = 77): Seeded[] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   const digits = (n: number) => Array.from({ length: n }, () => String(int(10))).join("");

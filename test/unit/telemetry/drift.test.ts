@@ -1,3 +1,4 @@
+import { mulberry32 } from "../../../shared/prng/index.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -9,18 +10,6 @@ import {
   histogram,
   psi,
 } from "../../../shared/telemetry/index.js";
-
-/** Deterministic uniform [0,1) source, so the distributions are the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Roughly normal via the sum of uniforms, clamped to [lo, hi]. */
 function normal(rand: () => number, mean: number, sd: number, lo: number, hi: number): number {
@@ -48,7 +37,7 @@ test("psi of identical distributions is 0 and matches the textbook formula other
 test("a shifted confidence distribution drives mesh_drift_psi over the alert threshold", async () => {
   const metrics = createMetrics();
   const drift = new DriftMonitor(metrics, { referenceSize: 2000, windowSize: 500 });
-  const rand = rng(42);
+  const rand = mulberry32(42);
   for (let i = 0; i < 2000; i++) drift.observe("ticket", "confidence", normal(rand, 0.85, 0.07, 0, 1));
 
   for (let i = 0; i < 500; i++) drift.observe("ticket", "confidence", normal(rand, 0.85, 0.07, 0, 1));
@@ -67,7 +56,7 @@ test("a shifted confidence distribution drives mesh_drift_psi over the alert thr
 test("longer inputs against a stored reference cross the threshold for input_length", async () => {
   const metrics = createMetrics();
   const drift = new DriftMonitor(metrics, { windowSize: 400 });
-  const rand = rng(7);
+  const rand = mulberry32(7);
   drift.setReference("invoice", "input_length", Array.from({ length: 3000 }, () => 100 + rand() * 300));
   for (let i = 0; i < 400; i++) drift.observe("invoice", "input_length", 600 + rand() * 2000);
   assert.ok(drift.psi("invoice", "input_length")! > PSI_ALERT_THRESHOLD);
