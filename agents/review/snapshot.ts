@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { redactText, type ReviewRequest } from "../../shared/runtime/index.js";
+import { redactText, scrubValue, type ReviewRequest } from "../../shared/runtime/index.js";
 import { correctionFields, rejectReasons, type CorrectionField } from "./fields.js";
 import type { QueueItem } from "./queue.js";
 
@@ -51,14 +51,6 @@ export interface ItemSummary {
   readonly requestedAt: string;
   readonly dueAt: string;
   readonly breaches: number;
-}
-
-/** Task data is untrusted and may hold PII: every string in it is redacted before it leaves the service. */
-export function redactDeep(value: unknown, depth = 0): unknown {
-  if (typeof value === "string") return redactText(value).text;
-  if (value === null || typeof value !== "object" || depth > 16) return depth > 16 ? "[too deep]" : value;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, depth + 1)]));
 }
 
 const tried = z.object({
@@ -159,12 +151,12 @@ export function viewOf(item: QueueItem): ItemView {
     tenant: r.envelope.tenant,
     region: r.envelope.region,
     classification: r.envelope.classification,
-    input: redactDeep(r.envelope.payload),
+    input: scrubValue(r.envelope.payload),
     escalation: { code: r.code, reason: redactText(r.reason).text, policyRevision: r.policyRevision },
-    suggestions: redactDeep(s.suggestions) as Suggestion[],
-    prediction: redactDeep(s.prediction) as Suggestion | null,
+    suggestions: scrubValue(s.suggestions) as Suggestion[],
+    prediction: scrubValue(s.prediction) as Suggestion | null,
     draft: s.draft === null ? null : redactText(s.draft).text,
-    details: redactDeep(s.details),
+    details: scrubValue(s.details),
     fields: correctionFields(item.flow),
     rejectReasons,
   };
