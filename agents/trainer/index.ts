@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
-import { defineAgent, type Label, type LabelContext } from "../../shared/runtime/index.js";
+import { defineAgent, MeshError, type Label, type LabelContext, type ServiceContext } from "../../shared/runtime/index.js";
 import { loadShippedClassifiers } from "../../shared/models/index.js";
-import { acquireLock, recordLabel, recordTraining, releaseLock, type Progress } from "./progress.js";
+import { acquireLock, readProgress, recordLabel, recordTraining, releaseLock, type Progress } from "./progress.js";
 import { artifactBytes } from "./retrain.js";
 import { parseTrainerSettings, type TrainerSettings } from "./settings.js";
 import { retrainInWorker } from "./worker.js";
@@ -12,14 +12,16 @@ function isDue(p: Progress, s: TrainerSettings, now: Date): boolean {
 }
 
 /** The version in service: the model store's current one, else the model this repository ships. */
-async function championBytes(ctx: LabelContext, name: string): Promise<Uint8Array | null> {
+async function championBytes(ctx: TrainingContext, name: string): Promise<Uint8Array | null> {
   const stored = await ctx.models.get(name);
   if (stored) return stored;
   const shipped = loadShippedClassifiers()[name];
   return shipped ? artifactBytes(shipped) : null;
 }
 
-async function train(ctx: LabelContext, s: TrainerSettings, consumed: number): Promise<void> {
+type TrainingContext = Pick<LabelContext, "state" | "log"> & { readonly models: NonNullable<ServiceContext["models"]> };
+
+async function train(ctx: TrainingContext, s: TrainerSettings, consumed: number): Promise<void> {
   const labels = (await ctx.state.values<Label>("label")).map((e) => e.value);
   const current = await ctx.models.current(s.TRAINER_MODEL);
   const started = Date.now();
@@ -61,15 +63,39 @@ export default defineAgent({
   concurrency: 1,
   state: true,
   async handle(label, ctx) {
-    const s = parseTrainerSettings(process.env);
-    const progress = await recordLabel(ctx.state, label, new Date());
-    if (!isDue(progress, s, new Date())) return;
+    await recordLabel(ctx.state, label, new Date());
+  },
+  /**
+   * Training runs on a timer, not in the label handler: a training outlasts any sensible ack wait, and the
+   * interval rule must fire when no label arrives. One replica trains at a time (a lock in the state store).
+   */
+  async serve(svc) {
+    const s = parseTrainerSettings(svc.env);
+    const models = svc.models;
+    if (!models) throw new MeshError("E_CONFIG", "trainer: the runtime gave no model store");
+    const ctx: TrainingContext = { state: svc.state, log: svc.log, models };
     const owner = `${hostname()}-${process.pid}`;
-    if (!(await acquireLock(ctx.state, owner, s.TRAINER_LOCK_TTL_MS, new Date()))) return;
-    try {
-      await train(ctx, s, progress.newLabels);
-    } finally {
-      await releaseLock(ctx.state);
-    }
+    let running: Promise<void> | undefined;
+    const check = async () => {
+      const progress = await readProgress(svc.state);
+      if (!progress || !isDue(progress, s, new Date())) return;
+      if (!(await acquireLock(svc.state, owner, s.TRAINER_LOCK_TTL_MS, new Date()))) return;
+      try {
+        await train(ctx, s, progress.newLabels);
+      } finally {
+        await releaseLock(svc.state);
+      }
+    };
+    const timer = setInterval(() => {
+      running ??= check()
+        .catch((err) => svc.log.error({ err }, "training check failed"))
+        .finally(() => (running = undefined));
+    }, s.TRAINER_CHECK_MS);
+    return {
+      async close() {
+        clearInterval(timer);
+        await running;
+      },
+    };
   },
 });

@@ -93,3 +93,8 @@ export async function acquireLock(state: StateStore, owner: string, ttlMs: numbe
 export async function releaseLock(state: StateStore): Promise<void> {
   await state.delete(lockKey);
 }
+
+/** Where training stands, or undefined before the first label. */
+export async function readProgress(state: StateStore): Promise<Progress | undefined> {
+  return (await state.get<Progress>(progressKey))?.value;
+}

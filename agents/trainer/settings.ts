@@ -12,6 +12,8 @@ export const trainerSettingsSchema = z.object({
   TRAINER_MODEL: z.string().regex(/^[a-z][a-z0-9-]*$/).default("ticket-intent"),
   /** Precision the new model's auto-accept threshold is chosen for. */
   TRAINER_TARGET_PRECISION: z.coerce.number().gt(0.5).max(1).default(0.97),
+  /** How often the trainer checks whether a training is due (labels arrive and intervals pass in between). */
+  TRAINER_CHECK_MS: int(100).default(10_000),
   /** A training that held the lock longer than this is presumed dead (its process crashed). */
   TRAINER_LOCK_TTL_MS: int(1000).default(15 * 60_000),
 });

@@ -113,6 +113,8 @@ export interface ServiceContext {
   readonly config: AgentConfig;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly state: StateStore;
+  /** Model versions (agents that consume tasks or labels); `publish` is policy-checked and audited. */
+  readonly models: ModelStore | undefined;
   /** Records a human's decision on a review request: policy review.decide, then decided + label + correction events. */
   decide(input: ReviewDecisionInput): Promise<ReviewDecision>;
   /** Reads back labels of a flow (mesh.label.<flow>), oldest first. */

@@ -132,12 +132,13 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       parseTraceparent(d.headers.traceparent) ?? parseTraceparent(fallback),
     );
 
+  const audited = modelStore ? auditedModelStore(modelStore, newScope, config.region) : undefined;
   const subscriptions = subscriptionsOf(def, {
     maxEventBytes: config.maxEventBytes,
     traced,
     state,
     log,
-    models: modelStore ? auditedModelStore(modelStore, newScope, config.region) : undefined,
+    models: audited,
     onIngested: (flow, result) => metrics.mesh_events_ingested_total.inc({ flow, result }),
   });
   const concurrency = config.concurrency ?? def.concurrency ?? 16;
@@ -163,7 +164,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   lag.unref();
 
   const service = def.serve
-    ? await def.serve(serviceContext(config, log, metrics, drift, state, bus, gate, newScope))
+    ? await def.serve(serviceContext(config, log, metrics, drift, state, audited, bus, gate, newScope))
     : undefined;
 
   ready = true;
@@ -376,6 +377,7 @@ function serviceContext(
   metrics: MeshMetrics,
   drift: DriftMonitor,
   state: StateStore,
+  models: ModelStore | undefined,
   bus: Bus,
   gate: PolicyGate,
   newScope: (trace: TraceContext) => EffectScope,
@@ -386,6 +388,7 @@ function serviceContext(
     config,
     env: { ...process.env },
     state,
+    models,
     decide: (input) =>
       inSpan("review decide", { "mesh.envelope": input.request.envelopeId, "mesh.decision": input.decision }, async () => {
         const decision = await recordReviewDecision(newScope(currentTrace()!), metrics, gate.revision, input);
