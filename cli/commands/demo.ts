@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { connectBus, deadLetterSchema, publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { envelopeId } from "../../shared/envelope/index.js";
 import { sampleTicketEvents } from "../../shared/datasets/index.js";
@@ -21,11 +20,7 @@ interface Outcome {
  * exploration unless --exit.
  */
 export async function demoCommand(opts: { exit?: boolean; invoices?: number; tickets?: number }): Promise<number> {
-  const reviewToken = process.env.REVIEW_TOKENS ? undefined : `demo-${randomBytes(6).toString("hex")}`;
-  const mesh = await startMesh({
-    ownNats: !process.env.NATS_URL,
-    env: reviewToken ? { REVIEW_TOKENS: JSON.stringify({ [reviewToken]: { id: "demo-reviewer", roles: ["reviewer", "approver"] } }) } : {},
-  });
+  const mesh = await startMesh({ ownNats: !process.env.NATS_URL });
   const bus = await connectBus({
     servers: mesh.natsUrl,
     name: "mesh-demo",
@@ -64,7 +59,6 @@ export async function demoCommand(opts: { exit?: boolean; invoices?: number; tic
     }
     const reviewCodes = new Map<string, number>();
     for (const r of ticketOutcomes.reviews) reviewCodes.set(r.code ?? "?", (reviewCodes.get(r.code ?? "?") ?? 0) + 1);
-    const review = mesh.agents.find((a) => a.name === "review");
     process.stdout.write(
       [
         "",
@@ -73,7 +67,7 @@ export async function demoCommand(opts: { exit?: boolean; invoices?: number; tic
         ...letters.map((l) => `  dead letter: ${l.code} — ${l.reason.slice(0, 160)}`),
         `ticket flow: ${ticketOutcomes.results.length} triaged automatically (${[...byTier].map(([t, n]) => `${n} by ${t}`).join(", ")}), ` +
           `${right} of them with the intent a person gave; ${ticketOutcomes.reviews.length} sent to review (${[...reviewCodes].map(([c, n]) => `${n} ${c}`).join(", ")})`,
-        ...(review && reviewToken ? [`review them at the review service (agent "review"); sign in with token ${reviewToken}`] : []),
+        ...(mesh.review ? [`review them at ${mesh.review.url}${mesh.review.token ? ` (token ${mesh.review.token})` : ""}`] : []),
         "cost per task and flow: npm run mesh -- cost",
         "",
       ].join("\n"),

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,6 +43,8 @@ export interface RunningMesh {
   /** Unrestricted credentials for the operator (CLI, demo) on a broker this mesh started; also in .mesh/operator.json. */
   readonly operator: BrokerCredentials | undefined;
   readonly startedNats: boolean;
+  /** Where the review web UI listens, and a sign-in token when `mesh up` made one (no REVIEW_TOKENS set). */
+  readonly review: { readonly url: string; readonly token: string | undefined } | undefined;
   /** The local OpenAI-compatible stand-in, when no LLM endpoint is configured. */
   readonly standIn: StandIn | undefined;
   readonly agents: readonly AgentProcess[];
@@ -90,6 +93,16 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
   } else if (names.includes("triage")) {
     log(`LLM endpoint: ${process.env.MODEL_ENDPOINTS ? "MODEL_ENDPOINTS" : process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1"}`);
   }
+  let review: RunningMesh["review"];
+  if (names.includes("review")) {
+    let reviewPort = Number(env.REVIEW_PORT ?? process.env.REVIEW_PORT ?? 8080);
+    if (!env.REVIEW_PORT && !process.env.REVIEW_PORT) while (await isListening(reviewPort)) reviewPort++;
+    env.REVIEW_PORT = String(reviewPort);
+    // A laptop default that works: one token for a reviewer who may also approve, printed below.
+    const token = env.REVIEW_TOKENS || process.env.REVIEW_TOKENS ? undefined : `local-${randomBytes(9).toString("base64url")}`;
+    if (token) env.REVIEW_TOKENS = JSON.stringify({ [token]: { id: "local-reviewer", roles: ["reviewer", "approver"] } });
+    review = { url: `http://127.0.0.1:${reviewPort}/`, token };
+  }
   const agents: AgentProcess[] = [];
   const auditKeys = readAuditKeys();
   const stop = async () => {
@@ -122,7 +135,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
     await stop();
     throw new Error(`${(err as Error).message}; see .mesh/logs/ for each agent's log`);
   }
-  return { natsUrl: url, operator, startedNats: Boolean(nats), standIn, agents, stop };
+  return { natsUrl: url, operator, startedNats: Boolean(nats), review, standIn, agents, stop };
 }
 
 export function describeMesh(mesh: RunningMesh): string {
@@ -133,6 +146,7 @@ export function describeMesh(mesh: RunningMesh): string {
     `mesh is up on ${mesh.natsUrl}`,
     ...rows,
     ...(mesh.standIn ? [`  LLM       local stand-in at ${mesh.standIn.url} (set OPENAI_API_KEY to use a real endpoint)`] : []),
+    ...(mesh.review ? [`  review UI ${mesh.review.url}${mesh.review.token ? `  (sign in with token ${mesh.review.token})` : ""}`] : []),
     "logs: .mesh/logs/<agent>.log",
   ].join("\n");
 }
