@@ -1,4 +1,4 @@
-import { defineAgent, MeshError, type AgentContext, type TicketPayload } from "../../shared/runtime/index.js";
+import { defineAgent, MeshError, PolicyDeniedError, type AgentContext, type TicketPayload } from "../../shared/runtime/index.js";
 
 /**
  * Support-ticket triage: give each ticket one of the 77 BANKING77 intents. The model router answers from
@@ -39,9 +39,10 @@ export default defineAgent({
     try {
       return await ctx.complete(result, { category: intent.label });
     } catch (err) {
-      // Policy, not this agent, knows which intents are high-risk: a refused completion becomes a review.
-      if (err instanceof MeshError && err.code === "E_POLICY_DENY")
-        return ctx.escalate({ code: "approval_required", reason: err.message, suggestions: result });
+      // Policy, not this agent, knows which intents are high-risk: a completion refused pending a human's
+      // approval becomes a review; any other refusal is a real denial and dead-letters.
+      if (err instanceof PolicyDeniedError && err.approvalReason)
+        return ctx.escalate({ code: "approval_required", reason: `${err.approvalReason}: ${err.message}`, suggestions: result });
       throw err;
     }
   },

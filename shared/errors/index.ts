@@ -42,8 +42,10 @@ export class PolicyDeniedError extends MeshError {
     message: string,
     readonly reasons: readonly string[],
     readonly revision: number,
+    /** Set when the policy would allow the effect once a human approves it (a require_approval obligation). */
+    readonly approvalReason?: string,
   ) {
-    super("E_POLICY_DENY", message, false, { reasons, revision });
+    super("E_POLICY_DENY", message, false, { reasons, revision, ...(approvalReason ? { approvalReason } : {}) });
   }
 }
 

@@ -42,6 +42,6 @@ export {
 } from "./messages.js";
 export type { StateStore, StateEntry, ModelStore, ModelPointer } from "../bus/index.js";
 export { createEnvelope, applyCorrections, type TaskEnvelope, type InvoicePayload, type TicketPayload, type CorrectionEvent } from "../envelope/index.js";
-export { MeshError, SchemaError, TransientError, ConflictError, describeIssues, type ErrorCode } from "../errors/index.js";
+export { MeshError, SchemaError, TransientError, ConflictError, PolicyDeniedError, describeIssues, type ErrorCode } from "../errors/index.js";
 /** Agents that show or store task data (the review screen, labels) redact it with the policy's detectors. */
 export { redactText, scrubValue } from "../../policy/pii/index.js";

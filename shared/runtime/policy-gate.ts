@@ -71,7 +71,8 @@ export class PolicyGate {
     });
     if (decision.effect === "deny") {
       if (decision.reasons[0] === RATE_LIMITED) throw new TransientError("E_RATE_LIMITED", decision.message, { reasons: decision.reasons });
-      throw new PolicyDeniedError(decision.message, decision.reasons, decision.revision);
+      const approval = decision.obligations.find((o) => o.kind === "require_approval");
+      throw new PolicyDeniedError(decision.message, decision.reasons, decision.revision, approval?.kind === "require_approval" ? approval.reason : undefined);
     }
     return decision;
   }
