@@ -67,4 +67,14 @@ test("mesh trace on a ticket that was triaged, escalated and reviewed shows ever
   assert.match(stdout, /review\s+review\.decide → allow .*reviewer=alice decision=correct/);
   const traceIds = new Set([...stdout.matchAll(/trace ([0-9a-f]{32})/g)].map((m) => m[1]));
   assert.equal(traceIds.size, 1, "one trace from ingest to completion");
+
+  // The reviewer's work, seen from the CLI: the label in the export, the correction in the replay, an empty queue.
+  const env = { ...process.env, NATS_URL: nats.url };
+  const exported = (await run(process.execPath, [cli, "labels", "export", "--flow", "ticket"], { env })).stdout.trim().split("\n");
+  assert.equal(exported.length, 1);
+  const label = JSON.parse(exported[0]!) as { envelopeId: string; correction: string; reviewer: { id: string } };
+  assert.deepEqual([label.envelopeId, label.correction, label.reviewer.id], [id, "card_delivery_estimate", "alice"]);
+  const replay = JSON.parse((await run(process.execPath, [cli, "replay", id], { env })).stdout) as { corrections: number; fields: Record<string, unknown> };
+  assert.deepEqual(replay, { ...replay, corrections: 1, fields: { intent: "card_delivery_estimate" } });
+  assert.match((await run(process.execPath, [cli, "review", "ls"], { env })).stdout, /review queue empty/);
 });
