@@ -1,13 +1,11 @@
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
-import { openStateStore, publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
+import { buckets, openStateStore, publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { correctionEventSchema, parseEnvelope, type TaskEnvelope } from "../../shared/envelope/index.js";
 import { MeshError } from "../../shared/errors/index.js";
-import { taskMessageSchema } from "../../shared/runtime/messages.js";
 import type { QueueItem } from "../../agents/review/queue.js";
 import { exportLabels, formatReviewQueue, replayTask } from "../review/index.js";
 import { connectCli } from "../connect.js";
-import { progress } from "../progress.js";
 
 const json = (data: Uint8Array) => JSON.parse(Buffer.from(data).toString("utf8")) as unknown;
 
@@ -46,18 +44,11 @@ export function reviewList(): Promise<number> {
 }
 
 async function findEnvelope(bus: Bus, id: string): Promise<TaskEnvelope> {
-  const bar = progress(`looking for ${id} in ${streamNames.task}`);
-  for (const m of await readStream(bus, streamNames.task)) {
-    bar.tick();
-    if (m.headers["Mesh-Envelope"] !== id) continue;
-    const message = taskMessageSchema.safeParse(json(m.data));
-    if (message.success && message.data.envelope.id === id) {
-      bar.done("found");
-      return parseEnvelope(message.data.envelope);
-    }
+  const admitted = await (await openStateStore(bus, buckets.seen)).get<{ envelope: unknown }>(id);
+  if (!admitted) {
+    throw new MeshError("E_CONFIG", `no task ${id} was admitted (or it is older than the streams' retention); check the id with 'mesh trace ${id}'`);
   }
-  bar.done("not found");
-  throw new MeshError("E_CONFIG", `no task ${id} in ${streamNames.task} (it may be older than the stream's retention); check the id with 'mesh trace ${id}'`);
+  return parseEnvelope(admitted.value.envelope);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readStream, streamNames, type Bus } from "../../shared/bus/index.js";
+import { readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { connectCli } from "../connect.js";
 
 interface AuditLine {
@@ -20,9 +20,9 @@ interface AuditLine {
  * their model and version, the reviewer's decision, in time order with offsets from the first record.
  */
 export async function taskTimeline(bus: Bus, taskId: string): Promise<AuditLine[]> {
-  const records = (await readStream(bus, streamNames.audit))
-    .map((m) => JSON.parse(Buffer.from(m.data).toString("utf8")) as AuditLine)
-    .filter((r) => r.taskId === taskId);
+  const records = (await readStream(bus, streamNames.audit, { filterSubject: subjects.auditOfTask(taskId) })).map(
+    (m) => JSON.parse(Buffer.from(m.data).toString("utf8")) as AuditLine,
+  );
   return records.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
 
@@ -50,6 +50,10 @@ export function formatTimeline(taskId: string, lines: readonly AuditLine[]): str
 
 /** `mesh trace <task-id>` */
 export async function traceCommand(taskId: string): Promise<number> {
+  if (!/^env_[0-9a-f]{32}$/.test(taskId)) {
+    process.stderr.write(`"${taskId}" is not a task id; task ids look like env_ followed by 32 hex digits (see mesh tail or the result events)\n`);
+    return 2;
+  }
   const bus = await connectCli("trace");
   try {
     const lines = await taskTimeline(bus, taskId);

@@ -19,7 +19,10 @@ export const subjects = {
   label: (flow: string) => `mesh.label.${tok("flow", flow)}`,
   correction: (flow: string) => `mesh.correction.${tok("flow", flow)}`,
   dlq: (flow: string) => `mesh.dlq.${tok("flow", flow)}`,
-  audit: (region: string) => `mesh.audit.${tok("region", region)}`,
+  /** One subject per task (or `mesh` for records about no task), so a task's trail is read by subject, not by scan. */
+  audit: (region: string, taskId?: string) => `mesh.audit.${tok("region", region)}.${taskId ? tok("task", taskId) : "mesh"}`,
+  auditOfRegion: (region: string) => `mesh.audit.${tok("region", region)}.>`,
+  auditOfTask: (taskId: string) => `mesh.audit.*.${tok("task", taskId)}`,
   /** Names a model in policy decisions about storing or promoting its versions (nothing is published here). */
   model: (name: string) => `mesh.model.${tok("model", name)}`,
   maxDeliveriesAdvisory: (stream: string, consumer: string) =>

@@ -21,7 +21,7 @@ export interface AuditEntry {
 }
 
 /**
- * Appends the audit records of one agent instance to mesh.audit.<region>, hash-chained per instance (with
+ * Appends the audit records of one agent instance to mesh.audit.<region>.<task>, hash-chained per instance (with
  * signed checkpoints when a signing seed is configured) so `mesh audit verify` can name any altered, missing
  * or reordered record. Records are published in chain order on one connection, which JetStream keeps;
  * the Nats-Msg-Id makes a retried append idempotent.
@@ -41,7 +41,7 @@ export class AuditWriter {
     const records = this.chain.append({ ...entry, agent: this.agent, at: new Date().toISOString() });
     await Promise.all(
       records.map((record) =>
-        publish(this.bus, subjects.audit(entry.region), record, {
+        publish(this.bus, subjects.audit(entry.region, entry.taskId), record, {
           msgId: `audit:${this.instance}:${record.seq}`,
           headers: { "Mesh-Agent": this.agent },
         }),

@@ -131,7 +131,7 @@ export interface ScopeDeps {
   readonly toolTimeoutMs: number;
   readonly policyRevision: () => number;
   readonly models: ModelAccess;
-  /** Envelope ids already admitted (KV mesh_seen). */
+  /** Envelopes already admitted, by id (KV mesh_seen). */
   readonly seen: StateStore;
 }
 
@@ -225,7 +225,8 @@ export class EffectScope {
         }
         const message: TaskMessage = { envelope, stage: "ingested", from: this.deps.agent };
         await this.publishEffect(envelope, "event.emit", subjects.task(envelope.flow, "ingested"), "ingested", message);
-        await this.deps.seen.put(envelope.id, { digest: envelope.digest, at: new Date().toISOString() });
+        // The envelope itself is kept too: `mesh replay` finds a task by id without scanning a stream.
+        await this.deps.seen.put(envelope.id, { envelope, at: new Date().toISOString() });
         this.outcome = "admitted";
       },
     };

@@ -37,7 +37,7 @@ test("the invoice agent killed with SIGKILL twice mid-run still yields every tas
   assert.equal(settled.total, events.length);
   assert.deepEqual([...settled.counts.values()].filter((n) => n !== 1), []);
   // The kills did cut work short: some tasks were decided on by a killed process and again by its successor.
-  const decisions = (await readStream(bus, streamNames.audit, { filterSubject: subjects.audit("eu") }))
+  const decisions = (await readStream(bus, streamNames.audit, { filterSubject: subjects.auditOfRegion("eu") }))
     .map((m) => JSON.parse(Buffer.from(m.data).toString("utf8")) as { agent: string; kind: string; taskId?: string })
     .filter((r) => r.agent === "invoice" && r.kind === "decision");
   const perTask = new Map<string, number>();

@@ -41,7 +41,7 @@ test("an agent without an event.emit grant for a subject is refused with the rul
   assert.equal(o.escalated, 0, "no review request got through");
   assert.equal(o.completed, events.length - refusedIds.length, "granted effects still happen");
 
-  const audit = (await readStream(bus, streamNames.audit, { filterSubject: subjects.audit("eu") })).map(
+  const audit = (await readStream(bus, streamNames.audit, { filterSubject: subjects.auditOfRegion("eu") })).map(
     (m) => JSON.parse(Buffer.from(m.data).toString("utf8")) as { agent: string; kind: string; effect: string; reasons: string[]; subject: string; taskId: string },
   );
   const denials = audit.filter((r) => r.agent === "invoice" && r.kind === "decision" && r.effect === "deny");

@@ -50,7 +50,7 @@ test(
     assert.deepEqual(new Set(reviews.map((r) => r.envelopeId)), ids);
     for (const r of reviews) assert.match(r.reason, /rule "residency" forbids it/, r.reason);
 
-    const audit = (await readStream(bus, streamNames.audit, { filterSubject: subjects.audit("eu") })).map(
+    const audit = (await readStream(bus, streamNames.audit, { filterSubject: subjects.auditOfRegion("eu") })).map(
       (m) => JSON.parse(decoder.decode(m.data)) as { kind: string; action: string; effect: string; reasons?: string[]; taskId?: string },
     );
     const refused = new Set(audit.filter((a) => a.kind === "decision" && a.action === "model.invoke" && a.effect === "deny" && a.reasons?.includes("residency")).map((a) => a.taskId));
