@@ -2,6 +2,8 @@
 /**
  * The `mesh` command. Run with `npm run mesh -- <command>` (or `npx tsx cli/index.ts <command>`).
  */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { demoCommand } from "./commands/demo.js";
 import { dlqList, dlqReplay } from "./commands/dlq.js";
@@ -30,6 +32,7 @@ const usage = `usage: mesh <command>
   review ls                            the open review queue (no task text)
   labels export [--flow ticket] [--out f.jsonl]   reviewer labels as JSONL
   replay <task-id> [--publish]         the task's envelope plus its corrections, in order; --publish re-runs it
+  bench [policy|models|mesh]           the benchmarks, each against a baseline measured in the same run
   trace <task-id>                      one task's hops, model calls, policy decisions and reviewer, in order
   policy keygen --out <seed-file>      an approver key pair for signing policy documents
   policy push <file> --seed-file <f>   sign and store a policy revision; every agent swaps to it
@@ -104,6 +107,11 @@ const commands: Record<string, Handler> = {
     });
   },
   plan: (args) => runPlan(args),
+  // The benchmarks live with the tests (test/bench); the CLI only runs them, it does not import them.
+  async bench(args) {
+    const r = spawnSync("npm", ["run", "-s", "bench", "--", ...args], { stdio: "inherit", cwd: fileURLToPath(new URL("../", import.meta.url)) });
+    return r.status ?? 1;
+  },
   async trace(args) {
     const { positionals } = parseArgs({ args, allowPositionals: true });
     if (!positionals[0]) throw new UsageError("mesh trace <task-id>  (the envelope id, env_…)");

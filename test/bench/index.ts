@@ -1,25 +1,31 @@
 /**
  * `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the same run
  * (these machines are shared and noisy, so only ratios travel). Name some to run only those:
- * `npm run bench -- policy models`.
+ * `npm run bench -- policy models`. Each runs in a process of its own, so one bench's JIT and heap state
+ * cannot colour another's figures (and Node 20's V8 once aborted in a deopt when all three shared one).
  */
-import { run as mesh } from "./mesh-throughput.js";
-import { run as models } from "./models-bench.js";
-import { run as policy } from "./policy-decide.js";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
-const benches: Record<string, () => Promise<unknown> | unknown> = {
-  policy: () => policy(),
-  models: () => models(),
-  mesh: () => mesh(),
+const benches: Record<string, string> = {
+  policy: "policy-decide.ts",
+  models: "models-bench.ts",
+  mesh: "mesh-throughput.ts",
 };
 
 const chosen = process.argv.slice(2).filter((a) => a !== "--");
+let failed = 0;
 for (const name of chosen.length ? chosen : Object.keys(benches)) {
-  const bench = benches[name];
-  if (!bench) {
+  const file = benches[name];
+  if (!file) {
     console.error(`unknown bench "${name}"; choose from ${Object.keys(benches).join(", ")}`);
     process.exit(2);
   }
   console.log(`\n== ${name} ==`);
-  await bench();
+  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL(file, import.meta.url))], { stdio: "inherit" });
+  if (r.status !== 0) {
+    console.error(`bench ${name} failed (exit ${r.status ?? r.signal})`);
+    failed++;
+  }
 }
+process.exit(failed ? 1 : 0);
