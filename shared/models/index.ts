@@ -28,7 +28,7 @@ export { chooseThreshold, fitTemperature, scoreAt, lowCoverageLine, type Thresho
 export { createModelCache, cacheKey, type ModelCache, type ModelCacheOptions } from "./cache.js";
 export { createBreaker, breakerStateValue, type Breaker, type BreakerOptions, type BreakerState } from "./breaker.js";
 export { createBatcher, type Batcher, type BatcherOptions } from "./batcher.js";
-export { createCostMeter, type CostMeter, type CostTotals } from "./cost-meter.js";
+export { createCostMeter, type CostMeter } from "./cost-meter.js";
 export { runEval, type EvalOptions, type EvalResult } from "./eval.js";
 export { startStandIn, pinLabel, type StandIn, type StandInBehaviour, type ReceivedRequest } from "./stand-in-server.js";
 export { loadShippedClassifiers, triageModelName, triageArtifactPath } from "./shipped.js";

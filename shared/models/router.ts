@@ -120,7 +120,6 @@ export interface RouterDeps {
 export interface Router {
   classify(classifier: string, text: string, task: TaskRef): Promise<ClassifyResult>;
   draft(req: { text: string; intent: string; instructions?: string }, task: TaskRef): Promise<DraftResult>;
-  readonly costMeter: CostMeter;
   breakerStates(): Record<string, string>;
   /** Hot-loads a new small-model version; cached answers are keyed by version, so none of the old ones is served. */
   swapClassifier(name: string, model: LocalClassifier): void;
@@ -211,7 +210,7 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
     const model = lane.endpoint.model;
     metrics?.mesh_model_requests_total.inc({ tier: "large", model, outcome: "ok" });
     metrics?.mesh_model_latency_seconds.observe({ tier: "large", model }, res.latencyMs / 1000);
-    return costMeter.record({ flow: task.flow, taskId: task.id, tier: "large", endpoint: lane.endpoint, usage: res.usage });
+    return costMeter.record({ flow: task.flow, tier: "large", endpoint: lane.endpoint, usage: res.usage });
   };
 
   /**
@@ -271,7 +270,6 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
   }
 
   return {
-    costMeter,
     breakerStates: () => Object.fromEntries(lanes.map((l) => [l.endpoint.name, l.breaker.state])),
     swapClassifier(name, model) {
       classifiers[name] = model;

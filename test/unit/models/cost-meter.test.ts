@@ -16,25 +16,19 @@ const ep: EndpointConfig = {
   timeoutMs: 1000,
 };
 
-test("cost is tokens × price, summed per task and per flow, and visible in /metrics and the mesh cost report", async () => {
+test("cost is tokens × price per call, counted per flow and model in /metrics and in the mesh cost report", async () => {
   const metrics = createMetrics();
   const meter = createCostMeter({ metrics });
-  const a = meter.record({ flow: "ticket", taskId: "t1", tier: "large", endpoint: ep, usage: { inputTokens: 1000, outputTokens: 500 } });
-  assert.equal(a, 0.5 + 1);
-  meter.record({ flow: "ticket", taskId: "t1", tier: "large", endpoint: ep, usage: { inputTokens: 2000, outputTokens: 0 } });
-  meter.record({ flow: "ticket", taskId: "t2", tier: "large", endpoint: ep, usage: { inputTokens: 0, outputTokens: 1000 } });
-  assert.equal(meter.taskCost("t1"), 2.5);
-  assert.equal(meter.settle("t1", "ticket"), 2.5);
-  assert.equal(meter.settle("t2", "ticket"), 2);
-  assert.equal(meter.taskCost("t1"), 0, "settled tasks are forgotten");
-  const totals = meter.totals();
-  assert.equal(totals.flows.ticket?.usd, 4.5);
-  assert.equal(totals.flows.ticket?.tasks, 2);
-  assert.equal(totals.models["large/m"]?.inputTokens, 3000);
+  assert.equal(meter.record({ flow: "ticket", tier: "large", endpoint: ep, usage: { inputTokens: 1000, outputTokens: 500 } }), 0.5 + 1);
+  assert.equal(meter.record({ flow: "ticket", tier: "large", endpoint: ep, usage: { inputTokens: 2000, outputTokens: 0 } }), 1);
+  assert.equal(meter.record({ flow: "ticket", tier: "large", endpoint: ep, usage: { inputTokens: 0, outputTokens: 1000 } }), 2);
+  // The runtime observes one cost per task; here two tasks of 2.5 and 2 USD.
+  metrics.mesh_task_cost_usd.observe({ flow: "ticket" }, 2.5);
+  metrics.mesh_task_cost_usd.observe({ flow: "ticket" }, 2);
 
   const exposition = await metrics.registry.metrics();
   assert.match(exposition, /mesh_model_tokens_total\{tier="large",model="m",direction="input"\} 3000/);
-  assert.match(exposition, /mesh_task_cost_usd_count\{flow="ticket"\} 2/);
+  assert.match(exposition, /mesh_model_cost_usd_total\{flow="ticket",tier="large",model="m"\} 4\.5/);
   const report = costReport(exposition, { hourlyRateUsd: 60, humanMinutesPerReview: 3, manualMinutesPerTask: 6 });
   assert.equal(report.flows.ticket?.modelUsd, 4.5);
   assert.equal(report.flows.ticket?.tasks, 2);
