@@ -1,19 +1,12 @@
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { z } from "zod";
+import { readLocalOperator } from "./local-state.js";
 import { connectBus, type Bus } from "../shared/bus/index.js";
 import { MeshError } from "../shared/errors/index.js";
 
 export const defaultNatsUrl = "nats://127.0.0.1:4222";
 
-/** Credentials `mesh up` leaves for the other commands when it started the broker itself. */
-const operatorSchema = z.object({ url: z.string(), user: z.string(), password: z.string() });
-const operatorFile = fileURLToPath(new URL("../.mesh/operator.json", import.meta.url));
-
-function localOperator(): z.infer<typeof operatorSchema> | undefined {
-  if (process.env.NATS_URL || !existsSync(operatorFile)) return undefined;
-  const parsed = operatorSchema.safeParse(JSON.parse(readFileSync(operatorFile, "utf8")));
-  return parsed.success ? parsed.data : undefined;
+/** Credentials `mesh up` left for a broker it started, unless NATS_URL points elsewhere. */
+function localOperator() {
+  return process.env.NATS_URL ? undefined : readLocalOperator();
 }
 
 export function natsUrl(): string {

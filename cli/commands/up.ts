@@ -1,32 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { listAgents } from "../../shared/runtime/index.js";
+import { startStandIn, type StandIn } from "../../shared/models/index.js";
+import { defaultPolicyPath, parsePolicyDocument } from "../../policy/index.js";
+import { agentsOf, generateCredentials, renderNatsAuthorization, type BrokerCredentials } from "../../policy/nats-permissions/index.js";
+import { createSigningKey } from "../../policy/signing/index.js";
 import { spawnAgent, waitReady, type AgentProcess } from "../agent-process.js";
 import { natsUrl } from "../connect.js";
 import { freePort, isListening, startLocalNats, type LocalNats } from "../local-nats.js";
-import { startStandIn, type StandIn } from "../../shared/models/index.js";
-import { defaultPolicyPath, parsePolicyDocument } from "../../policy/index.js";
-import { createSigningKey } from "../../policy/signing/index.js";
-import { z } from "zod";
-import { agentsOf, generateCredentials, renderNatsAuthorization, type BrokerCredentials } from "../../policy/nats-permissions/index.js";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-
-const root = fileURLToPath(new URL("../../", import.meta.url));
-export const meshDir = join(root, ".mesh");
-/** Where `mesh up` leaves the operator's credentials for the other `mesh` commands. */
-export const operatorFile = join(meshDir, "operator.json");
-/**
- * One audit checkpoint key per agent, kept across runs so checkpoints already in the stream stay verifiable;
- * `mesh audit verify` trusts these keys (or MESH_AUDIT_SIGNERS).
- */
-export const auditKeysFile = join(meshDir, "audit-keys.json");
-
-export function readAuditKeys(): Record<string, string> {
-  if (!existsSync(auditKeysFile)) return {};
-  return z.record(z.string(), z.string()).parse(JSON.parse(readFileSync(auditKeysFile, "utf8")));
-}
+import { meshDir, readAuditKeys, removeLocalOperator, writeAuditKeys, writeLocalOperator } from "../local-state.js";
 
 export interface UpOptions {
   /** Agent folder names; default every agent under agents/. */
@@ -75,7 +58,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
       extraConfig: renderNatsAuthorization(doc, { credentials: agentCredentials, unrestricted: [operator] }),
     });
     url = nats.url;
-    writeFileSync(operatorFile, JSON.stringify({ url, ...operator }), { mode: 0o600 });
+    writeLocalOperator({ url, ...operator });
     log(`started nats-server with JetStream at ${url}, each agent limited to its policy grants (data in .mesh/nats, log in .mesh/logs/nats-server.log)`);
   } else {
     log(`using the NATS server at ${url}`);
@@ -114,7 +97,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
     );
     await standIn?.close();
     await nats?.stop();
-    if (nats) rmSync(operatorFile, { force: true });
+    if (nats) removeLocalOperator();
   };
   try {
     let port = 9464;
@@ -129,7 +112,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
       const agent = spawnAgent(name, { NATS_URL: url, ...env, ...identity }, port++, join(meshDir, "logs", `${name}.log`));
       agents.push(agent);
     }
-    writeFileSync(auditKeysFile, JSON.stringify(auditKeys), { mode: 0o600 });
+    writeAuditKeys(auditKeys);
     await Promise.all(agents.map((a) => waitReady(a)));
   } catch (err) {
     await stop();

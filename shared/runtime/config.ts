@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { z } from "zod";
+import { defaultMaxEventBytes } from "../envelope/index.js";
 import { MeshError, describeIssues } from "../errors/index.js";
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -35,7 +36,7 @@ export const agentConfigSchema = z.object({
   backoffBaseMs: int(0).default(1000),
   backoffMaxMs: int(0).default(60_000),
   shutdownGraceMs: int(0).default(10_000),
-  maxEventBytes: int(1).default(1024 * 1024),
+  maxEventBytes: int(1).default(defaultMaxEventBytes),
   streamReplicas: int(1).max(5).default(1),
   duplicateWindowMs: int(1000).default(10 * 60_000),
   toolTimeoutMs: int(1).default(10_000),

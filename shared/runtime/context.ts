@@ -129,7 +129,6 @@ export interface ScopeDeps {
   readonly log: Logger;
   readonly trace: TraceContext;
   readonly toolTimeoutMs: number;
-  readonly policyRevision: () => number;
   readonly models: ModelAccess;
   /** Envelopes already admitted, by id (KV mesh_seen). */
   readonly seen: StateStore;
@@ -282,7 +281,7 @@ export class EffectScope {
           snapshot: req.snapshot,
           requestedBy: agent,
           requestedAt: new Date().toISOString(),
-          policyRevision: this.deps.policyRevision(),
+          policyRevision: this.deps.gate.revision,
           traceparent: this.traceparent,
         };
         await this.publishEffect(task, "event.emit", subjects.reviewRequested(task.flow), "review", message);

@@ -86,7 +86,3 @@ export function agentKind(def: AgentDefinition): AgentKind {
   const c = def.consumes;
   return "inbound" in c ? "ingest" : "reviews" in c ? "review" : "labels" in c ? "label" : "task";
 }
-
-export function isIngestAgent(def: AgentDefinition): def is IngestAgentDefinition {
-  return agentKind(def) === "ingest";
-}

@@ -2,7 +2,6 @@
 export {
   defineAgent,
   agentKind,
-  isIngestAgent,
   type AgentDefinition,
   type AgentKind,
   type TaskAgentDefinition,

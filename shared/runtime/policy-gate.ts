@@ -77,8 +77,7 @@ export class PolicyGate {
     return decision;
   }
 
-  /** Decides without auditing or throwing: for callers that audit the outcome themselves. */
-  decide(req: GateRequest): Decision {
+  private decide(req: GateRequest): Decision {
     const { region: _region, traceId: _traceId, roles, auditDetail: _detail, ...request } = req;
     const decision = this.policy.decide({ ...request, principal: { agent: this.agent, instance: this.instance, ...(roles ? { roles } : {}) } });
     this.metrics.mesh_policy_decisions_total.inc({ agent: this.agent, action: req.action, effect: decision.effect });

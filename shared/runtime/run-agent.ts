@@ -110,7 +110,6 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       log,
       trace,
       toolTimeoutMs: config.toolTimeoutMs,
-      policyRevision: () => gate.revision,
       models,
       seen,
     });
