@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { envelopeId } from "../../shared/envelope/index.js";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
-import { loadShippedClassifiers, pinLabel, startStandIn } from "../../shared/models/index.js";
+import { loadShippedClassifiers, pinLabel } from "../../shared/models/index.js";
 import { sampleTicketEvents } from "../../shared/datasets/index.js";
-import { startNats } from "../helpers/nats.js";
-import { startAgents } from "../helpers/mesh.js";
 import { outcomes, streamCount } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
+import { endpoint } from "../unit/models/fixtures.js";
+import { startTriageMesh } from "../helpers/triage-mesh.js";
 
 const decoder = new TextDecoder();
 const concurrency = 16;
@@ -16,18 +16,14 @@ test(
   "LLM latency spiking to 5 s: cache hits and confident small-model tickets keep completing, the LLM backlog waits in JetStream, all complete after",
   { timeout: 240_000 },
   async (t) => {
-    const standIn = await startStandIn({ port: 0 });
-    t.after(() => standIn.close());
-    const nats = await startNats(t);
-    const endpoint = { name: "stand-in-eu", baseUrl: standIn.url, apiKey: "t", model: "stand-in-large", region: "eu", trusted: false, timeoutMs: 15_000 };
-    const mesh = await startAgents(t, nats, ["ingest", "triage"], {
-      MODEL_ENDPOINTS: JSON.stringify([endpoint]),
-      MODEL_ROUTING: JSON.stringify({ breaker: { minCalls: 3, windowSize: 10, slowCallMs: 2_000, slowRateToOpen: 0.5, openMs: 3_000 } }),
-      MAX_DELIVER: "60",
-      BACKOFF_BASE_MS: "500",
-      BACKOFF_MAX_MS: "3000",
+    const { standIn, mesh, bus } = await startTriageMesh(t, {
+      endpoints: (s) => [endpoint(s, { timeoutMs: 15_000 })],
+      env: {
+        MODEL_ROUTING: JSON.stringify({ breaker: { minCalls: 3, windowSize: 10, slowCallMs: 2_000, slowRateToOpen: 0.5, openMs: 3_000 } }),
+        BACKOFF_BASE_MS: "500",
+        BACKOFF_MAX_MS: "3000",
+      },
     });
-    const bus = await nats.connect();
     const send = (id: string, text: string) =>
       publish(bus, subjects.inbound("ticket"), { tenant: "acme", region: "eu", source: { system: "helpdesk", id }, payload: { text } }, { msgId: `raw-${id}` });
 

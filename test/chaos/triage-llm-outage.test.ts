@@ -2,13 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { envelopeId } from "../../shared/envelope/index.js";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
-import { loadShippedClassifiers, pinLabel, startStandIn } from "../../shared/models/index.js";
+import { loadShippedClassifiers, pinLabel } from "../../shared/models/index.js";
 import { loadBanking77, splitBanking77 } from "../../shared/datasets/index.js";
-import { startNats } from "../helpers/nats.js";
 import { endpoint } from "../unit/models/fixtures.js";
-import { startAgents } from "../helpers/mesh.js";
 import { outcomes, streamCount } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
+import { startTriageMesh } from "../helpers/triage-mesh.js";
 
 const outageMs = 30_000;
 const decoder = new TextDecoder();
@@ -27,21 +26,14 @@ test(
   "the LLM failing every request for 30 s: the breaker opens, small-model tickets keep completing, no ticket is lost, all complete after recovery",
   { timeout: 240_000 },
   async (t) => {
-    const standIn = await startStandIn({ port: 0 });
-    t.after(() => standIn.close());
-    const nats = await startNats(t);
-    const endpoints = [
-      endpoint(standIn),
-    ];
-    const mesh = await startAgents(t, nats, ["ingest", "triage"], {
-      MODEL_ENDPOINTS: JSON.stringify(endpoints),
-      MODEL_ROUTING: JSON.stringify({ breaker: { minCalls: 3, windowSize: 10, openMs: 2_000 } }),
-      // Parked tickets must outlive the outage: up to 40 deliveries, at most 3 s apart.
-      MAX_DELIVER: "40",
-      BACKOFF_BASE_MS: "500",
-      BACKOFF_MAX_MS: "3000",
+    const { standIn, mesh, bus } = await startTriageMesh(t, {
+      env: {
+        MODEL_ROUTING: JSON.stringify({ breaker: { minCalls: 3, windowSize: 10, openMs: 2_000 } }),
+        // Parked tickets outlive the outage: transient failures wait up to MAX_PARKED_DELIVERIES, at most 3 s apart.
+        BACKOFF_BASE_MS: "500",
+        BACKOFF_MAX_MS: "3000",
+      },
     });
-    const bus = await nats.connect();
 
     const outageStarted = Date.now();
     standIn.configure({ failForMs: 3_600_000 });

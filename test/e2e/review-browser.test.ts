@@ -9,11 +9,10 @@ import { exportLabels } from "../../cli/review/index.js";
 import { freePort } from "../../cli/local-nats.js";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
 import { envelopeId } from "../../shared/envelope/index.js";
-import { pinLabel, startStandIn } from "../../shared/models/index.js";
-import { startAgents } from "../helpers/mesh.js";
-import { startNats } from "../helpers/nats.js";
+import { pinLabel } from "../../shared/models/index.js";
 import { waitFor } from "../helpers/wait.js";
 import { reviewTokens, tokens } from "../unit/review/harness.js";
+import { startTriageMesh } from "../helpers/triage-mesh.js";
 
 const decoder = new TextDecoder();
 const resultsDir = join(import.meta.dirname, "../../test-results");
@@ -44,17 +43,11 @@ async function launchBrowser(t: import("node:test").TestContext) {
 }
 
 test("a reviewer signs in, corrects a ticket's intent and approves another by keyboard; both complete downstream, the label exports, task text stays inert", { timeout: 240_000 }, async (t) => {
-  const standIn = await startStandIn({ port: 0 });
-  t.after(() => standIn.close());
-  const nats = await startNats(t);
-  const endpoint = { name: "stand-in-eu", baseUrl: standIn.url, apiKey: "test", model: "stand-in-large", region: "eu", trusted: false, timeoutMs: 5_000 };
   const port = await freePort();
-  await startAgents(t, nats, ["ingest", "triage", "review"], {
-    MODEL_ENDPOINTS: JSON.stringify([endpoint]),
-    REVIEW_PORT: String(port),
-    REVIEW_TOKENS: reviewTokens,
+  const { bus } = await startTriageMesh(t, {
+    agents: ["ingest", "triage", "review"],
+    env: { REVIEW_PORT: String(port), REVIEW_TOKENS: reviewTokens },
   });
-  const bus = await nats.connect();
 
   // Both tickets leave every model unsure, so they go to a human.
   const tickets = {

@@ -3,26 +3,18 @@ import { test } from "node:test";
 import { freePort } from "../../cli/local-nats.js";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
 import { envelopeId } from "../../shared/envelope/index.js";
-import { startStandIn } from "../../shared/models/index.js";
-import { startAgents } from "../helpers/mesh.js";
-import { startNats } from "../helpers/nats.js";
 import { waitFor } from "../helpers/wait.js";
 import { Client, reviewTokens, tokens } from "../unit/review/harness.js";
+import { startTriageMesh } from "../helpers/triage-mesh.js";
 
 const decoder = new TextDecoder();
 
 test("a high-risk ticket waits for an approver: anonymous 401, no-role 403, reviewer 403, approver approves and the task completes", { timeout: 180_000 }, async (t) => {
-  const standIn = await startStandIn({ port: 0 });
-  t.after(() => standIn.close());
-  const nats = await startNats(t);
-  const endpoint = { name: "stand-in-eu", baseUrl: standIn.url, apiKey: "test", model: "stand-in-large", region: "eu", trusted: false, timeoutMs: 5_000 };
   const port = await freePort();
-  const mesh = await startAgents(t, nats, ["ingest", "triage", "review"], {
-    MODEL_ENDPOINTS: JSON.stringify([endpoint]),
-    REVIEW_PORT: String(port),
-    REVIEW_TOKENS: reviewTokens,
+  const { mesh, bus } = await startTriageMesh(t, {
+    agents: ["ingest", "triage", "review"],
+    env: { REVIEW_PORT: String(port), REVIEW_TOKENS: reviewTokens },
   });
-  const bus = await nats.connect();
   const id = envelopeId({ system: "helpdesk", id: "refund" });
   await publish(bus, subjects.inbound("ticket"), { tenant: "acme", region: "eu", source: { system: "helpdesk", id: "refund" }, payload: { text: "I want a refund for this purchase" } }, { msgId: "raw-refund" });
 

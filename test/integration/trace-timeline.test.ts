@@ -6,27 +6,20 @@ import { promisify } from "node:util";
 import { freePort } from "../../cli/local-nats.js";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
 import { envelopeId } from "../../shared/envelope/index.js";
-import { pinLabel, startStandIn } from "../../shared/models/index.js";
-import { startAgents } from "../helpers/mesh.js";
-import { startNats } from "../helpers/nats.js";
+import { pinLabel } from "../../shared/models/index.js";
 import { waitFor } from "../helpers/wait.js";
-import { endpoint } from "../unit/models/fixtures.js";
 import { Client, reviewTokens, tokens } from "../unit/review/harness.js";
+import { startTriageMesh } from "../helpers/triage-mesh.js";
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL("../../cli/mesh.mjs", import.meta.url));
 
 test("mesh trace on a ticket that was triaged, escalated and reviewed shows every hop in order", { timeout: 180_000 }, async (t) => {
-  const standIn = await startStandIn({ port: 0 });
-  t.after(() => standIn.close());
-  const nats = await startNats(t);
   const port = await freePort();
-  await startAgents(t, nats, ["ingest", "triage", "review"], {
-    MODEL_ENDPOINTS: JSON.stringify([endpoint(standIn)]),
-    REVIEW_PORT: String(port),
-    REVIEW_TOKENS: reviewTokens,
+  const { nats, bus } = await startTriageMesh(t, {
+    agents: ["ingest", "triage", "review"],
+    env: { REVIEW_PORT: String(port), REVIEW_TOKENS: reviewTokens },
   });
-  const bus = await nats.connect();
   const source = { system: "helpdesk", id: "unsure" };
   const id = envelopeId(source);
   // Neither model is sure of this one: it goes to a human.

@@ -4,20 +4,20 @@ import { test } from "node:test";
 import { artifactBytes, trainChallenger } from "../../agents/trainer/retrain.js";
 import { openModelStore, openStateStore, publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
 import { foldOf, loadBanking77, splitBanking77 } from "../../shared/datasets/index.js";
-import { classifierFromBytes, startStandIn, triageModelName } from "../../shared/models/index.js";
+import { classifierFromBytes, triageModelName } from "../../shared/models/index.js";
 import type { Label } from "../../shared/runtime/index.js";
-import { startAgents } from "../helpers/mesh.js";
-import { startNats } from "../helpers/nats.js";
 import { outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
+import { startTriageMesh } from "../helpers/triage-mesh.js";
 
 const decoder = new TextDecoder();
 
 test("after N new labels the trainer retrains, beats the weak champion on the held-out set, promotes through the model store (audited), and triage hot-loads it", { timeout: 240_000 }, async (t) => {
-  const standIn = await startStandIn({ port: 0 });
-  t.after(() => standIn.close());
-  const nats = await startNats(t);
-  const bus = await nats.connect();
+  // Triage reads the model store when its first ticket arrives, so the weak champion below is what it starts on.
+  const { mesh, bus } = await startTriageMesh(t, {
+    agents: ["ingest", "triage", "trainer"],
+    env: { TRAINER_MIN_LABELS: "20", TRAINER_CHECK_MS: "500" },
+  });
   const models = await openModelStore(bus);
 
   // The model in service is a weak one: trained on a twentieth of the training rows.
@@ -26,12 +26,6 @@ test("after N new labels the trainer retrains, beats the weak champion on the he
   const weak = trainChallenger(fit.filter((r) => foldOf(r.text, 20) === 0), { name: triageModelName, categories });
   await models.publish(triageModelName, weak.version, artifactBytes(weak), { note: "weak champion" });
 
-  const endpoint = { name: "stand-in-eu", baseUrl: standIn.url, apiKey: "test", model: "stand-in-large", region: "eu", trusted: false, timeoutMs: 5_000 };
-  const mesh = await startAgents(t, nats, ["ingest", "triage", "trainer"], {
-    MODEL_ENDPOINTS: JSON.stringify([endpoint]),
-    TRAINER_MIN_LABELS: "20",
-    TRAINER_CHECK_MS: "500",
-  });
 
   const labelled = fit.filter((r) => foldOf(r.text, 20) === 1).slice(0, 20);
   const labels: Label[] = labelled.map((r, i) => ({

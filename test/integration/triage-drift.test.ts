@@ -4,12 +4,9 @@ import { test } from "node:test";
 import { publish, subjects } from "../../shared/bus/index.js";
 import { sampleTicketEvents } from "../../shared/datasets/index.js";
 import { PSI_ALERT_THRESHOLD, parseExposition } from "../../shared/telemetry/index.js";
-import { startStandIn } from "../../shared/models/index.js";
-import { startNats } from "../helpers/nats.js";
-import { startAgents } from "../helpers/mesh.js";
 import { outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
-import { endpoint } from "../unit/models/fixtures.js";
+import { startTriageMesh } from "../helpers/triage-mesh.js";
 
 async function psi(port: number, feature: string): Promise<number | undefined> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -17,16 +14,8 @@ async function psi(port: number, feature: string): Promise<number | undefined> {
 }
 
 test("tickets whose inputs shift away from the reference push the drift gauge over its alert threshold", { timeout: 240_000 }, async (t) => {
-  const standIn = await startStandIn({ port: 0 });
-  t.after(() => standIn.close());
-  const nats = await startNats(t);
-  const mesh = await startAgents(t, nats, ["ingest", "triage"], {
-    MODEL_ENDPOINTS: JSON.stringify([endpoint(standIn)]),
-    DRIFT_REFERENCE_SIZE: "200",
-    DRIFT_WINDOW_SIZE: "100",
-  });
+  const { mesh, bus } = await startTriageMesh(t, { env: { DRIFT_REFERENCE_SIZE: "200", DRIFT_WINDOW_SIZE: "100" } });
   const port = mesh.get("triage").httpPort;
-  const bus = await nats.connect();
   const send = (events: { event: unknown }[], tag: string) =>
     Promise.all(events.map(({ event }, i) => publish(bus, subjects.inbound("ticket"), event, { msgId: `${tag}-${i}` })));
 

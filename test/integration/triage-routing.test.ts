@@ -5,23 +5,17 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { envelopeId } from "../../shared/envelope/index.js";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
-import { pinLabel, startStandIn } from "../../shared/models/index.js";
-import { startNats } from "../helpers/nats.js";
-import { endpoint } from "../unit/models/fixtures.js";
-import { startAgents } from "../helpers/mesh.js";
+import { pinLabel } from "../../shared/models/index.js";
 import { outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
+import { startTriageMesh } from "../helpers/triage-mesh.js";
 
 const decoder = new TextDecoder();
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL("../../cli/mesh.mjs", import.meta.url));
 
 test("triage: confident tickets complete with a draft, high-risk ones wait for approval, unsure ones go to a human, PII never leaves", { timeout: 180_000 }, async (t) => {
-  const standIn = await startStandIn({ port: 0 });
-  t.after(() => standIn.close());
-  const nats = await startNats(t);
-  const mesh = await startAgents(t, nats, ["ingest", "triage"], { MODEL_ENDPOINTS: JSON.stringify([endpoint(standIn)]) });
-  const bus = await nats.connect();
+  const { standIn, mesh, bus } = await startTriageMesh(t);
 
   const tickets = {
     routine: "What exchange rate will I get?",

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { envelopeId } from "../../../shared/envelope/index.js";
-import { publish, readStream, streamNames, subjects } from "../../../shared/bus/index.js";
-import { startStandIn } from "../../../shared/models/index.js";
-import { startNats } from "../../helpers/nats.js";
-import { startAgents } from "../../helpers/mesh.js";
-import { outcomes } from "../../helpers/outcomes.js";
-import { waitFor } from "../../helpers/wait.js";
-import { auditVerify, formatAuditVerification } from "../../../policy/commands/index.js";
+import { envelopeId } from "../../shared/envelope/index.js";
+import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
+import { outcomes } from "../helpers/outcomes.js";
+import { waitFor } from "../helpers/wait.js";
+import { auditVerify, formatAuditVerification } from "../../policy/commands/index.js";
+import { endpoint } from "../unit/models/fixtures.js";
+import { startTriageMesh } from "../helpers/triage-mesh.js";
 
 const decoder = new TextDecoder();
 const TASKS = 1000;
@@ -16,14 +15,9 @@ test(
   "1,000 eu tasks where only a us endpoint exists: none reaches it, all escalate with the residency reason, all audited",
   { timeout: 600_000 },
   async (t) => {
-    const standIn = await startStandIn({ port: 0 });
-    t.after(() => standIn.close());
-    const nats = await startNats(t);
-    const usOnly = [
-      { name: "stand-in-us", baseUrl: standIn.url, apiKey: "test", model: "stand-in-large", region: "us", trusted: true, priceUsdPer1kInputTokens: 0.5, priceUsdPer1kOutputTokens: 1.5, timeoutMs: 5_000 },
-    ];
-    await startAgents(t, nats, ["ingest", "triage"], { MODEL_ENDPOINTS: JSON.stringify(usOnly) });
-    const bus = await nats.connect();
+    const { standIn, bus } = await startTriageMesh(t, {
+      endpoints: (s) => [endpoint(s, { name: "stand-in-us", region: "us", trusted: true })],
+    });
 
     // Text the small model cannot settle, so every ticket needs the large model — which is in the wrong region.
     const events = Array.from({ length: TASKS }, (_, i) => ({

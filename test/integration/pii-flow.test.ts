@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { envelopeId } from "../../../shared/envelope/index.js";
-import { publish, readStream, streamNames, subjects } from "../../../shared/bus/index.js";
-import { startStandIn } from "../../../shared/models/index.js";
-import { startNats } from "../../helpers/nats.js";
-import { startAgents } from "../../helpers/mesh.js";
-import { outcomes } from "../../helpers/outcomes.js";
-import { waitFor } from "../../helpers/wait.js";
-import { createCorpus } from "./pii-corpus.js";
+import { envelopeId } from "../../shared/envelope/index.js";
+import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
+import { outcomes } from "../helpers/outcomes.js";
+import { waitFor } from "../helpers/wait.js";
+import { createCorpus } from "../unit/policy/pii-corpus.js";
+import { startTriageMesh } from "../helpers/triage-mesh.js";
 
 const decoder = new TextDecoder();
 const TICKETS = 300;
@@ -16,14 +14,7 @@ test(
   "a seeded PII corpus through the triage flow: recall >= 0.99 and no seeded value in logs, audit records or LLM requests",
   { timeout: 300_000 },
   async (t) => {
-    const standIn = await startStandIn({ port: 0 });
-    t.after(() => standIn.close());
-    const nats = await startNats(t);
-    const untrustedEu = [
-      { name: "stand-in-eu", baseUrl: standIn.url, apiKey: "test", model: "stand-in-large", region: "eu", trusted: false, priceUsdPer1kInputTokens: 0.5, priceUsdPer1kOutputTokens: 1.5, timeoutMs: 5_000 },
-    ];
-    const mesh = await startAgents(t, nats, ["ingest", "triage"], { MODEL_ENDPOINTS: JSON.stringify(untrustedEu), LOG_LEVEL: "debug" });
-    const bus = await nats.connect();
+    const { standIn, mesh, bus } = await startTriageMesh(t, { env: { LOG_LEVEL: "debug" } });
 
     const corpus = createCorpus(TICKETS, 4242);
     const events = corpus.map((c, i) => ({ tenant: "acme", region: "eu", source: { system: "pii", id: `P-${i}` }, payload: { text: c.text, channel: "email" } }));
