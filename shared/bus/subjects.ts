@@ -15,8 +15,10 @@ export const subjects = {
   task: (flow: string, stage: string) => `mesh.task.${tok("flow", flow)}.${tok("stage", stage)}`,
   result: (flow: string) => `mesh.result.${tok("flow", flow)}`,
   reviewRequested: (flow: string) => `mesh.review.${tok("flow", flow)}.requested`,
+  allReviewRequests: () => "mesh.review.*.requested",
   reviewDecided: (flow: string) => `mesh.review.${tok("flow", flow)}.decided`,
   label: (flow: string) => `mesh.label.${tok("flow", flow)}`,
+  allLabels: () => "mesh.label.*",
   correction: (flow: string) => `mesh.correction.${tok("flow", flow)}`,
   dlq: (flow: string) => `mesh.dlq.${tok("flow", flow)}`,
   /** One subject per task (or `mesh` for records about no task), so a task's trail is read by subject, not by scan. */

@@ -234,41 +234,50 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
       },
     ];
   }
+  // Review intake and label learners: a parsed body, its envelope id, and the agent's own context.
+  const bodySubscription = <T extends { envelopeId: string }>(
+    stream: string,
+    filterSubject: string,
+    schema: z.ZodType<T>,
+    what: string,
+    traceOf: (body: T) => string | undefined,
+    run: (body: T, scope: EffectScope, attempt: number) => Promise<void>,
+  ): Subscription[] => [
+    {
+      stream,
+      durable: def.name,
+      filterSubject,
+      flowOf: (d) => token(d, 2),
+      async handle(d, state) {
+        const body = parseBody(d.data, schema, what);
+        state.envelopeId = body.envelopeId;
+        await deps.traced(d, state, traceOf(body), (scope) => run(body, scope, d.attempt));
+      },
+    },
+  ];
   if (kind === "review") {
     const review = def as Extract<AgentDefinition, { consumes: { reviews: string } }>;
     const flow = review.consumes.reviews;
-    return [
-      {
-        stream: streamNames.review,
-        durable: def.name,
-        filterSubject: flow === "*" ? "mesh.review.*.requested" : subjects.reviewRequested(flow),
-        flowOf: (d) => token(d, 2),
-        async handle(d, state) {
-          const request = parseBody(d.data, reviewRequestSchema, "review request");
-          state.envelopeId = request.envelopeId;
-          await deps.traced(d, state, request.traceparent, (scope) => review.handle(request, { log: scope.log, attempt: d.attempt, state: deps.state }));
-        },
-      },
-    ];
+    return bodySubscription(
+      streamNames.review,
+      flow === "*" ? subjects.allReviewRequests() : subjects.reviewRequested(flow),
+      reviewRequestSchema,
+      "review request",
+      (request) => request.traceparent,
+      (request, scope, attempt) => review.handle(request, { log: scope.log, attempt, state: deps.state }),
+    );
   }
   if (kind === "label") {
     const learner = def as Extract<AgentDefinition, { consumes: { labels: string } }>;
     const flow = learner.consumes.labels;
-    return [
-      {
-        stream: streamNames.label,
-        durable: def.name,
-        filterSubject: flow === "*" ? "mesh.label.*" : subjects.label(flow),
-        flowOf: (d) => token(d, 2),
-        async handle(d, state) {
-          const label = parseBody(d.data, labelSchema, "label");
-          state.envelopeId = label.envelopeId;
-          await deps.traced(d, state, undefined, (scope) =>
-            learner.handle(label, { log: scope.log, attempt: d.attempt, state: deps.state, models: deps.models! }),
-          );
-        },
-      },
-    ];
+    return bodySubscription(
+      streamNames.label,
+      flow === "*" ? subjects.allLabels() : subjects.label(flow),
+      labelSchema,
+      "label",
+      () => undefined,
+      (label, scope, attempt) => learner.handle(label, { log: scope.log, attempt, state: deps.state, models: deps.models! }),
+    );
   }
   const worker = def as TaskAgentDefinition;
   const { flow, stage } = worker.consumes;
