@@ -32,6 +32,8 @@ export interface TaskRef {
   readonly id: string;
   readonly flow: string;
   readonly region: string;
+  /** Whatever the caller attaches (its policy facts); handed back to the gate untouched with every request. */
+  readonly context?: unknown;
 }
 
 export type Tier = "cache" | "small" | "large" | "human";

@@ -68,7 +68,6 @@ export async function modelEndpoints(config: AgentConfig): Promise<EndpointConfi
  */
 export class ModelAccess {
   private router: Promise<Router> | undefined;
-  private readonly current = new Map<string, Call>();
   private readonly watches: { stop(): void }[] = [];
 
   constructor(
@@ -81,11 +80,15 @@ export class ModelAccess {
     private readonly drift: DriftMonitor,
   ) {}
 
-  private routerFor(call: Call): Promise<Router> {
-    // One router per process; the gate reads the task of the call in flight from `current`.
-    this.current.set(call.task.id, call);
+  /** One router per process, built on first use. */
+  private routerOnce(): Promise<Router> {
     this.router ??= this.build();
     return this.router;
+  }
+
+  /** The router's view of the task, carrying this call's policy facts back to the gate. */
+  private ref(call: Call) {
+    return { id: call.task.id, flow: call.task.flow, region: call.task.region, context: call };
   }
 
   private async build(): Promise<Router> {
@@ -102,8 +105,7 @@ export class ModelAccess {
       },
       gate: {
         authorize: async (req) => {
-          const call = this.current.get(req.task.id);
-          if (!call) throw new Error(`model gate: no task ${req.task.id} in flight`);
+          const call = req.task.context as Call;
           try {
             const decision = await this.gate.authorize({
               action: "model.invoke",
@@ -146,26 +148,19 @@ export class ModelAccess {
   }
 
   async classify(task: TaskEnvelope, traceId: string, classifier: string, text: string): Promise<ClassifyResult> {
-    const router = await this.routerFor({ task, traceId, screening: screenPrompt(text) });
-    try {
-      const result = await inSpan(`classify ${classifier}`, { "mesh.classifier": classifier }, () =>
-        router.classify(classifier, text, { id: task.id, flow: task.flow, region: task.region }), "client");
-      // What the model sees and how sure it is: the two distributions whose shift signals drift.
-      this.drift.observe(task.flow, "input_length", text.length);
-      this.drift.observe(task.flow, "confidence", result.confidence);
-      return result;
-    } finally {
-      this.current.delete(task.id);
-    }
+    const router = await this.routerOnce();
+    const ref = this.ref({ task, traceId, screening: screenPrompt(text) });
+    const result = await inSpan(`classify ${classifier}`, { "mesh.classifier": classifier }, () => router.classify(classifier, text, ref), "client");
+    // What the model sees and how sure it is: the two distributions whose shift signals drift.
+    this.drift.observe(task.flow, "input_length", text.length);
+    this.drift.observe(task.flow, "confidence", result.confidence);
+    return result;
   }
 
   async draft(task: TaskEnvelope, traceId: string, req: DraftRequest): Promise<DraftResult> {
-    const router = await this.routerFor({ task, traceId, screening: screenPrompt(req.text) });
-    try {
-      return await inSpan("draft", { "mesh.intent": req.intent }, () => router.draft(req, { id: task.id, flow: task.flow, region: task.region }), "client");
-    } finally {
-      this.current.delete(task.id);
-    }
+    const router = await this.routerOnce();
+    const ref = this.ref({ task, traceId, screening: screenPrompt(req.text) });
+    return inSpan("draft", { "mesh.intent": req.intent }, () => router.draft(req, ref), "client");
   }
 
   close(): void {
