@@ -108,7 +108,11 @@ const esNif = byRegex("ES_NIF", 70, /(?<![A-Za-z0-9])[XYZxyz]?\d{7,8}-?[A-Za-z](
 export const detectors: readonly Detector[] = [iban, creditCard, email, usSsn, ukNino, esNif, ipv4, ipv6, phone];
 
 /** All findings, overlaps resolved (higher priority, then longer, wins), in text order. */
+/** Every detector needs a digit, an `@` or an IPv6 `:`; most strings in records (names, subjects, codes) have none. */
+const mayHoldPii = /[\d@:]/;
+
 export function detectPii(text: string, entities?: ReadonlySet<PiiEntity>): Finding[] {
+  if (!mayHoldPii.test(text)) return [];
   const ranked: (Finding & { priority: number })[] = [];
   for (const d of detectors) {
     if (entities && !entities.has(d.entity)) continue;
