@@ -107,7 +107,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
       const identity: Record<string, string> = creds ? { NATS_USER: creds.user, NATS_PASS: creds.password } : {};
       // Each agent signs its audit checkpoints with a key of its own; `mesh audit verify` trusts these.
       auditKeys[name] ??= createSigningKey().seed;
-      identity.AUDIT_SIGNING_SEED = env.AUDIT_SIGNING_SEED ?? process.env.AUDIT_SIGNING_SEED ?? auditKeys[name];
+      identity.MESH_IDENTITY_SEED = env.MESH_IDENTITY_SEED ?? process.env.MESH_IDENTITY_SEED ?? auditKeys[name];
       if (nats && !creds) log(`agent ${name} has no identity in the policy document's agents section; the broker will refuse it`);
       const agent = spawnAgent(name, { NATS_URL: url, ...env, ...identity }, port++, join(meshDir, "logs", `${name}.log`));
       agents.push(agent);

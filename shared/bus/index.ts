@@ -32,3 +32,4 @@ export { readStream, follow, type StoredMessage } from "./read-stream.js";
 export { openStateStore, type StateStore, type StateEntry } from "./state-store.js";
 export { openModelStore, modelBuckets, type ModelStore, type ModelPointer } from "./model-store.js";
 export { openRateLimitStore, rateLimitBucket, type RateLimitStore, type RateLimitTake } from "./rate-limit-store.js";
+export { registerIdentity, readIdentities, identitySchema, type Identity } from "./identities.js";

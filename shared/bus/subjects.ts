@@ -21,10 +21,16 @@ export const subjects = {
   allLabels: () => "mesh.label.*",
   correction: (flow: string) => `mesh.correction.${tok("flow", flow)}`,
   dlq: (flow: string) => `mesh.dlq.${tok("flow", flow)}`,
-  /** One subject per task (or `mesh` for records about no task), so a task's trail is read by subject, not by scan. */
-  audit: (region: string, taskId?: string) => `mesh.audit.${tok("region", region)}.${taskId ? tok("task", taskId) : "mesh"}`,
+  /**
+   * One subject per task (or `mesh` for records about no task) and writer, so a task's trail is read by subject,
+   * not by scan, and the broker lets each identity write only under its own name (`auditOf`).
+   */
+  audit: (region: string, taskId: string | undefined, writer: string) =>
+    `mesh.audit.${tok("region", region)}.${taskId ? tok("task", taskId) : "mesh"}.${tok("writer", writer)}`,
   auditOfRegion: (region: string) => `mesh.audit.${tok("region", region)}.>`,
-  auditOfTask: (taskId: string) => `mesh.audit.*.${tok("task", taskId)}`,
+  auditOfTask: (taskId: string) => `mesh.audit.*.${tok("task", taskId)}.*`,
+  /** Every audit subject one writer (an agent or the operator) may publish to. */
+  auditOf: (writer: string) => `mesh.audit.*.*.${tok("writer", writer)}`,
   /** Names a model in policy decisions about storing or promoting its versions (nothing is published here). */
   model: (name: string) => `mesh.model.${tok("model", name)}`,
   maxDeliveriesAdvisory: (stream: string, consumer: string) =>

@@ -44,7 +44,7 @@ const streamSubjects: Record<StreamKey, string> = {
   audit: "mesh.audit.>",
 };
 
-export const buckets = { policy: "mesh_policy", rateLimits: "mesh_ratelimit", seen: "mesh_seen" } as const;
+export const buckets = { policy: "mesh_policy", rateLimits: "mesh_ratelimit", seen: "mesh_seen", identities: "mesh_identities" } as const;
 
 /** The longest rate-limit window any policy may use; counters live twice as long. */
 export const maxRateLimitWindowMs = 3_600_000;
@@ -58,6 +58,8 @@ export async function ensureBuckets(js: JetStreamClient, opts: TopologyOptions =
   await js.views.kv(buckets.rateLimits, { history: 1, ttl: maxRateLimitWindowMs * 2, replicas: opts.replicas });
   // Envelope ids already admitted, kept as long as the streams keep tasks: dedupe beyond the duplicate window.
   await js.views.kv(buckets.seen, { history: 1, ttl: opts.maxAgeDays * 86_400_000, replicas: opts.replicas });
+  // Public keys of agents and operators (shared/bus/identities.ts); history keeps a rotated key's record.
+  await js.views.kv(buckets.identities, { history: 8, replicas: opts.replicas });
 }
 
 const ns = (ms: number) => ms * 1_000_000;

@@ -41,7 +41,7 @@ export class AuditWriter {
     const records = this.chain.append({ ...entry, agent: this.agent, at: new Date().toISOString() });
     await Promise.all(
       records.map((record) =>
-        publish(this.bus, subjects.audit(entry.region, entry.taskId), record, {
+        publish(this.bus, subjects.audit(entry.region, entry.taskId, this.agent), record, {
           msgId: `audit:${this.instance}:${record.seq}`,
           headers: { "Mesh-Agent": this.agent },
         }),

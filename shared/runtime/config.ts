@@ -54,8 +54,12 @@ export const agentConfigSchema = z.object({
   /** Drift: classifications that form each feature's reference window, and the sliding window compared to it. */
   driftReferenceSize: int(10).default(1000),
   driftWindowSize: int(10).default(500),
-  /** nkey seed (SU...) that signs this process's audit checkpoints; without it the chain has no checkpoints. */
-  auditSigningSeed: z.string().regex(/^SU[A-Z2-7]+$/, "must be an nkey user seed (SU...)").optional(),
+  /**
+   * The agent's identity: an nkey user seed (SU...). It authenticates the process to the broker (nkey auth) and
+   * signs its audit checkpoints and the review decisions it records; its public key is registered by the
+   * operator in KV mesh_identities, which is how the broker, the verifier and the runtime know it.
+   */
+  identitySeed: z.string().regex(/^SU[A-Z2-7]+$/, "must be an nkey user seed (SU...)").optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
@@ -91,13 +95,13 @@ const envNames: Record<keyof AgentConfig, string> = {
   llmRegion: "LLM_REGION",
   llmPriceUsdPer1kInputTokens: "LLM_PRICE_USD_PER_1K_INPUT_TOKENS",
   llmPriceUsdPer1kOutputTokens: "LLM_PRICE_USD_PER_1K_OUTPUT_TOKENS",
-  auditSigningSeed: "AUDIT_SIGNING_SEED",
+  identitySeed: "MESH_IDENTITY_SEED",
   driftReferenceSize: "DRIFT_REFERENCE_SIZE",
   driftWindowSize: "DRIFT_WINDOW_SIZE",
   logLevel: "LOG_LEVEL",
 };
 
-const secretKeys: readonly (keyof AgentConfig)[] = ["natsPass", "openaiApiKey", "modelEndpoints", "auditSigningSeed"];
+const secretKeys: readonly (keyof AgentConfig)[] = ["natsPass", "openaiApiKey", "modelEndpoints", "identitySeed"];
 
 export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AgentConfig> = {}): AgentConfig {
   const fromFile = env.MESH_CONFIG ? readConfigFile(env.MESH_CONFIG) : {};

@@ -92,7 +92,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       maxMsgBytes: Math.max(8 * 1024 * 1024, config.maxEventBytes * 2),
     },
   });
-  const audit = new AuditWriter(bus, def.name, config.instance, config.auditSigningSeed);
+  const audit = new AuditWriter(bus, def.name, config.instance, config.identitySeed);
   const gate = new PolicyGate(policy, def.name, config.instance, audit, metrics, log, await openRateLimitStore(bus, { replicas: config.streamReplicas }));
   const policyWatch = await followPolicy(bus, config, gate, audit, log);
   const kind = agentKind(def);

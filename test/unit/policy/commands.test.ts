@@ -57,7 +57,7 @@ test("audit verify reads the AUDIT stream; in a JSONL copy with one record edite
   const chains = [new AuditChain({ instance: "invoice-a", signingSeed: key.seed, checkpointEvery: 10 }), new AuditChain({ instance: "invoice-b" })];
   for (let i = 0; i < 30; i++) {
     for (const rec of chains[i % 2]!.append({ kind: "decision", action: "event.emit", effect: "allow", subject: "mesh.task.invoice.matched", note: `customer ${i}@example.com` }))
-      await publish(bus, subjects.audit("eu"), rec, { msgId: `audit:${rec.instance}:${rec.seq}` });
+      await publish(bus, subjects.audit("eu", undefined, "test"), rec, { msgId: `audit:${rec.instance}:${rec.seq}` });
   }
   const stored = await readAuditRecords(bus);
   assert.equal(stored.length, 31);
@@ -97,7 +97,7 @@ test("policy diff from the bus compares a candidate with the pushed revision, re
   await pushPolicy(bus, { text: shipped.replace("revision: 1", "revision: 4"), approverSeed: approver.seed });
   const chain = new AuditChain({ instance: "invoice-1" });
   for (const r of audited("invoice", "task.complete", "mesh.result.invoice", 3))
-    for (const rec of chain.append(r)) await publish(bus, subjects.audit("eu"), rec, { msgId: `a:${rec.seq}` });
+    for (const rec of chain.append(r)) await publish(bus, subjects.audit("eu", undefined, "test"), rec, { msgId: `a:${rec.seq}` });
   const candidate = shipped.replace("revision: 1", "revision: 5").replace(`subjects: ["mesh.result.invoice"]`, `subjects: ["mesh.result.nothing"]`);
   assert.notEqual(candidate, shipped);
   const diff = await policyDiff(bus, { candidateText: candidate, trustedApprovers: [approver.publicKey], fallback: current });
