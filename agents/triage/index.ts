@@ -14,9 +14,6 @@ export default defineAgent({
   concurrency: 16,
   async handle(task, ctx) {
     const ticket = task.payload as TicketPayload;
-    // A replay (mesh replay --publish) carries the reviewers' corrections: their intent stands.
-    const corrected = (ctx.input as { corrections?: { intent?: unknown } } | undefined)?.corrections?.intent;
-    if (typeof corrected === "string") return ctx.complete({ intent: corrected, tier: "human", replayed: true }, { category: corrected, approved: true });
     const intent = await ctx.classify("ticket-intent", ticket.text);
     if (intent.decision === "escalate" || intent.label === null) {
       return ctx.escalate({
@@ -37,7 +34,8 @@ export default defineAgent({
       ...(reply.note ? { replyNote: reply.note } : {}),
     };
     try {
-      return await ctx.complete(result, { category: intent.label });
+      // Whether this intent may complete without a human is the policy's call, on the runtime's own label.
+      return await ctx.complete(result);
     } catch (err) {
       // Policy, not this agent, knows which intents are high-risk: a completion refused pending a human's
       // approval becomes a review; any other refusal is a real denial and dead-letters.
@@ -48,17 +46,19 @@ export default defineAgent({
   },
   /**
    * A human decided: the ticket completes with the reviewer's intent (a correction wins; an approval keeps the
-   * model's answer), or ends as rejected. Either way the completion carries the human's approval.
+   * model's answer), or ends as rejected. The runtime verified the decision before this runs, and that, not
+   * anything here, is what lets a high-risk intent complete. A replay (`mesh replay --publish`) arrives here too,
+   * as the operator's signed decision.
    */
   async resume(task, decision, ctx) {
     const reviewer = { id: decision.reviewer.id, decidedAt: decision.decidedAt };
     if (decision.decision === "reject") {
-      return ctx.complete({ rejected: true, reasonCode: decision.reasonCode ?? "rejected", reviewer }, { approved: true });
+      return ctx.complete({ rejected: true, reasonCode: decision.reasonCode ?? "rejected", reviewer });
     }
     const corrected = decision.corrections?.intent;
     const intent = typeof corrected === "string" ? corrected : (await ctx.classify("ticket-intent", (task.payload as TicketPayload).text)).label;
     if (!intent) return ctx.fail("E_HANDLER", "the review approved a ticket without an intent; correct it with one");
-    return ctx.complete({ intent, tier: "human", decision: decision.decision, reviewer }, { category: intent, approved: true });
+    return ctx.complete({ intent, tier: "human", decision: decision.decision, reviewer });
   },
 });
 

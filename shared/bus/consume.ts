@@ -36,6 +36,8 @@ export interface ConsumeLoopOptions {
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
   handle(delivery: Delivery): Promise<void>;
+  /** Stores a dead letter (the runtime passes it through its effect pipeline); the message is termed only after. */
+  deadLetter(letter: DeadLetter): Promise<unknown>;
   /** What to record in the dead letter besides the message itself (envelope id, trace). */
   describe?(delivery: Delivery): Partial<Pick<DeadLetter, "envelopeId" | "traceparent">>;
   onOutcome?(delivery: Delivery, outcome: DeliveryOutcome, durationMs: number): void;
@@ -104,7 +106,7 @@ export async function startConsumeLoop(bus: Bus, opts: ConsumeLoopOptions): Prom
       ? buildDeadLetter(opts.agent, delivery, "E_MAX_DELIVERIES", `gave up after ${delivery.attempt} attempts: ${message}`, opts.describe?.(delivery))
       : buildDeadLetter(opts.agent, delivery, (err as MeshError).code, message, opts.describe?.(delivery));
     try {
-      await publishDeadLetter(bus, letter);
+      await opts.deadLetter(letter);
       m.term();
       return { kind: "dead_lettered", letter };
     } catch (dlqErr) {
@@ -170,9 +172,14 @@ export function buildDeadLetter(
   };
 }
 
+/** Where a dead letter goes: its flow's DLQ subject (a malformed subject still dead-letters somewhere). */
+export function deadLetterSubject(letter: DeadLetter): string {
+  return subjects.dlq(safeFlow(letter.flow));
+}
+
 export async function publishDeadLetter(bus: Bus, letter: DeadLetter): Promise<void> {
   const traceparent = letter.traceparent ?? letter.headers.traceparent;
-  await publish(bus, subjects.dlq(safeFlow(letter.flow)), letter, {
+  await publish(bus, deadLetterSubject(letter), letter, {
     msgId: deadLetterMsgId(letter.stream, letter.streamSeq),
     headers: { "Mesh-Error-Code": letter.code, ...(traceparent ? { traceparent } : {}) },
   });

@@ -21,6 +21,7 @@ export {
   backoffDelay,
   buildDeadLetter,
   publishDeadLetter,
+  deadLetterSubject,
   type ConsumeLoop,
   type ConsumeLoopOptions,
   type Delivery,

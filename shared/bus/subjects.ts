@@ -9,6 +9,12 @@ function tok(kind: string, value: string): string {
   return value;
 }
 
+/** KV keys (see state-store.ts) may hold `=` and dots, never a wildcard or a space. */
+function stateKeyToken(key: string): string {
+  if (!/^[-_=a-zA-Z0-9]+(\.[-_=a-zA-Z0-9]+)*$/.test(key)) throw new Error(`state key "${key}": use letters, digits and - _ = . (dots between parts)`);
+  return key;
+}
+
 export const subjects = {
   inbound: (flow: string) => `mesh.in.${tok("flow", flow)}`,
   allInbound: () => "mesh.in.>",
@@ -31,6 +37,8 @@ export const subjects = {
   auditOfTask: (taskId: string) => `mesh.audit.*.${tok("task", taskId)}.*`,
   /** Every audit subject one writer (an agent or the operator) may publish to. */
   auditOf: (writer: string) => `mesh.audit.*.*.${tok("writer", writer)}`,
+  /** A key of a KV bucket, as policy and the broker see a write to it. */
+  stateKey: (bucket: string, key: string) => `$KV.${tok("bucket", bucket)}.${stateKeyToken(key)}`,
   /** Names a model in policy decisions about storing or promoting its versions (nothing is published here). */
   model: (name: string) => `mesh.model.${tok("model", name)}`,
   maxDeliveriesAdvisory: (stream: string, consumer: string) =>

@@ -51,3 +51,13 @@ export function isFlow(name: string): name is FlowName {
 export function payloadSchema(flow: FlowName, version: number): z.ZodType | undefined {
   return (flowSchemas[flow] as Record<number, z.ZodType>)[version];
 }
+
+/**
+ * The payload field a reviewer's correction of the flow's category lives in (a ticket's intent): what the
+ * runtime takes as the task's category on the resume path.
+ */
+const categoryFields: Partial<Record<FlowName, string>> = { ticket: "intent" };
+
+export function categoryFieldOf(flow: string): string | undefined {
+  return isFlow(flow) ? categoryFields[flow] : undefined;
+}

@@ -3,6 +3,7 @@ export {
   flowSchemas,
   isFlow,
   payloadSchema,
+  categoryFieldOf,
   invoicePayloadV1,
   ticketPayloadV1,
   type FlowName,

@@ -24,8 +24,16 @@ export interface ModelGateRequest {
   readonly task: TaskRef;
 }
 
+export type GateOutcome<T> =
+  | { readonly allowed: true; readonly value: T }
+  | { readonly allowed: false; readonly reasons: readonly string[]; readonly message: string };
+
+/**
+ * The caller's policy door: `invoke` runs `call` as one policy-checked, audited model call (with `redact` true
+ * when the text must be scrubbed before it leaves), or answers a refusal without running it.
+ */
 export interface ModelGate {
-  authorize(req: ModelGateRequest): Promise<{ allowed: boolean; reasons: readonly string[]; message: string; redact: boolean }>;
+  invoke<T>(req: ModelGateRequest, call: (redact: boolean) => Promise<T>): Promise<GateOutcome<T>>;
 }
 
 export interface TaskRef {
@@ -245,15 +253,16 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
         skip("breaker open");
         continue;
       }
-      const g = await gate.authorize({ tier: "large", model: ep.model, modelVersion: ep.model, endpoint: ep.name, region: ep.region, trusted: ep.trusted, task });
-      if (!g.allowed) {
-        denials.push(`${ep.name}: ${g.message}`);
-        skip(`policy: ${g.message}`);
-        continue;
-      }
       try {
-        const res = await call(lane, (text) => (g.redact ? deps.redact(text) : text));
-        return { kind: "answer", lane, ...res };
+        const g = await gate.invoke({ tier: "large", model: ep.model, modelVersion: ep.model, endpoint: ep.name, region: ep.region, trusted: ep.trusted, task }, (redact) =>
+          call(lane, (text) => (redact ? deps.redact(text) : text)),
+        );
+        if (!g.allowed) {
+          denials.push(`${ep.name}: ${g.message}`);
+          skip(`policy: ${g.message}`);
+          continue;
+        }
+        return { kind: "answer", lane, ...g.value };
       } catch (err) {
         metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: outcomeOf(err) });
         if (err instanceof ModelOutputError) {
@@ -292,12 +301,15 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
 
       const tried: TriedTier[] = [];
       let best: { label: string; confidence: number } | null = null;
-      const smallGate = await gate.authorize({ tier: "small", model: small.name, modelVersion: small.version, endpoint: "local", region: task.region, trusted: true, task });
-      if (smallGate.allowed) {
+      const smallGate = await gate.invoke({ tier: "small", model: small.name, modelVersion: small.version, endpoint: "local", region: task.region, trusted: true, task }, async () => {
         const started = performance.now();
-        const p = small.predict(text);
+        const prediction = small.predict(text);
         metrics?.mesh_model_latency_seconds.observe({ tier: "small", model: small.name }, (performance.now() - started) / 1000);
         metrics?.mesh_model_requests_total.inc({ tier: "small", model: small.name, outcome: "ok" });
+        return prediction;
+      });
+      if (smallGate.allowed) {
+        const p = smallGate.value;
         tried.push({ tier: "small", model: `${small.name}@${small.version}`, label: p.label, confidence: p.confidence });
         best = p;
         if (p.confidence >= thresholds.small) {

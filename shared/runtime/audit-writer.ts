@@ -6,6 +6,10 @@ export interface AuditEntry {
   readonly kind: "decision" | "effect" | "policy";
   readonly action: string;
   readonly effect: "allow" | "deny" | "done" | "rejected";
+  /** For decisions: whether the effect then ran, was refused, or failed after it was allowed. */
+  readonly outcome?: "done" | "refused" | "failed";
+  /** For decisions: digest of the policy document that decided. */
+  readonly policyDigest?: string;
   readonly reasons?: readonly string[];
   readonly revision?: number;
   readonly subject?: string;

@@ -127,6 +127,14 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
 }
 
+/**
+ * Removes the secret variables from the process environment once the configuration holds them, before any
+ * agent code loads: handler code that reads `process.env` finds no broker credential, signing seed or API key.
+ */
+export function withholdSecrets(env: NodeJS.ProcessEnv = process.env): void {
+  for (const key of secretKeys) delete env[envNames[key]];
+}
+
 /** What start-up prints: every value, secrets masked. */
 export function redactedConfig(config: AgentConfig): Record<string, unknown> {
   return Object.fromEntries(

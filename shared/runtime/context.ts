@@ -1,14 +1,13 @@
-import { publish, subjects, type Bus, type ModelStore, type StateStore } from "../bus/index.js";
+import { buckets, publish, subjects, type Bus, type ModelStore, type StateStore } from "../bus/index.js";
 import type { AgentConfig } from "./config.js";
 import type { MeshMetrics } from "../telemetry/index.js";
 import type { Label, ReviewDecision } from "./messages.js";
 import type { TaskEnvelope } from "../envelope/index.js";
 import { MeshError, TransientError, type ErrorCode } from "../errors/index.js";
 import { currentTrace, formatTraceparent, inSpan, type Logger, type TraceContext } from "../telemetry/index.js";
-import type { Action, Resource } from "../../policy/index.js";
-import type { AuditWriter } from "./audit-writer.js";
+import type { Action, Principal } from "../../policy/index.js";
+import type { Effect, Perform, RuntimeFacts } from "./effects/index.js";
 import { taskFacts, type ResultMessage, type ReviewRequest, type TaskMessage } from "./messages.js";
-import type { GateRequest, PolicyGate } from "./policy-gate.js";
 import type { ClassifyResult, DraftRequest, DraftResult, ModelAccess } from "./model-access.js";
 
 export interface RawEvent {
@@ -42,13 +41,6 @@ export interface ToolResponse {
   readonly body: unknown;
 }
 
-export interface CompleteOptions {
-  /** Business category of the outcome (e.g. an intent); policy may require approval for some. */
-  readonly category?: string;
-  /** Set when a human decision stands behind the completion. */
-  readonly approved?: boolean;
-}
-
 export type Outcome = "completed" | "escalated" | "emitted" | "admitted" | "duplicate" | "none";
 
 /** The only door to effects for a worker agent. Every method asks policy first and leaves an audit record. */
@@ -60,7 +52,8 @@ export interface AgentContext<I = unknown> {
   readonly log: Logger;
   readonly traceparent: string;
   emit(stage: string, data?: unknown): Promise<void>;
-  complete(result: unknown, opts?: CompleteOptions): Promise<void>;
+  /** Ends the task with its result. Whether it may (a high-risk category needs a human) is decided on the runtime's facts. */
+  complete(result: unknown): Promise<void>;
   escalate(req: EscalationRequest): Promise<void>;
   /** Ends the task as a permanent failure: dead-lettered with this code and message, never retried. */
   fail(code: ErrorCode, message: string): never;
@@ -111,6 +104,7 @@ export interface ServiceContext {
   readonly log: Logger;
   readonly metrics: MeshMetrics;
   readonly config: AgentConfig;
+  /** The agent's own settings: only environment variables named `<AGENT>_*` (e.g. REVIEW_PORT), never the process's secrets. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly state: StateStore;
   /** Model versions (agents that consume tasks or labels); `publish` is policy-checked and audited. */
@@ -122,21 +116,33 @@ export interface ServiceContext {
 }
 
 export interface ScopeDeps {
+  /** The effect pipeline: policy, obligations, the effect, audit (shared/runtime/effects). */
+  readonly perform: Perform;
   readonly bus: Bus;
-  readonly gate: PolicyGate;
-  readonly audit: AuditWriter;
   readonly agent: { readonly name: string; readonly version: string };
+  readonly instance: string;
   readonly log: Logger;
   readonly trace: TraceContext;
   readonly toolTimeoutMs: number;
   readonly models: ModelAccess;
   /** Envelopes already admitted, by id (KV mesh_seen). */
   readonly seen: StateStore;
+  /** The policy revision in force, named in review requests. */
+  readonly revision: () => number;
+}
+
+/** A human decision the runtime verified (signature of a known identity, allowed by policy, naming this envelope). */
+export interface VerifiedDecision {
+  readonly approved: boolean;
+  /** The category a reviewer set by correcting it, if any. */
+  readonly category?: string;
 }
 
 /**
- * One delivery's effects. Each effect is: policy decision (audited) → publish with an idempotency key
- * `<envelope>:<agent>:<stage>` → audit of the effect. The consume loop acks only after all of it resolved.
+ * One delivery's effects. Each is a call into the effect pipeline with an idempotency key
+ * `<envelope>:<agent>:<stage>` for publishes; the consume loop acks only after all of it resolved. The facts the
+ * policy decides on live here, set by the runtime (a verified review decision, the classifier's label), never
+ * by the handler, which only ever sees the AgentContext built over this scope.
  */
 export class EffectScope {
   outcome: Outcome = "none";
@@ -144,70 +150,69 @@ export class EffectScope {
   costUsd = 0;
   /** Reason code of the escalation, for the escalations metric. */
   escalationCode: string | undefined;
+  private human: VerifiedDecision | undefined;
+  private classified: string | undefined;
   constructor(private readonly deps: ScopeDeps) {}
 
   get log(): Logger {
     return this.deps.log;
   }
 
-  /** For effects that are not a publish (storing a model version): policy first, then the effect, then audit. */
-  async authorizeAndAudit<T>(req: Omit<GateRequest, "traceId">, effect: () => Promise<T>): Promise<T> {
-    const { gate, audit, trace } = this.deps;
-    await gate.authorize({ ...req, traceId: trace.traceId });
-    const result = await effect();
-    await audit.append({
-      kind: "effect",
-      action: req.action,
-      effect: "done",
-      region: req.region,
-      traceId: trace.traceId,
-      ...(req.resource.subject ? { subject: req.resource.subject } : {}),
-      ...(req.auditDetail ? { detail: req.auditDetail } : {}),
-    });
-    return result;
-  }
-
   get traceparent(): string {
     return formatTraceparent(this.deps.trace);
   }
 
-  /** Policy decision, idempotent publish, audit: the one path every effect takes. */
+  get principal(): Principal {
+    return { agent: this.deps.agent.name, instance: this.deps.instance };
+  }
+
+  get traceId(): string {
+    return this.deps.trace.traceId;
+  }
+
+  /** Called by the runtime on the resume path, once it verified the review decision. */
+  verifiedHuman(decision: VerifiedDecision): void {
+    this.human = decision;
+  }
+
+  /** The facts about `task` as the runtime knows them in this delivery. */
+  facts(task: TaskEnvelope): RuntimeFacts {
+    const category = this.human?.category ?? this.classified;
+    return {
+      task: { ...taskFacts(task), ...(category ? { category } : {}) },
+      ...(this.human?.approved ? { approved: true } : {}),
+    };
+  }
+
+  /** An effect through the pipeline, as this agent, with this delivery's trace. */
+  perform<T>(effect: Omit<Effect<T>, "principal" | "traceId"> & { principal?: Principal }): Promise<T> {
+    return this.deps.perform({ principal: this.principal, ...effect, traceId: this.deps.trace.traceId });
+  }
+
+  /** Publishes `body` as an effect on `subject`, idempotent per (envelope, agent, stage). */
   async publishEffect(
     task: TaskEnvelope,
     action: Action,
     subject: string,
     stage: string,
     body: unknown,
-    resource: Resource = {},
-    context: Record<string, unknown> = {},
-    gateExtra: { roles?: readonly string[]; auditDetail?: Record<string, unknown> } = {},
+    extra: { principal?: Principal; auditDetail?: Record<string, unknown> } = {},
   ): Promise<void> {
-    const { gate, bus, audit, agent, trace } = this.deps;
-    const facts = taskFacts(task);
-    await gate.authorize({
+    const { bus, agent } = this.deps;
+    await this.perform({
       action,
-      resource: { subject, region: task.region, ...resource },
-      context: { task: facts, ...context },
+      resource: { subject, region: task.region },
+      facts: this.facts(task),
       region: task.region,
-      traceId: trace.traceId,
-      ...gateExtra,
-    });
-    const published = await inSpan(`publish ${stage}`, { "messaging.destination": subject }, () =>
-      publish(bus, subject, body, {
-        msgId: `${task.id}:${agent.name}:${stage}`,
-        // The next hop's parent is this publish span.
-        headers: { traceparent: formatTraceparent(currentTrace() ?? this.deps.trace), "Mesh-Agent": agent.name, "Mesh-Envelope": task.id },
-      }), "producer");
-    await audit.append({
-      kind: "effect",
-      action,
-      effect: "done",
-      subject,
-      taskId: task.id,
-      flow: task.flow,
-      region: task.region,
-      traceId: trace.traceId,
-      detail: { seq: published.seq, duplicate: published.duplicate },
+      ...extra,
+      run: () =>
+        inSpan(`publish ${stage}`, { "messaging.destination": subject }, () =>
+          publish(bus, subject, body, {
+            msgId: `${task.id}:${agent.name}:${stage}`,
+            // The next hop's parent is this publish span.
+            headers: { traceparent: formatTraceparent(currentTrace() ?? this.deps.trace), "Mesh-Agent": agent.name, "Mesh-Envelope": task.id },
+          }), "producer"),
+      describe: (published) => ({ seq: published.seq, duplicate: published.duplicate }),
     });
   }
 
@@ -225,7 +230,13 @@ export class EffectScope {
         const message: TaskMessage = { envelope, stage: "ingested", from: this.deps.agent };
         await this.publishEffect(envelope, "event.emit", subjects.task(envelope.flow, "ingested"), "ingested", message);
         // The envelope itself is kept too: `mesh replay` finds a task by id without scanning a stream.
-        await this.deps.seen.put(envelope.id, { envelope, at: new Date().toISOString() });
+        await this.perform({
+          action: "data.write",
+          resource: { subject: subjects.stateKey(buckets.seen, envelope.id), region: envelope.region },
+          facts: this.facts(envelope),
+          region: envelope.region,
+          run: () => this.deps.seen.put(envelope.id, { envelope, at: new Date().toISOString() }),
+        });
         this.outcome = "admitted";
       },
     };
@@ -244,7 +255,7 @@ export class EffectScope {
         await this.publishEffect(task, "event.emit", subjects.task(task.flow, stage), stage, message);
         if (this.outcome === "none") this.outcome = "emitted";
       },
-      complete: async (result, opts = {}) => {
+      complete: async (result) => {
         const message: ResultMessage = {
           envelopeId: task.id,
           digest: task.digest,
@@ -258,15 +269,7 @@ export class EffectScope {
           completedAt: new Date().toISOString(),
           traceparent: this.traceparent,
         };
-        await this.publishEffect(
-          task,
-          "task.complete",
-          subjects.result(task.flow),
-          "result",
-          message,
-          opts.category ? { category: opts.category } : {},
-          opts.approved === undefined ? {} : { approved: opts.approved },
-        );
+        await this.publishEffect(task, "task.complete", subjects.result(task.flow), "result", message);
         this.outcome = "completed";
       },
       escalate: async (req) => {
@@ -281,7 +284,7 @@ export class EffectScope {
           snapshot: req.snapshot,
           requestedBy: agent,
           requestedAt: new Date().toISOString(),
-          policyRevision: this.deps.gate.revision,
+          policyRevision: this.deps.revision(),
           traceparent: this.traceparent,
         };
         await this.publishEffect(task, "event.emit", subjects.reviewRequested(task.flow), "review", message);
@@ -293,47 +296,51 @@ export class EffectScope {
       },
       tool: (req) => this.tool(task, req),
       classify: async (classifier, text) => {
-        const result = await this.deps.models.classify(task, this.deps.trace.traceId, classifier, text);
+        const result = await this.deps.models.classify(this, task, classifier, text);
         this.costUsd += result.costUsd;
+        // The category policy decides on is what the runtime's classifier said (a reviewer's correction wins).
+        if (result.label !== null) this.classified = result.label;
         return result;
       },
       draft: async (req) => {
-        const result = await this.deps.models.draft(task, this.deps.trace.traceId, req);
+        const result = await this.deps.models.draft(this, task, req);
         this.costUsd += result.costUsd;
         return result;
       },
     };
   }
 
-  private async tool(task: TaskEnvelope, req: ToolRequest): Promise<ToolResponse> {
-    const { gate, trace, toolTimeoutMs } = this.deps;
-    await gate.authorize({
+  private tool(task: TaskEnvelope, req: ToolRequest): Promise<ToolResponse> {
+    const { toolTimeoutMs } = this.deps;
+    return this.perform({
       action: "tool.call",
       resource: { url: req.url, ...(req.region ? { region: req.region } : {}) },
-      context: { task: taskFacts(task) },
+      facts: this.facts(task),
       region: task.region,
-      traceId: trace.traceId,
+      run: async () => {
+        let res: Response;
+        try {
+          res = await fetch(req.url, {
+            method: req.method ?? "GET",
+            headers: { "content-type": "application/json", traceparent: this.traceparent, ...req.headers },
+            ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
+            signal: AbortSignal.timeout(toolTimeoutMs),
+          });
+        } catch (err) {
+          throw new TransientError("E_TOOL", `tool ${req.url}: ${(err as Error).message}`);
+        }
+        const text = await res.text();
+        if (res.status >= 500 || res.status === 429) throw new TransientError("E_TOOL", `tool ${req.url} answered ${res.status}`);
+        if (res.status >= 400) throw new MeshError("E_TOOL", `tool ${req.url} answered ${res.status}`);
+        let body: unknown = text;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          // not JSON: hand the text back as it is
+        }
+        return { status: res.status, body };
+      },
+      describe: (response) => ({ status: response.status }),
     });
-    let res: Response;
-    try {
-      res = await fetch(req.url, {
-        method: req.method ?? "GET",
-        headers: { "content-type": "application/json", traceparent: this.traceparent, ...req.headers },
-        ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
-        signal: AbortSignal.timeout(toolTimeoutMs),
-      });
-    } catch (err) {
-      throw new TransientError("E_TOOL", `tool ${req.url}: ${(err as Error).message}`);
-    }
-    const text = await res.text();
-    if (res.status >= 500 || res.status === 429) throw new TransientError("E_TOOL", `tool ${req.url} answered ${res.status}`);
-    if (res.status >= 400) throw new MeshError("E_TOOL", `tool ${req.url} answered ${res.status}: ${text.slice(0, 200)}`);
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: hand the text back as it is
-    }
-    return { status: res.status, body };
   }
 }

@@ -20,7 +20,6 @@ export type {
   EscalationRequest,
   ToolRequest,
   ToolResponse,
-  CompleteOptions,
 } from "./context.js";
 export type { ClassifyResult, DraftResult, DraftRequest } from "./model-access.js";
 export { runAgent, type RunningAgent } from "./run-agent.js";

@@ -71,6 +71,9 @@ export const reviewDecisionSchema = z.object({
   leadTimeMs: z.number().nonnegative(),
   policyRevision: z.number(),
   traceparent: z.string(),
+  /** Public nkey of the identity that recorded the decision, and its signature over the rest. */
+  signer: z.string().regex(/^U[A-Z2-7]{55}$/, "must be a public user nkey (U...)"),
+  signature: z.string().min(1),
 });
 export type ReviewDecision = z.infer<typeof reviewDecisionSchema>;
 

@@ -4,12 +4,11 @@ import type { ModelStore } from "../bus/index.js";
 import { MeshError, PolicyDeniedError, describeIssues } from "../errors/index.js";
 import { inSpan, type DriftMonitor, type Logger, type MeshMetrics } from "../telemetry/index.js";
 import type { TaskEnvelope } from "../envelope/index.js";
+import { subjects } from "../bus/index.js";
 import { redactText } from "../../policy/pii/index.js";
 import { screenPrompt } from "../../policy/screening/index.js";
-import type { AuditWriter } from "./audit-writer.js";
 import type { AgentConfig } from "./config.js";
-import { taskFacts } from "./messages.js";
-import type { PolicyGate } from "./policy-gate.js";
+import type { EffectScope } from "./context.js";
 
 export type { ClassifyResult, DraftResult };
 
@@ -20,8 +19,9 @@ export interface DraftRequest {
 }
 
 interface Call {
+  /** The delivery the call belongs to: its facts, trace and door to effects. */
+  readonly scope: EffectScope;
   readonly task: TaskEnvelope;
-  readonly traceId: string;
   readonly screening: { readonly score: number; readonly rules: readonly string[] };
 }
 
@@ -63,7 +63,7 @@ export async function modelEndpoints(config: AgentConfig): Promise<EndpointConfi
 /**
  * Model calls for one agent process. The router (and the small models it loads) is built on first use, so
  * agents that never call a model pay nothing. Every endpoint the router wants to reach is put to the policy
- * gate as `model.invoke` with the task's facts and a prompt-injection screening score, and audited there.
+ * effect pipeline as `model.invoke` with the delivery's facts and a prompt-injection screening score.
  * Small models follow the model store: a promoted version is hot-loaded, and the switch is audited.
  */
 export class ModelAccess {
@@ -72,8 +72,8 @@ export class ModelAccess {
 
   constructor(
     private readonly config: AgentConfig,
-    private readonly gate: PolicyGate,
-    private readonly audit: AuditWriter,
+    /** A scope for effects outside any delivery (hot-loading a promoted version). */
+    private readonly serviceScope: () => EffectScope,
     private readonly store: ModelStore | undefined,
     private readonly log: Logger,
     private readonly metrics: MeshMetrics,
@@ -104,21 +104,21 @@ export class ModelAccess {
         return { allowed: true, text: clean, reasons: findings.map((f) => `pii:${f.entity}`) };
       },
       gate: {
-        authorize: async (req) => {
-          const call = req.task.context as Call;
+        invoke: async (req, call) => {
+          const { scope, task, screening } = req.task.context as Call;
           try {
-            const decision = await this.gate.authorize({
+            const value = await scope.perform({
               action: "model.invoke",
               resource: { endpoint: req.endpoint, model: req.model, region: req.region, trusted: req.trusted },
-              context: { task: taskFacts(call.task), screening: call.screening },
-              region: call.task.region,
-              traceId: call.traceId,
+              facts: { ...scope.facts(task), screening },
+              region: task.region,
               auditDetail: { tier: req.tier, model: req.model, modelVersion: req.modelVersion, endpoint: req.endpoint },
+              run: (decision) => call(decision.obligations.some((o) => o.kind === "redact")),
             });
-            return { allowed: true, reasons: decision.reasons, message: decision.message, redact: decision.obligations.some((o) => o.kind === "redact") };
+            return { allowed: true, value };
           } catch (err) {
             if (!(err instanceof PolicyDeniedError)) throw err;
-            return { allowed: false, reasons: err.reasons, message: err.message, redact: true };
+            return { allowed: false, reasons: err.reasons, message: err.message };
           }
         },
       },
@@ -136,20 +136,28 @@ export class ModelAccess {
 
   private async load(router: Router, name: string, version: string, fromBytes: (bytes: Uint8Array) => LocalClassifier): Promise<void> {
     try {
-      const bytes = await this.store!.get(name, version);
-      if (!bytes) throw new Error(`version ${version} is not in the model store`);
-      const model = fromBytes(bytes);
+      const model = await this.serviceScope().perform({
+        action: "data.read",
+        resource: { subject: subjects.model(name) },
+        facts: {},
+        region: this.config.region,
+        auditDetail: { model: name, version },
+        run: async () => {
+          const bytes = await this.store!.get(name, version);
+          if (!bytes) throw new Error(`version ${version} is not in the model store`);
+          return fromBytes(bytes);
+        },
+      });
       router.swapClassifier(name, model);
-      await this.audit.append({ kind: "effect", action: "model.load", effect: "done", region: this.config.region, detail: { model: name, version: model.version } });
       this.log.info({ model: name, version: model.version }, "hot-loaded model version");
     } catch (err) {
       this.log.error({ err, model: name, version }, "could not load model version; keeping the current one");
     }
   }
 
-  async classify(task: TaskEnvelope, traceId: string, classifier: string, text: string): Promise<ClassifyResult> {
+  async classify(scope: EffectScope, task: TaskEnvelope, classifier: string, text: string): Promise<ClassifyResult> {
     const router = await this.routerOnce();
-    const ref = this.ref({ task, traceId, screening: screenPrompt(text) });
+    const ref = this.ref({ scope, task, screening: screenPrompt(text) });
     const result = await inSpan(`classify ${classifier}`, { "mesh.classifier": classifier }, () => router.classify(classifier, text, ref), "client");
     // What the model sees and how sure it is: the two distributions whose shift signals drift.
     this.drift.observe(task.flow, "input_length", text.length);
@@ -157,9 +165,9 @@ export class ModelAccess {
     return result;
   }
 
-  async draft(task: TaskEnvelope, traceId: string, req: DraftRequest): Promise<DraftResult> {
+  async draft(scope: EffectScope, task: TaskEnvelope, req: DraftRequest): Promise<DraftResult> {
     const router = await this.routerOnce();
-    const ref = this.ref({ task, traceId, screening: screenPrompt(req.text) });
+    const ref = this.ref({ scope, task, screening: screenPrompt(req.text) });
     return inSpan("draft", { "mesh.intent": req.intent }, () => router.draft(req, ref), "client");
   }
 

@@ -3,6 +3,7 @@ import { createCorrection, parseEnvelope, sha256Hex } from "../envelope/index.js
 import type { MeshMetrics } from "../telemetry/index.js";
 import type { EffectScope, ReviewDecisionInput } from "./context.js";
 import type { Label, ReviewDecision } from "./messages.js";
+import { sealDecision } from "./review-verification.js";
 
 /**
  * A reviewer's decision, as effects: policy `review.decide` (with the reviewer's roles), then the decision,
@@ -13,13 +14,16 @@ export async function recordReviewDecision(
   metrics: MeshMetrics,
   policyRevision: number,
   input: ReviewDecisionInput,
+  /** The recording identity's seed: the escalating agent resumes only on a decision it can verify. */
+  identitySeed: string,
 ): Promise<ReviewDecision> {
   const { request, reviewer } = input;
   const task = parseEnvelope(request.envelope);
   const decidedAt = new Date();
   const leadTimeMs = Math.max(0, decidedAt.getTime() - Date.parse(request.requestedAt));
-  const gateExtra = { roles: reviewer.roles, auditDetail: { reviewer: reviewer.id, decision: input.decision } };
-  const decision: ReviewDecision = {
+  // The human acts through this agent: policy sees the agent with the reviewer's roles.
+  const gateExtra = { principal: { ...scope.principal, roles: reviewer.roles }, auditDetail: { reviewer: reviewer.id, decision: input.decision } };
+  const decision = sealDecision({
     envelopeId: task.id,
     digest: task.digest,
     flow: task.flow,
@@ -35,9 +39,9 @@ export async function recordReviewDecision(
     leadTimeMs,
     policyRevision,
     traceparent: scope.traceparent,
-  };
+  }, identitySeed);
   // review.decide is asked once, for the decision; the events that carry it are event.emit effects.
-  await scope.publishEffect(task, "review.decide", subjects.reviewDecided(task.flow), "decided", decision, {}, {}, gateExtra);
+  await scope.publishEffect(task, "review.decide", subjects.reviewDecided(task.flow), "decided", decision, gateExtra);
   if (input.label) {
     const label: Label = {
       envelopeId: task.id,
@@ -51,7 +55,7 @@ export async function recordReviewDecision(
       modelVersion: input.label.modelVersion,
       at: decision.decidedAt,
     };
-    await scope.publishEffect(task, "event.emit", subjects.label(task.flow), "label", label, {}, {}, gateExtra);
+    await scope.publishEffect(task, "event.emit", subjects.label(task.flow), "label", label, gateExtra);
   }
   if (input.decision === "correct" && input.corrections && Object.keys(input.corrections).length) {
     const correction = createCorrection({
@@ -63,7 +67,7 @@ export async function recordReviewDecision(
       ...(input.comment ? { reason: input.comment } : {}),
       at: decidedAt,
     });
-    await scope.publishEffect(task, "event.emit", subjects.correction(task.flow), "correction", correction, {}, {}, gateExtra);
+    await scope.publishEffect(task, "event.emit", subjects.correction(task.flow), "correction", correction, gateExtra);
     metrics.mesh_corrections_total.inc({ flow: task.flow });
   }
   metrics.mesh_review_duration_seconds.observe({ flow: task.flow }, leadTimeMs / 1000);

@@ -5,6 +5,9 @@ import {
   openModelStore,
   openRateLimitStore,
   openStateStore,
+  publishDeadLetter,
+  deadLetterSubject,
+  readIdentities,
   readStream,
   startConsumeLoop,
   streamNames,
@@ -13,6 +16,7 @@ import {
   type Bus,
   type ConsumeLoop,
   type Delivery,
+  type Identity,
   type ModelStore,
   type StateStore,
 } from "../bus/index.js";
@@ -44,7 +48,9 @@ import { startHealthServer } from "./health-server.js";
 import { labelSchema, reviewDecisionSchema, reviewRequestSchema, taskMessageSchema } from "./messages.js";
 import { ModelAccess } from "./model-access.js";
 import { PolicyGate } from "./policy-gate.js";
+import { createEffectPipeline } from "./effects/index.js";
 import { recordReviewDecision } from "./review-decisions.js";
+import { verifyReviewDecision, type DecisionVerifier } from "./review-verification.js";
 
 export interface RunningAgent {
   readonly httpPort: number;
@@ -93,26 +99,40 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     },
   });
   const audit = new AuditWriter(bus, def.name, config.instance, config.identitySeed);
-  const gate = new PolicyGate(policy, def.name, config.instance, audit, metrics, log, await openRateLimitStore(bus, { replicas: config.streamReplicas }));
+  const gate = new PolicyGate(policy, metrics);
+  const perform = createEffectPipeline({
+    policy: gate,
+    audit,
+    rateLimits: await openRateLimitStore(bus, { replicas: config.streamReplicas }),
+    metrics,
+    log,
+    agent: def.name,
+  });
   const policyWatch = await followPolicy(bus, config, gate, audit, log);
   const kind = agentKind(def);
   const modelStore = kind === "task" || kind === "label" ? await openModelStore(bus, { replicas: config.streamReplicas }) : undefined;
-  const models = new ModelAccess(config, gate, audit, modelStore, log, metrics, drift);
   const seen = await openStateStore(bus, buckets.seen, { replicas: config.streamReplicas });
-  const state = def.state ? await openStateStore(bus, `mesh_state_${def.name.replace(/-/g, "_")}`, { replicas: config.streamReplicas }) : undeclaredState(def.name);
+  const stateBucket = `mesh_state_${def.name.replace(/-/g, "_")}`;
 
-  const newScope = (trace: TraceContext) =>
+  const newScope = (trace: TraceContext): EffectScope =>
     new EffectScope({
+      perform,
       bus,
-      gate,
-      audit,
       agent: { name: def.name, version: def.version },
+      instance: config.instance,
       log,
       trace,
       toolTimeoutMs: config.toolTimeoutMs,
       models,
       seen,
+      revision: () => gate.revision,
     });
+  const models = new ModelAccess(config, () => newScope(childSpan()), modelStore, log, metrics, drift);
+  // State writes are effects like any other (data.write on $KV.<bucket>.<key>): decided and audited.
+  const state = def.state
+    ? governedState(await openStateStore(bus, stateBucket, { replicas: config.streamReplicas }), stateBucket, () => newScope(currentTrace() ?? childSpan()), config.region)
+    : undeclaredState(def.name);
+  const verifier = decisionVerifier(bus, gate);
   /**
    * A delivery runs as a consumer span continuing the trace it arrived with (or the task's); its effects,
    * model calls and log lines all carry that span.
@@ -138,6 +158,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     state,
     log,
     models: audited,
+    verifier,
     onIngested: (flow, result) => metrics.mesh_events_ingested_total.inc({ flow, result }),
   });
   const concurrency = config.concurrency ?? def.concurrency ?? 16;
@@ -153,7 +174,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       maxDeliver: Math.max(config.maxDeliver, config.maxParkedDeliveries),
       maxAckPending: config.maxAckPending,
     });
-    loops.push(await startLoop(bus, sub, def, config, concurrency, metrics, log));
+    loops.push(await startLoop(bus, sub, def, config, concurrency, metrics, log, newScope));
     advisories.push(watchMaxDeliveries(bus, sub.stream, sub.durable, def.name, (err) => log.error({ err }, "max-deliveries advisory")));
   }
   const lag = setInterval(() => {
@@ -163,7 +184,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   lag.unref();
 
   const service = def.serve
-    ? await def.serve(serviceContext(config, log, metrics, drift, state, audited, bus, gate, newScope))
+    ? await def.serve(serviceContext(config, log, metrics, drift, state, audited, bus, gate, newScope, kind === "task" || kind === "label"))
     : undefined;
 
   ready = true;
@@ -201,6 +222,7 @@ interface SubscriptionDeps {
   readonly state: StateStore;
   readonly log: Logger;
   readonly models: ModelStore | undefined;
+  readonly verifier: DecisionVerifier;
   readonly onIngested: (flow: string, result: "accepted" | "duplicate" | "invalid") => void;
 }
 
@@ -310,7 +332,12 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
         const task = parseEnvelope(decision.envelope);
         state.envelopeId = task.id;
         state.createdAt = task.createdAt;
-        await deps.traced(d, state, decision.traceparent, (scope) => resume(task, decision, scope.taskContext(task, undefined, d.attempt)));
+        // Only a decision the runtime verified may stand behind the task's facts (approved, a corrected category).
+        const human = await verifyReviewDecision(decision, task, deps.verifier);
+        await deps.traced(d, state, decision.traceparent, (scope) => {
+          scope.verifiedHuman(human);
+          return resume(task, decision, scope.taskContext(task, undefined, d.attempt));
+        });
       },
     });
   }
@@ -325,9 +352,22 @@ async function startLoop(
   concurrency: number,
   metrics: MeshMetrics,
   log: Logger,
+  newScope: (trace: TraceContext) => EffectScope,
 ): Promise<ConsumeLoop> {
   const states = new WeakMap<Delivery, DeliveryState>();
   return startConsumeLoop(bus, {
+    // A dead letter is an effect too: decided (event.emit on mesh.dlq.<flow>) and audited like any other.
+    deadLetter: (letter) => {
+      const trace = parseTraceparent(letter.traceparent ?? letter.headers.traceparent) ?? childSpan();
+      return newScope(trace).perform({
+        action: "event.emit",
+        resource: { subject: deadLetterSubject(letter) },
+        facts: {},
+        region: config.region,
+        auditDetail: { code: letter.code, stream: letter.stream, streamSeq: letter.streamSeq, ...(letter.envelopeId ? { envelopeId: letter.envelopeId } : {}) },
+        run: () => publishDeadLetter(bus, letter),
+      });
+    },
     stream: sub.stream,
     durable: sub.durable,
     agent: def.name,
@@ -389,17 +429,20 @@ function serviceContext(
   bus: Bus,
   gate: PolicyGate,
   newScope: (trace: TraceContext) => EffectScope,
+  hasModels: boolean,
 ): ServiceContext {
+  const prefix = `${config.agent.toUpperCase().replace(/-/g, "_")}_`;
   return {
     log,
     metrics,
     config,
-    env: { ...process.env },
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith(prefix))),
     state,
-    models,
+    models: hasModels ? models : undefined,
     decide: (input) =>
       inSpan("review decide", { "mesh.envelope": input.request.envelopeId, "mesh.decision": input.decision }, async () => {
-        const decision = await recordReviewDecision(newScope(currentTrace()!), metrics, gate.revision, input);
+        if (!config.identitySeed) throw new MeshError("E_CONFIG", "MESH_IDENTITY_SEED is not set: review decisions are signed by the recording agent's identity");
+        const decision = await recordReviewDecision(newScope(currentTrace()!), metrics, gate.revision, input, config.identitySeed);
         drift.recordReview(decision.flow, decision.decision === "correct");
         return decision;
       }, "server", parseTraceparent(input.request.traceparent)),
@@ -416,11 +459,46 @@ function auditedModelStore(store: ModelStore, newScope: (trace: TraceContext) =>
   return {
     ...store,
     async publish(name, version, artifact, meta) {
-      await newScope(childSpan()).authorizeAndAudit(
-        { action: "data.write", resource: { subject: subjects.model(name) }, region, auditDetail: { model: name, version, ...meta } },
-        () => store.publish(name, version, artifact, meta),
-      );
+      await newScope(childSpan()).perform({
+        action: "data.write",
+        resource: { subject: subjects.model(name) },
+        facts: {},
+        region,
+        auditDetail: { model: name, version, ...meta },
+        run: () => store.publish(name, version, artifact, meta),
+      });
     },
+  };
+}
+
+/** The agent's own KV state, each write decided (data.write on `$KV.<bucket>.<key>`) and audited. */
+function governedState(store: StateStore, bucket: string, scope: () => EffectScope, region: string): StateStore {
+  const write = <T>(key: string, run: () => Promise<T>) =>
+    scope().perform({ action: "data.write", resource: { subject: subjects.stateKey(bucket, key) }, facts: {}, region, run });
+  return {
+    get: (key) => store.get(key),
+    keys: (prefix) => store.keys(prefix),
+    values: (prefix) => store.values(prefix),
+    put: (key, value) => write(key, () => store.put(key, value)),
+    create: (key, value) => write(key, () => store.create(key, value)),
+    update: (key, value, revision) => write(key, () => store.update(key, value, revision)),
+    delete: (key) => write(key, () => store.delete(key)),
+  };
+}
+
+/** Verifies review decisions against the registered identities (re-read at most every 5 s when a signer is unknown). */
+function decisionVerifier(bus: Bus, gate: PolicyGate): DecisionVerifier {
+  let known: Map<string, Identity> | undefined;
+  let readAt = 0;
+  return {
+    async identity(publicKey) {
+      if (!known || (!known.has(publicKey) && Date.now() - readAt > 5000)) {
+        known = await readIdentities(bus);
+        readAt = Date.now();
+      }
+      return known.get(publicKey);
+    },
+    decide: (req) => gate.decide(req),
   };
 }
 

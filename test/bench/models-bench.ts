@@ -118,7 +118,7 @@ export async function run(opts: { print?: boolean } = {}): Promise<BenchLine[]> 
 
   const standIn = await startStandIn({ port: 0 });
   try {
-    const gate: ModelGate = { authorize: async () => ({ allowed: true, reasons: [], message: "", redact: false }) };
+    const gate: ModelGate = { invoke: async (_req, call) => ({ allowed: true, value: await call(false) }) };
     const router = createRouter(
       {
         endpoints: [

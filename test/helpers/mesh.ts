@@ -3,6 +3,8 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { spawnAgent, waitReady, type AgentProcess } from "../../cli/agent-process.js";
 import { freePort } from "../../cli/local-nats.js";
+import { registerIdentity } from "../../shared/bus/index.js";
+import { createSigningKey, publicKeyOfSeed } from "../../policy/signing/index.js";
 import type { TestNats } from "./nats.js";
 
 export interface TestMesh {
@@ -13,6 +15,8 @@ export interface TestMesh {
   get(name: string): AgentProcess;
   /** The agent's combined stdout/stderr so far (for assertions on logs and for failure messages). */
   logs(name: string): string;
+  /** The agent's identity seed (MESH_IDENTITY_SEED), registered in mesh_identities as `mesh up` does. */
+  seed(name: string): string;
 }
 
 /** Test defaults: short ack wait and backoff so redelivery after a crash happens within seconds. */
@@ -28,9 +32,22 @@ export async function startAgents(t: TestContext, nats: TestNats, names: string[
   const running = new Map<string, AgentProcess[]>();
   const all: AgentProcess[] = [];
   const logFile = (name: string) => join(nats.dir, `${name}.log`);
+  // One identity per agent name, shared by its replicas, registered by the test playing the operator.
+  const seeds = new Map<string, string>();
+  const identity = async (name: string): Promise<string> => {
+    let seed = seeds.get(name);
+    if (!seed) {
+      seeds.set(name, (seed = createSigningKey().seed));
+      await registerIdentity(await operator(), { publicKey: publicKeyOfSeed(seed), name, kind: "agent" });
+    }
+    return seed;
+  };
+  let operatorBus: ReturnType<TestNats["connect"]> | undefined;
+  const operator = () => (operatorBus ??= nats.connect("test-operator"));
   const mesh: TestMesh = {
     async start(name, extra = {}) {
-      const agent = spawnAgent(name, { NATS_URL: nats.url, ...fastDelivery, ...env, ...extra }, await freePort(), logFile(name));
+      const agentEnv = { NATS_URL: nats.url, ...fastDelivery, MESH_IDENTITY_SEED: await identity(name), ...env, ...extra };
+      const agent = spawnAgent(name, agentEnv, await freePort(), logFile(name));
       running.set(name, [...(running.get(name) ?? []), agent]);
       all.push(agent);
       try {
@@ -49,6 +66,11 @@ export async function startAgents(t: TestContext, nats: TestNats, names: string[
       const agent = running.get(name)?.at(-1);
       if (!agent) throw new Error(`agent ${name} was not started`);
       return agent;
+    },
+    seed(name) {
+      const seed = seeds.get(name);
+      if (!seed) throw new Error(`agent ${name} was not started`);
+      return seed;
     },
     logs(name) {
       try {

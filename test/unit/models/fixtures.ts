@@ -46,12 +46,11 @@ export function endpoint(s: StandIn, over: Partial<EndpointConfig> = {}): Endpoi
 export function recordingGate(allow: (req: ModelGateRequest) => boolean | string = () => true, redact = false) {
   const asked: ModelGateRequest[] = [];
   const gate: ModelGate = {
-    async authorize(req) {
+    async invoke(req, call) {
       asked.push(req);
       const verdict = allow(req);
-      const allowed = verdict === true;
-      const message = allowed ? "allowed" : typeof verdict === "string" ? verdict : "denied";
-      return { allowed, reasons: allowed ? ["test-allow"] : ["test-deny"], message, redact };
+      if (verdict === true) return { allowed: true, value: await call(redact) };
+      return { allowed: false, reasons: ["test-deny"], message: typeof verdict === "string" ? verdict : "denied" };
     },
   };
   return { gate, asked };

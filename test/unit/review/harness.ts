@@ -18,6 +18,9 @@ export const reviewTokens = JSON.stringify({
 
 const silent = { info() {}, warn() {}, error() {} };
 
+/** The review service's tests never verify decisions; the runtime does that on the resume path. */
+const testSigner = "U".padEnd(56, "A");
+
 /** The review service on a free port over an in-memory state store; `decide` records what it was asked. */
 export async function startTestService(t: TestContext, env: Record<string, string> = {}) {
   const state = memoryStateStore();
@@ -46,6 +49,8 @@ export async function startTestService(t: TestContext, env: Record<string, strin
         leadTimeMs: Math.max(0, Date.parse(decidedAt) - Date.parse(input.request.requestedAt)),
         policyRevision: input.request.policyRevision,
         traceparent: input.request.traceparent,
+        signer: testSigner,
+        signature: "test",
       };
     },
   });
