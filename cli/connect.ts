@@ -30,3 +30,8 @@ export async function connectCli(name: string): Promise<Bus> {
     );
   }
 }
+
+/** The operator's identity seed: MESH_IDENTITY_SEED, else the one `mesh up` left for the broker it started. */
+export function operatorSeed(): string | undefined {
+  return process.env.MESH_IDENTITY_SEED || localOperator()?.seed;
+}

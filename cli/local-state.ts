@@ -12,7 +12,7 @@ export const meshDir = fileURLToPath(new URL("../.mesh/", import.meta.url));
 const operatorFile = join(meshDir, "operator.json");
 const auditKeysFile = join(meshDir, "audit-keys.json");
 
-const operatorSchema = z.object({ url: z.string(), user: z.string(), password: z.string() });
+const operatorSchema = z.object({ url: z.string(), user: z.string(), password: z.string(), seed: z.string().optional() });
 export type LocalOperator = z.infer<typeof operatorSchema>;
 
 export function readLocalOperator(): LocalOperator | undefined {

@@ -17,7 +17,7 @@ export type {
   RuleEffect,
   RuleMode,
 } from "./types.js";
-export { actions, DEFAULT_DENY } from "./types.js";
+export { actions, DEFAULT_DENY, OPERATOR } from "./types.js";
 export {
   parsePolicyDocument,
   validatePolicyDocument,

@@ -77,3 +77,6 @@ export interface TraceStep {
 }
 
 export const DEFAULT_DENY = "default-deny";
+
+/** The principal of the `mesh` CLI: in rules like an agent, but a broker identity of its own, not an agent's. */
+export const OPERATOR = "operator";

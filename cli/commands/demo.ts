@@ -1,7 +1,8 @@
-import { connectBus, deadLetterSchema, publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
+import { deadLetterSchema, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { envelopeId } from "../../shared/envelope/index.js";
 import { sampleTicketEvents } from "../../shared/datasets/index.js";
 import { invoiceEvents } from "../demo/sample-invoices.js";
+import { connectOperator } from "../operator.js";
 import { progress } from "../progress.js";
 import { describeMesh, startMesh, untilSignal } from "./up.js";
 
@@ -21,11 +22,9 @@ interface Outcome {
  */
 export async function demoCommand(opts: { exit?: boolean; invoices?: number; tickets?: number }): Promise<number> {
   const mesh = await startMesh({ ownNats: !process.env.NATS_URL });
-  const bus = await connectBus({
-    servers: mesh.natsUrl,
-    name: "mesh-demo",
-    ...(mesh.operator ? { user: mesh.operator.user, pass: mesh.operator.password } : {}),
-  });
+  // The sample traffic is the operator's: decided and audited like any other publish.
+  const operator = await connectOperator("demo");
+  const { bus } = operator;
   try {
     process.stdout.write(`${describeMesh(mesh)}\n\n`);
     const run = Date.now().toString(36);
@@ -33,7 +32,7 @@ export async function demoCommand(opts: { exit?: boolean; invoices?: number; tic
     const tickets = sampleTicketEvents(opts.tickets ?? 100, { system: `demo-helpdesk-${run}` });
     const bar = progress("demo: publishing invoices and tickets", invoices.length + tickets.length + 1);
     const send = async (flow: string, body: unknown, id: string) => {
-      await publish(bus, subjects.inbound(flow), body, { msgId: `demo:${run}:${id}` });
+      await operator.publish(subjects.inbound(flow), body, `demo:${run}:${id}`);
       bar.tick();
     };
     await Promise.all([
@@ -77,7 +76,7 @@ export async function demoCommand(opts: { exit?: boolean; invoices?: number; tic
     await untilSignal();
     return 0;
   } finally {
-    await bus.close();
+    await operator.close();
     await mesh.stop();
   }
 }

@@ -1,5 +1,6 @@
-import { decodeBody, deadLetterSchema, publish, readStream, streamNames, subjects, type Bus, type DeadLetter } from "../../shared/bus/index.js";
+import { decodeBody, deadLetterSchema, readStream, streamNames, subjects, type Bus, type DeadLetter } from "../../shared/bus/index.js";
 import { connectCli } from "../connect.js";
+import { connectOperator } from "../operator.js";
 import { progress } from "../progress.js";
 
 interface StoredLetter {
@@ -40,10 +41,11 @@ export async function dlqList(opts: { flow?: string; json?: boolean }): Promise<
 /**
  * `mesh dlq replay [--flow f] [--seq n]`: republishes each letter's original message to its original
  * subject and removes the letter once the republish is stored. Bodies too large to keep in the letter are
- * read back from their source stream.
+ * read back from their source stream. Both are operator effects, decided and audited.
  */
 export async function dlqReplay(opts: { flow?: string; seq?: number }): Promise<number> {
-  const bus = await connectCli("dlq");
+  const operator = await connectOperator("dlq");
+  const { bus } = operator;
   try {
     const chosen = (await letters(bus, opts.flow)).filter((l) => opts.seq === undefined || l.seq === opts.seq);
     if (!chosen.length) {
@@ -55,11 +57,16 @@ export async function dlqReplay(opts: { flow?: string; seq?: number }): Promise<
     for (const { seq, letter } of chosen) {
       try {
         const body = decodeBody(letter.body) ?? (await bus.jsm.streams.getMessage(letter.stream, { seq: letter.streamSeq })).data;
-        await publish(bus, letter.subject, body, {
-          msgId: `replay:${streamNames.dlq}:${seq}`,
-          headers: letter.traceparent ? { traceparent: letter.traceparent } : {},
+        await operator.publish(letter.subject, body, `replay:${streamNames.dlq}:${seq}`, letter.traceparent ? { traceparent: letter.traceparent } : {});
+        await operator.perform({
+          action: "data.write",
+          principal: operator.principal,
+          resource: { subject: subjects.dlq(letter.flow) },
+          facts: {},
+          region: operator.region,
+          auditDetail: { person: operator.person, command: "dlq replay", removed: seq },
+          run: () => bus.jsm.streams.deleteMessage(streamNames.dlq, seq),
         });
-        await bus.jsm.streams.deleteMessage(streamNames.dlq, seq);
       } catch (err) {
         failed++;
         process.stderr.write(`\nletter ${seq}: ${(err as Error).message}\n`);
@@ -69,6 +76,6 @@ export async function dlqReplay(opts: { flow?: string; seq?: number }): Promise<
     bar.done(failed ? `${failed} could not be replayed and stay in the DLQ` : "all replayed");
     return failed ? 1 : 0;
   } finally {
-    await bus.close();
+    await operator.close();
   }
 }

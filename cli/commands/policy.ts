@@ -6,6 +6,8 @@ import { auditVerify, formatAuditVerification, formatExplain, formatPolicyDiff, 
 import { createSigningKey, publicKeyOfSeed } from "../../policy/signing/index.js";
 import { MeshError, describeIssues } from "../../shared/errors/index.js";
 import { connectCli } from "../connect.js";
+import { connectOperator } from "../operator.js";
+import { readIdentities, subjects } from "../../shared/bus/index.js";
 
 const approvers = () => (process.env.MESH_POLICY_APPROVERS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 const inForce = () => loadPolicyFile(process.env.POLICY_FILE ?? defaultPolicyPath);
@@ -26,17 +28,44 @@ export function policyKeygen(out: string): number {
   return 0;
 }
 
-/** `mesh policy push <file> --seed-file <f>`: signs the document and stores it in KV mesh_policy; agents swap within seconds. */
+/**
+ * `mesh policy push <file> --seed-file <f>`: signs the document and stores it in KV mesh_policy; agents swap within
+ * seconds. A policy change is an operator effect (policy.change, audited); the `policy-approver` role is a fact
+ * the CLI derives from the seed, never a flag: it holds only when the running agents trust that signer. A push
+ * they would not apply is refused with the fix, instead of reported as stored.
+ */
 export async function policyPush(file: string, seedFile: string | undefined): Promise<number> {
   const seed = seedFile ? readText(seedFile, "seed file").trim() : process.env.MESH_POLICY_SEED;
   if (!seed) throw new MeshError("E_CONFIG", "no approver seed: pass --seed-file <file> (from 'mesh policy keygen') or set MESH_POLICY_SEED");
-  const bus = await connectCli("policy");
+  const text = readText(file, "policy file");
+  const signer = publicKeyOfSeed(seed);
+  const operator = await connectOperator("policy");
   try {
-    const result = await pushPolicy(bus, { text: readText(file, "policy file"), source: file, approverSeed: seed });
+    const registered = [...(await readIdentities(operator.bus)).values()].filter((i) => i.kind === "approver").map((i) => i.publicKey);
+    const trusted = [...new Set([...approvers(), ...registered])];
+    if (!trusted.length) {
+      throw new MeshError(
+        "E_POLICY_INVALID",
+        `no running agent accepts signed policy revisions (none was started with MESH_POLICY_APPROVERS), so revision from ${file} would never apply. Start the mesh with MESH_POLICY_APPROVERS=${signer}, then push again.`,
+      );
+    }
+    if (!trusted.includes(signer)) {
+      throw new MeshError("E_POLICY_INVALID", `the agents accept revisions signed by ${trusted.join(", ")}; this seed signs as ${signer}. Use an approver's seed, or add ${signer} to MESH_POLICY_APPROVERS and restart the agents.`);
+    }
+    const result = await operator.perform({
+      action: "policy.change",
+      principal: { ...operator.principal, roles: [...(operator.principal.roles ?? []), "policy-approver"] },
+      resource: { subject: subjects.policy() },
+      facts: {},
+      region: operator.region,
+      auditDetail: { person: operator.person, approver: signer, source: file },
+      run: () => pushPolicy(operator.bus, { text, source: file, approverSeed: seed }),
+      describe: (r) => ({ revision: r.revision, previousRevision: r.previousRevision, digest: r.digest }),
+    });
     process.stdout.write(`${formatPolicyPush(result)}\n`);
     return 0;
   } finally {
-    await bus.close();
+    await operator.close();
   }
 }
 

@@ -1,18 +1,19 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { randomUUID } from "node:crypto";
-import { publish, subjects } from "../../shared/bus/index.js";
-import { connectCli } from "../connect.js";
+import { subjects } from "../../shared/bus/index.js";
+import { connectOperator } from "../operator.js";
 import { progress } from "../progress.js";
 
 /**
  * `mesh publish <flow> <file.jsonl|->`: one event per line to mesh.in.<flow>. Lines are sent as they are,
  * valid or not: judging them is the ingest agent's job, and a bad line must end up in the DLQ, not vanish here.
+ * Each line is an operator effect: decided by the policy (event.emit on mesh.in.<flow>) and audited.
  */
 export async function publishCommand(flow: string, file: string, opts: { inFlight?: number } = {}): Promise<number> {
   const subject = subjects.inbound(flow);
   const lines = await readLines(file);
-  const bus = await connectCli("publish");
+  const operator = await connectOperator("publish");
   const bar = progress(`publishing to ${subject}`, lines.length);
   const window = opts.inFlight ?? 256;
   const runId = randomUUID().slice(0, 8);
@@ -22,7 +23,7 @@ export async function publishCommand(flow: string, file: string, opts: { inFligh
       await Promise.all(
         lines.slice(i, i + window).map(async (line, j) => {
           try {
-            await publish(bus, subject, new TextEncoder().encode(line), { msgId: `cli:${runId}:${i + j}` });
+            await operator.publish(subject, new TextEncoder().encode(line), `cli:${runId}:${i + j}`);
           } catch (err) {
             failed++;
             process.stderr.write(`\nline ${i + j + 1}: ${(err as Error).message}\n`);
@@ -33,7 +34,7 @@ export async function publishCommand(flow: string, file: string, opts: { inFligh
     }
   } finally {
     bar.done(failed ? `${failed} failed` : "all stored in JetStream");
-    await bus.close();
+    await operator.close();
   }
   return failed ? 1 : 0;
 }

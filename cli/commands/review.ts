@@ -3,6 +3,9 @@ import { once } from "node:events";
 import { buckets, openStateStore, publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { correctionEventSchema, parseEnvelope, type TaskEnvelope } from "../../shared/envelope/index.js";
 import { MeshError } from "../../shared/errors/index.js";
+import { reviewRequestSchema, taskFacts, type ReviewRequest } from "../../shared/runtime/messages.js";
+import { sealDecision } from "../../shared/runtime/review-verification.js";
+import { connectOperator, type Operator } from "../operator.js";
 import type { QueueItem } from "../../agents/review/queue.js";
 import { exportLabels, formatReviewQueue, replayTask } from "../review/index.js";
 import { connectCli } from "../connect.js";
@@ -53,10 +56,13 @@ async function findEnvelope(bus: Bus, id: string): Promise<TaskEnvelope> {
 
 /**
  * `mesh replay <task-id> [--publish]`: the task's envelope plus its corrections, in order — deterministic.
- * Prints the replay; with --publish, sends it to the flow's first stage again with the corrected fields as input.
+ * Prints the replay; with --publish, the operator re-decides the task with those corrections: a review decision
+ * signed by the operator's identity and decided by policy (review.decide) like any human's, which the agent that
+ * escalated the task verifies and resumes.
  */
 export function replayCommand(id: string, opts: { publish?: boolean }): Promise<number> {
-  return withBus("replay", async (bus) => {
+  return withOperator("replay", async (operator) => {
+    const { bus } = operator;
     const envelope = await findEnvelope(bus, id);
     const corrections = (await readStream(bus, streamNames.correction, { filterSubject: subjects.correction(envelope.flow) }))
       .map((m) => correctionEventSchema.parse(json(m.data)))
@@ -64,14 +70,63 @@ export function replayCommand(id: string, opts: { publish?: boolean }): Promise<
     const replay = replayTask(envelope, corrections);
     process.stdout.write(`${JSON.stringify({ envelopeId: id, digest: envelope.digest, corrections: replay.corrections.length, fields: replay.fields }, null, 2)}\n`);
     if (!opts.publish) return 0;
-    const n = (await readStream(bus, streamNames.task, { filterSubject: subjects.task(envelope.flow, "ingested") })).length;
-    await publish(bus, subjects.task(envelope.flow, "ingested"), { envelope, stage: "ingested", from: { name: "replay", version: "1" }, data: { corrections: replay.fields } }, {
-      msgId: `${id}:replay:${n}`,
-      headers: { "Mesh-Envelope": id, traceparent: envelope.trace.traceparent },
+    if (!operator.seed) {
+      throw new MeshError("E_CONFIG", "replay --publish signs a review decision: set MESH_IDENTITY_SEED to the operator's registered nkey seed (mesh up keeps one in .mesh/operator.json)");
+    }
+    const request = await findReviewRequest(bus, envelope);
+    const subject = subjects.reviewDecided(envelope.flow);
+    const n = (await readStream(bus, streamNames.review, { filterSubject: subject })).length;
+    const now = new Date();
+    const decision = sealDecision(
+      {
+        envelopeId: id,
+        digest: envelope.digest,
+        flow: envelope.flow,
+        envelope,
+        requestedBy: request.requestedBy,
+        decision: "correct",
+        corrections: { ...replay.fields },
+        comment: `replay of ${replay.corrections.length} correction(s)`,
+        reviewer: { id: `operator:${operator.person}`, roles: [...(operator.principal.roles ?? [])] },
+        requestedAt: request.requestedAt,
+        decidedAt: now.toISOString(),
+        leadTimeMs: Math.max(0, now.getTime() - Date.parse(request.requestedAt)),
+        policyRevision: request.policyRevision,
+        traceparent: envelope.trace.traceparent,
+      },
+      operator.seed,
+    );
+    await operator.perform({
+      action: "review.decide",
+      principal: operator.principal,
+      resource: { subject, region: envelope.region },
+      facts: { task: taskFacts(envelope) },
+      region: envelope.region,
+      auditDetail: { person: operator.person, command: "replay --publish", corrections: replay.corrections.length },
+      run: () => publish(bus, subject, decision, { msgId: `${id}:operator:replay:${n}`, headers: { "Mesh-Envelope": id, "Mesh-Agent": "operator", traceparent: envelope.trace.traceparent } }),
     });
     process.stderr.write(
-      `republished ${id} to ${subjects.task(envelope.flow, "ingested")}; its outcome is deduplicated against the first one for DUPLICATE_WINDOW_MS\n`,
+      `re-decided ${id} with its corrections on ${subject}; ${request.requestedBy.name} resumes it (its outcome is deduplicated against the first one for DUPLICATE_WINDOW_MS)\n`,
     );
     return 0;
   });
+}
+
+/** The review request that escalated the task: who asked (the agent that resumes it) and when. */
+async function findReviewRequest(bus: Bus, envelope: TaskEnvelope): Promise<ReviewRequest> {
+  const requests = await readStream(bus, streamNames.review, { filterSubject: subjects.reviewRequested(envelope.flow) });
+  for (const m of requests) {
+    const parsed = reviewRequestSchema.safeParse(json(m.data));
+    if (parsed.success && parsed.data.envelopeId === envelope.id) return parsed.data;
+  }
+  throw new MeshError("E_CONFIG", `task ${envelope.id} was never escalated, so no agent waits for a decision on it; check it with 'mesh trace ${envelope.id}'`);
+}
+
+async function withOperator<T>(name: string, fn: (operator: Operator) => Promise<T>): Promise<T> {
+  const operator = await connectOperator(name);
+  try {
+    return await fn(operator);
+  } finally {
+    await operator.close();
+  }
 }

@@ -7,6 +7,7 @@ interface AuditLine {
   readonly kind: string;
   readonly action: string;
   readonly effect: string;
+  readonly outcome?: string;
   readonly subject?: string;
   readonly taskId?: string;
   readonly traceId?: string;
@@ -41,7 +42,8 @@ export function formatTimeline(taskId: string, lines: readonly AuditLine[]): str
     ]
       .filter(Boolean)
       .join(" ");
-    const what = r.kind === "decision" ? `${r.action} → ${r.effect}` : `${r.action} done`;
+    // One record per effect: what became of it (done, refused, failed); older records were a bare decision.
+    const what = r.outcome ? `${r.action} ${r.outcome}` : r.kind === "decision" ? `${r.action} → ${r.effect}` : `${r.action} done`;
     return `${offset}  ${r.agent.padEnd(8)} ${what.padEnd(26)} ${(r.subject ?? "").padEnd(32)} ${extra}`;
   });
   const trace = lines.find((l) => l.traceId)?.traceId;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { rateLimitBucket } from "../../shared/bus/rate-limit-store.js";
 import type { PolicyDocument, Rule } from "../document/index.js";
-import { actions, type Action } from "../types.js";
+import { actions, OPERATOR, type Action } from "../types.js";
 
 /**
  * Defence in depth: the document's grants rendered as nats-server permissions per agent identity, so a
@@ -36,10 +36,10 @@ const subjectsOf = (rule: Rule): string[] => (rule.resources?.subjects ?? [">"])
 const unconditional = (rule: Rule) =>
   rule.mode === "enforce" && !rule.when && !rule.unless && !rule.resources?.endpoints && !rule.resources?.models && !rule.resources?.urls;
 
-/** The agents a document names: in rule principals and in its broker identities. */
+/** The agents a document names: in rule principals and in its broker identities (the operator is not an agent). */
 export function agentsOf(doc: PolicyDocument): string[] {
   const names = new Set<string>(Object.keys(doc.agents));
-  for (const rule of doc.rules) for (const p of rule.principals) if (p !== "*") names.add(p);
+  for (const rule of doc.rules) for (const p of rule.principals) if (p !== "*" && p !== OPERATOR) names.add(p);
   return [...names].sort();
 }
 

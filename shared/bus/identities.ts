@@ -10,9 +10,10 @@ import { buckets } from "./topology.js";
  */
 export const identitySchema = z.object({
   publicKey: z.string().regex(/^U[A-Z2-7]{55}$/, "must be a public user nkey (U...)"),
-  /** The agent's name (its folder under agents/), or the operator's. */
+  /** The agent's name (its folder under agents/), the operator's, or a policy approver's. */
   name: z.string().regex(/^[a-z][a-z0-9-]*$/, "lower-case letters, digits and -"),
-  kind: z.enum(["agent", "operator"]),
+  /** `approver`: a key the running agents accept signed policy revisions from (their MESH_POLICY_APPROVERS). */
+  kind: z.enum(["agent", "operator", "approver"]),
   registeredAt: z.string(),
 });
 export type Identity = z.infer<typeof identitySchema>;

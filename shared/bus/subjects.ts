@@ -39,6 +39,8 @@ export const subjects = {
   auditOf: (writer: string) => `mesh.audit.*.*.${tok("writer", writer)}`,
   /** A key of a KV bucket, as policy and the broker see a write to it. */
   stateKey: (bucket: string, key: string) => `$KV.${tok("bucket", bucket)}.${stateKeyToken(key)}`,
+  /** Names the policy document in decisions about changing it (it lives in KV mesh_policy; nothing is published here). */
+  policy: () => "mesh.policy",
   /** Names a model in policy decisions about storing or promoting its versions (nothing is published here). */
   model: (name: string) => `mesh.model.${tok("model", name)}`,
   maxDeliveriesAdvisory: (stream: string, consumer: string) =>

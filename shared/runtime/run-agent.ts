@@ -486,16 +486,15 @@ function governedState(store: StateStore, bucket: string, scope: () => EffectSco
   };
 }
 
-/** Verifies review decisions against the registered identities (re-read at most every 5 s when a signer is unknown). */
+/**
+ * Verifies review decisions against the registered identities, re-read whenever a signer is not among them (one
+ * may have been registered since); only the review agent and the operator may publish decisions at all.
+ */
 function decisionVerifier(bus: Bus, gate: PolicyGate): DecisionVerifier {
   let known: Map<string, Identity> | undefined;
-  let readAt = 0;
   return {
     async identity(publicKey) {
-      if (!known || (!known.has(publicKey) && Date.now() - readAt > 5000)) {
-        known = await readIdentities(bus);
-        readAt = Date.now();
-      }
+      if (!known?.has(publicKey)) known = await readIdentities(bus);
       return known.get(publicKey);
     },
     decide: (req) => gate.decide(req),

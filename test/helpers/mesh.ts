@@ -92,6 +92,10 @@ export async function startAgents(t: TestContext, nats: TestNats, names: string[
       }),
     );
   });
+  // As `mesh up` does: the approvers the agents trust are registered, so `mesh policy push` can check a signer.
+  for (const publicKey of (env.MESH_POLICY_APPROVERS ?? "").split(",").filter(Boolean)) {
+    await registerIdentity(await operator(), { publicKey, name: "approver", kind: "approver" });
+  }
   for (const name of names) await mesh.start(name);
   return mesh;
 }

@@ -46,18 +46,18 @@ test("mesh trace on a ticket that was triaged, escalated and reviewed shows ever
   // The hops in causal order: ingest → triage's models → review request → the reviewer → resume and complete.
   const order = [
     at(/ingest\s+event\.emit done\s+mesh\.task\.ticket\.ingested/),
-    at(/triage\s+model\.invoke → allow .*tier=small/),
-    at(/triage\s+model\.invoke → allow .*tier=large/),
+    at(/triage\s+model\.invoke done .*tier=small/),
+    at(/triage\s+model\.invoke done .*tier=large/),
     at(/triage\s+event\.emit done\s+mesh\.review\.ticket\.requested/),
-    at(/review\s+review\.decide → allow/),
+    at(/review\s+review\.decide done/),
     at(/triage\s+task\.complete done\s+mesh\.result\.ticket/),
   ];
   assert.deepEqual([...order].sort((a, b) => a - b), order, stdout);
   assert.ok(at(/review\s+event\.emit done\s+mesh\.label\.ticket/) > order[4]!, "the label follows the decision");
   assert.ok(at(/review\s+event\.emit done\s+mesh\.correction\.ticket/) > order[4]!, "the correction follows the decision");
-  assert.match(stdout, /triage\s+model\.invoke → allow .*model=ticket-intent@\w+ tier=small/);
-  assert.match(stdout, /triage\s+model\.invoke → allow .*model=stand-in-large.*tier=large/);
-  assert.match(stdout, /review\s+review\.decide → allow .*reviewer=alice decision=correct/);
+  assert.match(stdout, /triage\s+model\.invoke done .*model=ticket-intent@\w+ tier=small/);
+  assert.match(stdout, /triage\s+model\.invoke done .*model=stand-in-large.*tier=large/);
+  assert.match(stdout, /review\s+review\.decide done .*reviewer=alice decision=correct/);
   const traceIds = new Set([...stdout.matchAll(/trace ([0-9a-f]{32})/g)].map((m) => m[1]));
   assert.equal(traceIds.size, 1, "one trace from ingest to completion");
 
