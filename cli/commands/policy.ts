@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { readAuditKeys } from "../local-state.js";
 import { z } from "zod";
 import { actions, defaultPolicyPath, loadPolicyFile, type DecisionRequest } from "../../policy/index.js";
+import type { KnownIdentity } from "../../policy/audit-chain/index.js";
 import { auditVerify, formatAuditVerification, formatExplain, formatPolicyDiff, formatPolicyPush, policyDiff, pushPolicy } from "../../policy/commands/index.js";
 import { createSigningKey, publicKeyOfSeed } from "../../policy/signing/index.js";
 import { MeshError, describeIssues } from "../../shared/errors/index.js";
@@ -74,28 +75,44 @@ export function policyExplain(requestJson: string, file?: string): number {
   return 0;
 }
 
-/** Checkpoint signers to trust: MESH_AUDIT_SIGNERS, else the keys `mesh up` gave its agents. */
-function auditSigners(): string[] | undefined {
-  const fromEnv = (process.env.MESH_AUDIT_SIGNERS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  if (fromEnv.length) return fromEnv;
-  const local = Object.values(readAuditKeys()).map(publicKeyOfSeed);
-  return process.env.NATS_URL || !local.length ? undefined : local;
+const trustEntrySchema = z.string().regex(/^[a-z][a-z0-9-]*=U[A-Z2-7]{55}$/, "must be <name>=<public user nkey U...>, e.g. invoice=UABC...");
+
+/**
+ * Identities the verifier trusts beyond KV mesh_identities: `--trust` and MESH_AUDIT_TRUST (comma-separated
+ * name=U... pairs), and on a local mesh (no NATS_URL) the keys `mesh up` gave its agents.
+ */
+export function trustedIdentities(trust: string | undefined, env: NodeJS.ProcessEnv = process.env): Map<string, KnownIdentity> {
+  const out = new Map<string, KnownIdentity>();
+  if (!env.NATS_URL) for (const [name, seed] of Object.entries(readAuditKeys())) out.set(publicKeyOfSeed(seed), { name });
+  for (const [source, list] of [["MESH_AUDIT_TRUST", env.MESH_AUDIT_TRUST], ["--trust", trust]] as const) {
+    const entries = (list ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    entries.forEach((entry, i) => {
+      const parsed = trustEntrySchema.safeParse(entry);
+      if (!parsed.success) throw new MeshError("E_CONFIG", `${source}[${i}] "${entry}": ${describeIssues(parsed.error.issues)}`);
+      const [name, publicKey] = parsed.data.split("=") as [string, string];
+      out.set(publicKey, { name });
+    });
+  }
+  return out;
 }
 
-/** `mesh audit verify [--file copy.jsonl]`: names every altered, missing or reordered record by position. */
-export async function auditVerifyCommand(file?: string, json = false): Promise<number> {
-  const signers = auditSigners();
-  const opts = signers ? { trustedSigners: signers } : {};
-  const result = file
-    ? await auditVerify({ jsonl: readText(file, "audit copy") }, opts)
+/**
+ * `mesh audit verify [--file copy.jsonl] [--trust name=U...] [--since N]`: names every altered, missing or reordered
+ * record, every chain not signed by a known identity under its own name, and (from the stream) any setting or
+ * truncation that lost records. Exits 1 on any problem.
+ */
+export async function auditVerifyCommand(opts: { file?: string; json?: boolean; trust?: string; since?: number } = {}): Promise<number> {
+  const verifyOpts = { identities: trustedIdentities(opts.trust), ...(opts.since ? { since: opts.since } : {}) };
+  const result = opts.file
+    ? await auditVerify({ jsonl: readText(opts.file, "audit copy") }, verifyOpts)
     : await (async () => {
         const bus = await connectCli("audit");
         try {
-          return await auditVerify({ bus }, opts);
+          return await auditVerify({ bus }, verifyOpts);
         } finally {
           await bus.close();
         }
       })();
-  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatAuditVerification(result)}\n`);
+  process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatAuditVerification(result)}\n`);
   return result.ok ? 0 : 1;
 }
