@@ -58,6 +58,7 @@ export class PolicyGate {
       effect: decision.effect,
       reasons: decision.reasons,
       revision: decision.revision,
+      digest: decision.digest,
       region: req.region,
       // The request itself (scrubbed of PII by the audit chain), so `mesh policy diff` can replay it.
       request: { resource: req.resource, ...(req.context ? { context: req.context } : {}) },
