@@ -16,6 +16,9 @@ export interface AuditWriterOptions {
   readonly retryBaseMs?: number;
 }
 
+/** Even past the deadline a record gets one real attempt: a broker that is back answers well within this. */
+const minAttemptMs = 200;
+
 interface Outgoing {
   readonly subject: string;
   readonly record: ChainedRecord;
@@ -103,7 +106,11 @@ export class AuditWriter {
     while (this.stored < seq) {
       const next = this.queue[0]!;
       try {
-        await publish(this.bus, next.subject, next.record, { msgId: `audit:${this.instance}:${next.record.seq}`, headers: { "Mesh-Agent": this.agent } });
+        await publish(this.bus, next.subject, next.record, {
+          msgId: `audit:${this.instance}:${next.record.seq}`,
+          headers: { "Mesh-Agent": this.agent },
+          timeoutMs: Math.max(minAttemptMs, deadline - Date.now()),
+        });
       } catch (err) {
         if (Date.now() + delay > deadline)
           throw new TransientError("E_AUDIT_UNAVAILABLE", `audit record seq ${next.record.seq} of ${this.instance} not stored: ${(err as Error).message}`, { seq: next.record.seq });
