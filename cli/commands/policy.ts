@@ -84,7 +84,8 @@ export async function auditVerifyCommand(opts: { file?: string; json?: boolean; 
   const result = opts.file
     ? await auditVerify({ jsonl: readText(opts.file, "audit copy") }, verifyOpts)
     : await (async () => {
-        const bus = await connectCli("audit");
+        // Declaring the topology would reset a reconfigured MESH_AUDIT before it is checked.
+        const bus = await connectCli("audit", { declareTopology: false });
         try {
           return await auditVerify({ bus }, verifyOpts);
         } finally {

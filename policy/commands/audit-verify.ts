@@ -55,7 +55,7 @@ export function formatAuditVerification(v: AuditVerification, limit = 20): strin
   const tail = v.unanchored.length
     ? [`  note: ${v.unanchored.reduce((n, t) => n + t.records, 0)} record(s) after the last checkpoint of ${v.unanchored.length} instance(s) (hash-linked, not yet signed: a running instance signs within ~1 s, a killed one never does)`]
     : [];
-  if (v.ok) return [head, "  OK: every chain signed by a registered identity under its own name; no record altered, missing or out of order", ...tail].join("\n");
+  if (v.ok) return [head, "  OK: no record altered, missing or out of order; every chain signed by a registered identity under its own name", ...tail].join("\n");
   const byKind = new Map<string, number>();
   for (const p of v.problems) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
   return [

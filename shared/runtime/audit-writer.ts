@@ -18,6 +18,11 @@ export interface AuditWriterOptions {
 
 /** Even past the deadline a record gets one real attempt: a broker that is back answers well within this. */
 const minAttemptMs = 200;
+/**
+ * One attempt's wait for the ack. A publish buffered while the connection was down can lose its reply across the
+ * reconnect; a bounded wait turns that into a retry (same Nats-Msg-Id) instead of spending the whole deadline.
+ */
+const maxAttemptMs = 2000;
 
 interface Outgoing {
   readonly subject: string;
@@ -109,7 +114,7 @@ export class AuditWriter {
         await publish(this.bus, next.subject, next.record, {
           msgId: `audit:${this.instance}:${next.record.seq}`,
           headers: { "Mesh-Agent": this.agent },
-          timeoutMs: Math.max(minAttemptMs, deadline - Date.now()),
+          timeoutMs: Math.min(maxAttemptMs, Math.max(minAttemptMs, deadline - Date.now())),
         });
       } catch (err) {
         if (Date.now() + delay > deadline)
