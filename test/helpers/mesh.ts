@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { spawnAgent, waitReady, type AgentProcess } from "../../cli/agent-process.js";
 import { freePort } from "../../cli/local-nats.js";
-import { registerIdentity } from "../../shared/bus/index.js";
+import { registerIdentity, type Bus } from "../../shared/bus/index.js";
 import { createSigningKey } from "../../policy/signing/index.js";
 import type { TestNats } from "./nats.js";
 
@@ -28,23 +28,30 @@ export const fastDelivery = {
 /** Each agent as its own process (the production entry point), stopped with the test. */
 export async function startAgents(t: TestContext, nats: TestNats, names: string[], env: Record<string, string> = {}): Promise<TestMesh> {
   const running = new Map<string, AgentProcess[]>();
-  // One identity per agent name (its replicas share it), registered as the operator would: their audit chains verify.
-  const operator = await nats.connect("operator");
+  // One identity per agent name (its replicas share it), registered as the operator would, so their audit chains
+  // verify. A broker with authorization refuses this anonymous operator: there the test brings its own identities.
+  let operator: Promise<Bus | undefined> | undefined;
   const identities = new Map<string, string>();
-  const identityOf = async (name: string) => {
+  const identityOf = async (name: string): Promise<Record<string, string>> => {
     let seed = identities.get(name);
     if (!seed) {
+      operator ??= nats.connect("operator").catch((err: { code?: string }) => {
+        if (err.code === "AUTHORIZATION_VIOLATION") return undefined;
+        throw err;
+      });
+      const bus = await operator;
+      if (!bus) return {};
       const key = createSigningKey();
-      await registerIdentity(operator, { publicKey: key.publicKey, name, kind: "agent" });
+      await registerIdentity(bus, { publicKey: key.publicKey, name, kind: "agent" });
       identities.set(name, (seed = key.seed));
     }
-    return seed;
+    return { MESH_IDENTITY_SEED: seed };
   };
   const all: AgentProcess[] = [];
   const logFile = (name: string) => join(nats.dir, `${name}.log`);
   const mesh: TestMesh = {
     async start(name, extra = {}) {
-      const agent = spawnAgent(name, { NATS_URL: nats.url, MESH_IDENTITY_SEED: await identityOf(name), ...fastDelivery, ...env, ...extra }, await freePort(), logFile(name));
+      const agent = spawnAgent(name, { NATS_URL: nats.url, ...(await identityOf(name)), ...fastDelivery, ...env, ...extra }, await freePort(), logFile(name));
       running.set(name, [...(running.get(name) ?? []), agent]);
       all.push(agent);
       try {
