@@ -10,6 +10,9 @@ interface AuditLine {
   readonly instance: string;
   /** False when the instance's chain is unsigned, signed by an unknown key, or by another agent's key. */
   readonly verified: boolean;
+  /** False for records after the instance's last signed checkpoint: hash-linked, not yet covered by a signature. */
+  readonly anchored: boolean;
+  readonly seq: number;
   readonly kind: string;
   readonly action: string;
   readonly effect: string;
@@ -32,11 +35,12 @@ export async function taskTimeline(bus: Bus, taskId: string, trusted: ReadonlyMa
   const mesh = await readAuditTrail(bus, { filterSubject: subjects.auditOfMesh() });
   const identities = new Map<string, KnownIdentity>([...(await readIdentities(bus)), ...trusted]);
   // Only attribution matters here: the partial chains' gaps and order are `mesh audit verify`'s to judge.
-  const { unverified } = verifyAuditChain([...mesh.records, ...task.records], { identities, subjects: [...mesh.subjects, ...task.subjects] });
+  const { unverified, unanchored } = verifyAuditChain([...mesh.records, ...task.records], { identities, subjects: [...mesh.subjects, ...task.subjects] });
   const untrusted = new Set(unverified);
+  const tailFrom = new Map(unanchored.map((u) => [u.instance, u.fromSeq]));
   return task.records
-    .filter((r): r is Omit<AuditLine, "verified"> => typeof r === "object" && r !== null && typeof (r as { at?: unknown }).at === "string")
-    .map((r) => ({ ...r, verified: typeof r.instance === "string" && !untrusted.has(r.instance) }))
+    .filter((r): r is Omit<AuditLine, "verified" | "anchored"> => typeof r === "object" && r !== null && typeof (r as { at?: unknown }).at === "string")
+    .map((r) => ({ ...r, verified: typeof r.instance === "string" && !untrusted.has(r.instance), anchored: r.seq < (tailFrom.get(r.instance) ?? Number.POSITIVE_INFINITY) }))
     .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
 
@@ -57,7 +61,7 @@ export function formatTimeline(taskId: string, lines: readonly AuditLine[]): str
       .join(" ");
     const what = r.kind === "decision" ? `${r.action} → ${r.effect}` : `${r.action} done`;
     const who = r.verified ? r.agent.padEnd(8) : `UNVERIFIED (claims ${String(r.agent)}, instance ${String(r.instance)})`;
-    return `${offset}  ${who} ${what.padEnd(26)} ${(r.subject ?? "").padEnd(32)} ${extra}`;
+    return `${offset}  ${who} ${what.padEnd(26)} ${(r.subject ?? "").padEnd(32)} ${extra}${r.verified && !r.anchored ? " [not yet signed]" : ""}`;
   });
   const trace = lines.find((l) => l.traceId)?.traceId;
   const unverified = lines.filter((l) => !l.verified).length;
