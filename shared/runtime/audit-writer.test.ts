@@ -72,3 +72,13 @@ test("a publish that fails past the deadline throws a TransientError; the record
   const v = await auditVerify({ bus });
   assert.equal(v.ok, true, formatAuditVerification(v));
 });
+
+test("close never throws when the broker is gone: it reports the records it could not store", async (t) => {
+  const { nats, bus, key } = await setup(t);
+  const writer = new AuditWriter(bus, "invoice", "invoice-1", key.seed, { idleCheckpointMs: 60_000, publishDeadlineMs: 300, retryBaseMs: 20 });
+  await writer.append(entry(1));
+  await restartNats(t, nats, async () => {
+    await assert.rejects(writer.append(entry(2)), TransientError);
+    assert.deepEqual(await writer.close(), { unstored: 2 }, "the failed entry and the closing checkpoint");
+  });
+});

@@ -73,13 +73,20 @@ export class AuditWriter {
     this.armIdleCheckpoint();
   }
 
-  /** Anchors what is pending with a checkpoint and waits until every record is stored; the runtime calls it at stop. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearTimeout(this.idle);
-    this.checkpointPending();
-    await this.drainThrough(this.chain.head.seq);
+  /**
+   * Anchors what is pending with a checkpoint and waits (up to the publish deadline) until every record is stored;
+   * the runtime calls it at stop. It never throws, since shutdown must go on: it returns how many records it could
+   * not store. Those are the instance's last records, so the stored chain simply ends earlier (no gap); effects whose
+   * audit failed were nak'd and are audited again by whichever instance redoes them.
+   */
+  async close(): Promise<{ unstored: number }> {
+    if (!this.closed) {
+      this.closed = true;
+      clearTimeout(this.idle);
+      this.checkpointPending();
+      await this.drainThrough(this.chain.head.seq).catch(() => undefined);
+    }
+    return { unstored: this.queue.length };
   }
 
   private checkpointPending(): void {
