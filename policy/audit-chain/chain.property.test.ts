@@ -47,3 +47,14 @@ test("changing any field of any record (recomputing nothing) is always reported"
     { numRuns: 300 },
   );
 });
+
+test("any JSON given to the verifier is judged without throwing, and what is not a chained record is named malformed", () => {
+  fc.assert(
+    fc.property(fc.array(fc.jsonValue(), { maxLength: 20 }), (values) => {
+      const v = verifyAuditChain(values, { identities });
+      const chained = values.filter((x) => typeof x === "object" && x !== null && !Array.isArray(x) && typeof (x as { instance?: unknown }).instance === "string");
+      assert.ok(v.problems.filter((p) => p.kind === "malformed").length >= values.length - chained.length);
+      assert.equal(v.ok, values.length === 0);
+    }),
+  );
+});

@@ -3,7 +3,6 @@ export { AuditChain, type AuditChainOptions } from "./chain.js";
 export { GENESIS, hashRecord, type ChainFields, type ChainedRecord } from "./statements.js";
 export {
   verifyAuditChain,
-  writerOf,
   type AuditProblem,
   type AuditProblemKind,
   type AuditVerification,

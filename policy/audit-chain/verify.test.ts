@@ -75,3 +75,13 @@ test("records after the last checkpoint are reported as an unanchored tail, whic
 test("without known identities nothing verifies: every signed chain is unknown-identity", () => {
   assert.deepEqual(kinds(verifyAuditChain(records(2))), [["unknown-identity", "invoice-1"]]);
 });
+
+test("a record with a seq far ahead is one missing-range problem, not one per absent seq", () => {
+  const recs: Record<string, unknown>[] = records(2).map((r) => ({ ...r }));
+  const far = { ...recs[2]!, seq: 1e12 };
+  far.hash = hashRecord(far);
+  const v = verifyAuditChain([...recs, far], { identities });
+  const missing = v.problems.filter((p) => p.kind === "missing");
+  assert.equal(missing.length, 1);
+  assert.match(missing[0]!.message, /records seq 4-999999999999 of invoice-1 are missing/);
+});

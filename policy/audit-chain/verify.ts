@@ -143,11 +143,13 @@ function integrity(instance: string, list: readonly Item[], opts: VerifyOptions,
     problems.push({ kind: "altered", position: pos, instance, seq, message: `record at position ${pos} (seq ${seq} of ${instance}) was altered: ${why}` });
   };
   // Where a dropped record stood: right after its predecessor in this instance's chain. That is exact for a
-  // single-instance copy; with interleaved instances the message gives the range it must have been in.
-  const missing = (afterPos: number | undefined, beforePos: number, seq: number) => {
-    const position = afterPos === undefined ? beforePos : afterPos + 1;
-    const where = afterPos === undefined ? `before position ${beforePos}` : afterPos + 1 === beforePos ? `at position ${position}` : `between positions ${afterPos} and ${beforePos}`;
-    problems.push({ kind: "missing", position, instance, seq, message: `record seq ${seq} of ${instance} is missing (${where})` });
+  // single-instance copy; with interleaved instances the message gives the range it must have been in. A run of
+  // dropped records is one problem: a forged seq far ahead must not make the verifier list (or allocate) billions.
+  const missing = (afterPos: number, beforePos: number, from: number, to: number) => {
+    const position = afterPos + 1;
+    const where = afterPos + 1 === beforePos ? `at position ${position}` : `between positions ${afterPos} and ${beforePos}`;
+    const which = from === to ? `record seq ${from} of ${instance} is` : `records seq ${from}-${to} of ${instance} are`;
+    problems.push({ kind: "missing", position, instance, seq: from, message: `${which} missing (${where})` });
   };
   chain.forEach(({ pos, rec }, i) => {
     if (hashRecord(rec) !== rec.hash) flagAltered(pos, rec.seq, "its content does not match its hash");
@@ -161,7 +163,7 @@ function integrity(instance: string, list: readonly Item[], opts: VerifyOptions,
     } else if (rec.seq === before.rec.seq + 1) {
       if (rec.prev !== before.rec.hash) flagAltered(before.pos, before.rec.seq, `the next record (position ${pos}) links to a different hash`);
     } else {
-      for (let s = before.rec.seq + 1; s < rec.seq; s++) missing(before.pos, pos, s);
+      missing(before.pos, pos, before.rec.seq + 1, rec.seq - 1);
     }
   });
   return chain;
@@ -246,7 +248,7 @@ function checkpointProblem(rec: ChainedRecord, expectedSigner: string): string |
 }
 
 /** The writer token of an audit subject (mesh.audit.<region>.<task|mesh>.<writer>). */
-export function writerOf(subject: string | undefined): string | undefined {
+function writerOf(subject: string | undefined): string | undefined {
   const parts = subject?.split(".");
   return parts?.length === 5 && parts[0] === "mesh" && parts[1] === "audit" ? parts[4] : undefined;
 }

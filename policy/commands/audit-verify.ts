@@ -64,6 +64,7 @@ export function formatAuditVerification(v: AuditVerification, limit = 20): strin
     ...(v.unverified.length ? [`  unverified instances (their records are not the agent's they claim): ${v.unverified.join(", ")}`] : []),
     ...v.problems.slice(0, limit).map((p) => `  ${p.position ? `position ${p.position}` : "stream"}: ${p.kind}: ${p.message}`),
     ...(v.problems.length > limit ? [`  … and ${v.problems.length - limit} more (--json lists every one)`] : []),
+    ...(byKind.has("unknown-identity") ? ["  known identities come from KV mesh_identities, --trust name=U... and MESH_AUDIT_TRUST"] : []),
     ...tail,
   ].join("\n");
 }

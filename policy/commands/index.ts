@@ -3,5 +3,4 @@ export { pushPolicy, loadStoredPolicy, type PushResult } from "../distribution/i
 export { formatPolicyPush } from "./policy-push.js";
 export { diffPolicies, policyDiff, formatPolicyDiff, requestFromAuditRecord, type PolicyDiff, type DecisionChange } from "./policy-diff.js";
 export { auditVerify, formatAuditVerification, parseAuditJsonl, readAuditRecords, readAuditTrail, type AuditVerifyOptions } from "./audit-verify.js";
-export { auditStreamProblems, readAuditStreamInfo, type AuditStreamInfo } from "./audit-stream.js";
 export { formatExplain } from "./policy-explain.js";

@@ -2,8 +2,8 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, t
 import { decodeUserPublicKey, decodeUserSeed, encodeUserPublicKey, encodeUserSeed } from "./nkey-codec.js";
 
 /**
- * ed25519 over nkeys with node:crypto (OpenSSL): about 50x faster than nkeys.js's pure-JS tweetnacl, and
- * byte-for-byte the same signatures (ed25519 is deterministic), so everything signed before still verifies.
+ * ed25519 over nkeys with node:crypto (OpenSSL): tens of µs per signature where nkeys.js's pure-JS tweetnacl took
+ * 17.7 ms, and byte-for-byte the same signatures (ed25519 is deterministic), so everything signed before still verifies.
  * Key objects are cached: building one costs more than the signature itself.
  */
 
