@@ -78,7 +78,7 @@ test("without known identities nothing verifies: every signed chain is unknown-i
 
 test("a record with a seq far ahead is one missing-range problem, not one per absent seq", () => {
   const recs: Record<string, unknown>[] = records(2).map((r) => ({ ...r }));
-  const far = { ...recs[2]!, seq: 1e12 };
+  const far: Record<string, unknown> = { ...recs[2]!, seq: 1e12 };
   far.hash = hashRecord(far);
   const v = verifyAuditChain([...recs, far], { identities });
   const missing = v.problems.filter((p) => p.kind === "missing");
