@@ -60,7 +60,7 @@ export class PolicyGate {
       revision: decision.revision,
       digest: decision.digest,
       region: req.region,
-      // The request itself (scrubbed of PII by the audit chain), so `mesh policy diff` can replay it.
+      // The request itself (scrubbed of PII by the audit writer), so `mesh policy diff` can replay it.
       request: { resource: req.resource, ...(req.context ? { context: req.context } : {}) },
       ...(req.roles ? { roles: req.roles } : {}),
       ...(req.resource.subject ? { subject: req.resource.subject } : {}),
