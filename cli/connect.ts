@@ -14,7 +14,8 @@ export function natsUrl(): string {
 }
 
 /** Connects the CLI to the mesh, or says how to get a mesh running. */
-export async function connectCli(name: string): Promise<Bus> {
+/** `declareTopology: false` for commands that inspect the streams: declaring would first reset what they inspect. */
+export async function connectCli(name: string, opts: { declareTopology?: boolean } = {}): Promise<Bus> {
   const operator = localOperator();
   const auth = process.env.NATS_USER
     ? { user: process.env.NATS_USER, pass: process.env.NATS_PASS }
@@ -22,7 +23,7 @@ export async function connectCli(name: string): Promise<Bus> {
       ? { user: operator.user, pass: operator.password }
       : {};
   try {
-    return await connectBus({ servers: natsUrl(), name: `mesh-cli-${name}`, ...auth });
+    return await connectBus({ servers: natsUrl(), name: `mesh-cli-${name}`, ...auth, ...(opts.declareTopology === false ? { declareTopology: false } : {}) });
   } catch (err) {
     throw new MeshError(
       "E_CONFIG",

@@ -39,6 +39,7 @@ const usage = `usage: mesh <command>
   policy diff <file> [--limit N]       decisions in the audit trail the candidate would change
   policy explain '<request json>' [--file policy.yaml]   the decision and each rule's part
   audit verify [--file f] [--json]     check the hash chains; names altered, missing, reordered records
+    [--trust name=U...] [--since N]     and chains no registered identity signed; the stream's settings and truncation
 
 environment: NATS_URL (default nats://127.0.0.1:4222), NATS_USER, NATS_PASS`;
 
@@ -146,9 +147,18 @@ const commands: Record<string, Handler> = {
     return replayCommand(positionals[0], { publish: values.publish ?? false });
   },
   async audit(args) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { file: { type: "string" }, json: { type: "boolean" } } });
-    if (positionals[0] !== "verify") throw new UsageError("mesh audit verify [--file copy.jsonl] [--json]");
-    return auditVerifyCommand(values.file, values.json ?? false);
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { file: { type: "string" }, json: { type: "boolean" }, trust: { type: "string" }, since: { type: "string" } },
+    });
+    if (positionals[0] !== "verify") throw new UsageError("mesh audit verify [--file copy.jsonl] [--trust name=U...,...] [--since <stream seq>] [--json]");
+    return auditVerifyCommand({
+      ...(values.file ? { file: values.file } : {}),
+      json: values.json ?? false,
+      ...(values.trust ? { trust: values.trust } : {}),
+      ...(values.since ? { since: positiveInt("--since", values.since) } : {}),
+    });
   },
 };
 

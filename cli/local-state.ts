@@ -29,7 +29,7 @@ export function removeLocalOperator(): void {
   rmSync(operatorFile, { force: true });
 }
 
-/** Agent name → nkey seed that signs its audit checkpoints. */
+/** Agent name → nkey seed that signs its audit chain (its opening and checkpoints). */
 export function readAuditKeys(): Record<string, string> {
   if (!existsSync(auditKeysFile)) return {};
   return z.record(z.string(), z.string()).parse(JSON.parse(readFileSync(auditKeysFile, "utf8")));

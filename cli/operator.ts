@@ -71,6 +71,8 @@ export async function connectOperator(name: string): Promise<Operator> {
       });
     },
     async close() {
+      // The operator's chain ends with a signed checkpoint, so its last actions are anchored too.
+      await audit.close();
       await bus.close();
     },
   };

@@ -58,6 +58,8 @@ export interface Decision {
   message: string;
   obligations: readonly Obligation[];
   revision: number;
+  /** Digest of the policy document that decided (CompiledPolicy.digest), for the audit record. */
+  digest: string;
   /** Ids of dryrun rules that would have denied. */
   shadow: readonly string[];
   /** Ids of warn rules that would have denied; the action was still allowed. */

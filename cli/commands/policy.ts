@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { readAuditKeys } from "../local-state.js";
 import { z } from "zod";
 import { actions, defaultPolicyPath, loadPolicyFile, type DecisionRequest } from "../../policy/index.js";
 import { auditVerify, formatAuditVerification, formatExplain, formatPolicyDiff, formatPolicyPush, policyDiff, pushPolicy } from "../../policy/commands/index.js";
@@ -8,6 +7,7 @@ import { MeshError, describeIssues } from "../../shared/errors/index.js";
 import { connectCli } from "../connect.js";
 import { connectOperator } from "../operator.js";
 import { readIdentities, subjects } from "../../shared/bus/index.js";
+import { trustedIdentities } from "../trusted-identities.js";
 
 const approvers = () => (process.env.MESH_POLICY_APPROVERS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 const inForce = () => loadPolicyFile(process.env.POLICY_FILE ?? defaultPolicyPath);
@@ -103,28 +103,24 @@ export function policyExplain(requestJson: string, file?: string): number {
   return 0;
 }
 
-/** Checkpoint signers to trust: MESH_AUDIT_SIGNERS, else the keys `mesh up` gave its agents. */
-function auditSigners(): string[] | undefined {
-  const fromEnv = (process.env.MESH_AUDIT_SIGNERS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  if (fromEnv.length) return fromEnv;
-  const local = Object.values(readAuditKeys()).map(publicKeyOfSeed);
-  return process.env.NATS_URL || !local.length ? undefined : local;
-}
-
-/** `mesh audit verify [--file copy.jsonl]`: names every altered, missing or reordered record by position. */
-export async function auditVerifyCommand(file?: string, json = false): Promise<number> {
-  const signers = auditSigners();
-  const opts = signers ? { trustedSigners: signers } : {};
-  const result = file
-    ? await auditVerify({ jsonl: readText(file, "audit copy") }, opts)
+/**
+ * `mesh audit verify [--file copy.jsonl] [--trust name=U...] [--since N]`: names every altered, missing or reordered
+ * record, every chain not signed by a known identity under its own name, and (from the stream) any setting or
+ * truncation that lost records. Exits 1 on any problem.
+ */
+export async function auditVerifyCommand(opts: { file?: string; json?: boolean; trust?: string; since?: number } = {}): Promise<number> {
+  const verifyOpts = { identities: trustedIdentities(opts.trust), ...(opts.since ? { since: opts.since } : {}) };
+  const result = opts.file
+    ? await auditVerify({ jsonl: readText(opts.file, "audit copy") }, verifyOpts)
     : await (async () => {
-        const bus = await connectCli("audit");
+        // Declaring the topology would reset a reconfigured MESH_AUDIT before it is checked.
+        const bus = await connectCli("audit", { declareTopology: false });
         try {
-          return await auditVerify({ bus }, opts);
+          return await auditVerify({ bus }, verifyOpts);
         } finally {
           await bus.close();
         }
       })();
-  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatAuditVerification(result)}\n`);
+  process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatAuditVerification(result)}\n`);
   return result.ok ? 0 : 1;
 }

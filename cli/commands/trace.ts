@@ -1,9 +1,18 @@
-import { readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
+import { readIdentities, subjects, type Bus } from "../../shared/bus/index.js";
+import { verifyAuditChain, type KnownIdentity } from "../../policy/audit-chain/index.js";
+import { readAuditTrail } from "../../policy/commands/index.js";
 import { connectCli } from "../connect.js";
+import { trustedIdentities } from "../trusted-identities.js";
 
 interface AuditLine {
   readonly at: string;
   readonly agent: string;
+  readonly instance: string;
+  /** False when the instance's chain is unsigned, signed by an unknown key, or by another agent's key. */
+  readonly verified: boolean;
+  /** False for records after the instance's last signed checkpoint: hash-linked, not yet covered by a signature. */
+  readonly anchored: boolean;
+  readonly seq: number;
   readonly kind: string;
   readonly action: string;
   readonly effect: string;
@@ -19,12 +28,21 @@ interface AuditLine {
 /**
  * One task's timeline from the audit trail: every hop's policy decision and effect, model calls with
  * their model and version, the reviewer's decision, in time order with offsets from the first record.
+ * Each record's instance is attributed through its signed opening (on the mesh subjects, with every instance's
+ * checkpoints), so a record no registered identity vouches for is marked rather than shown as the agent's.
  */
-export async function taskTimeline(bus: Bus, taskId: string): Promise<AuditLine[]> {
-  const records = (await readStream(bus, streamNames.audit, { filterSubject: subjects.auditOfTask(taskId) })).map(
-    (m) => JSON.parse(Buffer.from(m.data).toString("utf8")) as AuditLine,
-  );
-  return records.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+export async function taskTimeline(bus: Bus, taskId: string, trusted: ReadonlyMap<string, KnownIdentity> = new Map()): Promise<AuditLine[]> {
+  const task = await readAuditTrail(bus, { filterSubject: subjects.auditOfTask(taskId) });
+  const mesh = await readAuditTrail(bus, { filterSubject: subjects.auditOfMesh() });
+  const identities = new Map<string, KnownIdentity>([...(await readIdentities(bus)), ...trusted]);
+  // Only attribution matters here: the partial chains' gaps and order are `mesh audit verify`'s to judge.
+  const { unverified, unanchored } = verifyAuditChain([...mesh.records, ...task.records], { identities, subjects: [...mesh.subjects, ...task.subjects] });
+  const untrusted = new Set(unverified);
+  const tailFrom = new Map(unanchored.map((u) => [u.instance, u.fromSeq]));
+  return task.records
+    .filter((r): r is Omit<AuditLine, "verified" | "anchored"> => typeof r === "object" && r !== null && typeof (r as { at?: unknown }).at === "string")
+    .map((r) => ({ ...r, verified: typeof r.instance === "string" && !untrusted.has(r.instance), anchored: r.seq < (tailFrom.get(r.instance) ?? Number.POSITIVE_INFINITY) }))
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
 
 export function formatTimeline(taskId: string, lines: readonly AuditLine[]): string {
@@ -44,10 +62,13 @@ export function formatTimeline(taskId: string, lines: readonly AuditLine[]): str
       .join(" ");
     // One record per effect: what became of it (done, refused, failed); older records were a bare decision.
     const what = r.outcome ? `${r.action} ${r.outcome}` : r.kind === "decision" ? `${r.action} → ${r.effect}` : `${r.action} done`;
-    return `${offset}  ${r.agent.padEnd(8)} ${what.padEnd(26)} ${(r.subject ?? "").padEnd(32)} ${extra}`;
+    const who = r.verified ? r.agent.padEnd(8) : `UNVERIFIED (claims ${String(r.agent)}, instance ${String(r.instance)})`;
+    return `${offset}  ${who} ${what.padEnd(26)} ${(r.subject ?? "").padEnd(32)} ${extra}${r.verified && !r.anchored ? " [not yet signed]" : ""}`;
   });
   const trace = lines.find((l) => l.traceId)?.traceId;
-  return [`task ${taskId}${trace ? `  trace ${trace}` : ""}`, ...rows].join("\n");
+  const unverified = lines.filter((l) => !l.verified).length;
+  const warning = unverified ? [`${unverified} record(s) UNVERIFIED: no registered identity vouches for their instance as the agent they name (see mesh audit verify)`] : [];
+  return [`task ${taskId}${trace ? `  trace ${trace}` : ""}`, ...rows, ...warning].join("\n");
 }
 
 /** `mesh trace <task-id>` */
@@ -58,7 +79,7 @@ export async function traceCommand(taskId: string): Promise<number> {
   }
   const bus = await connectCli("trace");
   try {
-    const lines = await taskTimeline(bus, taskId);
+    const lines = await taskTimeline(bus, taskId, trustedIdentities(undefined));
     process.stdout.write(`${formatTimeline(taskId, lines)}\n`);
     return lines.length ? 0 : 1;
   } finally {

@@ -105,7 +105,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
       while (await isListening(port)) port++;
       const creds = agentCredentials[name];
       const identity: Record<string, string> = creds ? { NATS_USER: creds.user, NATS_PASS: creds.password } : {};
-      // Each agent signs its audit checkpoints with a key of its own; `mesh audit verify` trusts these.
+      // Each agent signs its audit chain with a key of its own; `mesh audit verify` on this machine trusts these.
       auditKeys[name] ??= createSigningKey().seed;
       identity.MESH_IDENTITY_SEED = env.MESH_IDENTITY_SEED ?? process.env.MESH_IDENTITY_SEED ?? auditKeys[name];
       if (nats && !creds) log(`agent ${name} has no identity in the policy document's agents section; the broker will refuse it`);

@@ -2,5 +2,5 @@
 export { pushPolicy, loadStoredPolicy, type PushResult } from "../distribution/index.js";
 export { formatPolicyPush } from "./policy-push.js";
 export { diffPolicies, policyDiff, formatPolicyDiff, requestFromAuditRecord, type PolicyDiff, type DecisionChange } from "./policy-diff.js";
-export { auditVerify, formatAuditVerification, parseAuditJsonl, readAuditRecords } from "./audit-verify.js";
+export { auditVerify, formatAuditVerification, parseAuditJsonl, readAuditRecords, readAuditTrail, type AuditVerifyOptions } from "./audit-verify.js";
 export { formatExplain } from "./policy-explain.js";

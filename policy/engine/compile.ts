@@ -11,12 +11,15 @@ import {
   type RuleMode,
   type TraceStep,
 } from "../types.js";
+import { canonicalJson, sha256Hex } from "../../shared/envelope/canonical.js";
 import { compileCondition, compileResourceChecks, compileUnless, type Check } from "./checks.js";
 import { Evaluation, RuleEvaluationError } from "./evaluation.js";
 import { compileObligation } from "./obligations.js";
 
 export interface CompiledPolicy {
   readonly revision: number;
+  /** sha256 of the canonical document: names the exact content that decided, as the signed revision's digest does. */
+  readonly digest: string;
   readonly document: PolicyDocument;
   decide(req: DecisionRequest): Decision;
   explain(req: DecisionRequest): { decision: Decision; trace: readonly TraceStep[] };
@@ -124,6 +127,7 @@ export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
   const compiled = doc.rules.map((rule) => ({ rule, compiled: compileRule(rule, doc) }));
   const index = buildIndex(compiled);
   const revision = doc.revision;
+  const digest = sha256Hex(canonicalJson(doc));
 
   function evaluate(req: DecisionRequest, trace: TraceStep[] | null): Decision {
     const forAction = index.get(req.action);
@@ -185,17 +189,19 @@ export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
       message: `${req.principal.agent} may ${req.action} ${describeTarget(req.resource)}: permitted by rule "${ids[0]}"`,
       obligations: tally.obligations ?? EMPTY,
       revision,
+      digest,
       shadow: sh,
       warnings: wa,
     };
   }
 
   function deny(reasons: readonly string[], message: string, obligations: readonly Obligation[], shadow: readonly string[], warnings: readonly string[]): Decision {
-    return { effect: "deny", reasons, message, obligations, revision, shadow, warnings };
+    return { effect: "deny", reasons, message, obligations, revision, digest, shadow, warnings };
   }
 
   return {
     revision,
+    digest,
     document: doc,
     decide: (req) => evaluate(req, null),
     explain: (req) => {

@@ -5,6 +5,8 @@ export interface PublishOptions {
   /** Nats-Msg-Id: the server drops a second publish with the same id inside the duplicate window. */
   readonly msgId: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** How long to wait for the stream's ack (nats.js default otherwise); a caller with a deadline passes what is left. */
+  readonly timeoutMs?: number;
 }
 
 export interface Published {
@@ -24,7 +26,7 @@ export function toHeaders(values: Readonly<Record<string, string>> = {}): MsgHdr
 /** Publishes JSON (or raw bytes) to a stream subject and resolves once JetStream has stored it. */
 export async function publish(bus: Bus, subject: string, body: unknown, opts: PublishOptions): Promise<Published> {
   const data = body instanceof Uint8Array ? body : encoder.encode(JSON.stringify(body));
-  const ack = await bus.js.publish(subject, data, { msgID: opts.msgId, headers: toHeaders(opts.headers) });
+  const ack = await bus.js.publish(subject, data, { msgID: opts.msgId, headers: toHeaders(opts.headers), ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}) });
   return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
 }
 

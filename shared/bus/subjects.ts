@@ -35,6 +35,8 @@ export const subjects = {
     `mesh.audit.${tok("region", region)}.${taskId ? tok("task", taskId) : "mesh"}.${tok("writer", writer)}`,
   auditOfRegion: (region: string) => `mesh.audit.${tok("region", region)}.>`,
   auditOfTask: (taskId: string) => `mesh.audit.*.${tok("task", taskId)}.*`,
+  /** Records about no task: every instance's opening and checkpoints, policy changes, model loads. */
+  auditOfMesh: () => "mesh.audit.*.mesh.*",
   /** Every audit subject one writer (an agent or the operator) may publish to. */
   auditOf: (writer: string) => `mesh.audit.*.*.${tok("writer", writer)}`,
   /** A key of a KV bucket, as policy and the broker see a write to it. */

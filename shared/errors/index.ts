@@ -14,7 +14,8 @@ export type ErrorCode =
   | "E_TOOL"
   | "E_CONFIG"
   | "E_RATE_LIMITED"
-  | "E_CONFLICT";
+  | "E_CONFLICT"
+  | "E_AUDIT_UNAVAILABLE";
 
 export class MeshError extends Error {
   override readonly name: string = "MeshError";

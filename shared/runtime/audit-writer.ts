@@ -1,55 +1,137 @@
 import { subjects, publish, type Bus } from "../bus/index.js";
-import { AuditChain } from "../../policy/audit-chain/index.js";
+import { AuditChain, type ChainedRecord } from "../../policy/audit-chain/index.js";
+import { TransientError } from "../errors/index.js";
+import { auditBody, type AuditEntry } from "./audit-entry.js";
 
-/** One audit record: a policy decision or an effect, never the task's content in clear. */
-export interface AuditEntry {
-  readonly kind: "decision" | "effect" | "policy";
-  readonly action: string;
-  readonly effect: "allow" | "deny" | "done" | "rejected";
-  /** For decisions: whether the effect then ran, was refused, or failed after it was allowed. */
-  readonly outcome?: "done" | "refused" | "failed";
-  /** For decisions: digest of the policy document that decided. */
-  readonly policyDigest?: string;
-  readonly reasons?: readonly string[];
-  readonly revision?: number;
-  readonly subject?: string;
-  readonly taskId?: string;
-  readonly flow?: string;
-  readonly region: string;
-  readonly traceId?: string;
-  readonly detail?: Record<string, unknown>;
-  /** For decisions: what was asked, so a candidate policy can be replayed against it. */
-  readonly request?: { readonly resource: unknown; readonly context?: unknown };
-  /** Roles of the human behind the decision, if any. */
-  readonly roles?: readonly string[];
+export type { AuditEntry } from "./audit-entry.js";
+
+export interface AuditWriterOptions {
+  /** Records between signed checkpoints. */
+  readonly checkpointEvery?: number;
+  /** With unsigned records pending and nothing appended for this long, a checkpoint anchors them. */
+  readonly idleCheckpointMs?: number;
+  /** How long one append keeps retrying a record's publish before the effect is given up as transient (task nak'd). */
+  readonly publishDeadlineMs?: number;
+  /** First retry delay; doubles per attempt up to 1 s. */
+  readonly retryBaseMs?: number;
+}
+
+/** Even past the deadline a record gets one real attempt: a broker that is back answers well within this. */
+const minAttemptMs = 200;
+/**
+ * One attempt's wait for the ack. A publish buffered while the connection was down can lose its reply across the
+ * reconnect; a bounded wait turns that into a retry (same Nats-Msg-Id) instead of spending the whole deadline.
+ */
+const maxAttemptMs = 2000;
+
+interface Outgoing {
+  readonly subject: string;
+  readonly record: ChainedRecord;
 }
 
 /**
- * Appends the audit records of one agent instance to mesh.audit.<region>.<task>, hash-chained per instance (with
- * signed checkpoints when a signing seed is configured) so `mesh audit verify` can name any altered, missing
- * or reordered record. Records are published in chain order on one connection, which JetStream keeps;
- * the Nats-Msg-Id makes a retried append idempotent.
+ * Appends the audit records of one agent instance to mesh.audit.<region>.<task|mesh>.<agent>, hash-chained and
+ * signed with the agent's identity (policy/audit-chain), so `mesh audit verify` can name any altered, missing or
+ * reordered record and any record its signer does not vouch for.
+ *
+ * Records are published one at a time in seq order: a record whose publish fails is retried (same seq, same
+ * Nats-Msg-Id, so a retry that the broker had in fact stored is dropped as a duplicate) and every later record
+ * waits behind it, so the stream never holds seq n+1 without seq n. `append` resolves once its records are
+ * stored, so the effect is acked only after its audit; past the deadline it throws a TransientError (the task is
+ * nak'd) and the record stays first in line for the next append, the idle checkpoint or `close`.
  */
 export class AuditWriter {
   private readonly chain: AuditChain;
+  private readonly queue: Outgoing[] = [];
+  private stored = 0;
+  /** Drains run one after another: a drain is the only code that publishes. */
+  private lock: Promise<unknown> = Promise.resolve();
+  private idle: NodeJS.Timeout | undefined;
+  /** Where records about no task go: the region of the latest entry (checkpoints, and the opening). */
+  private region: string | undefined;
+  private closed = false;
+
   constructor(
     private readonly bus: Bus,
     private readonly agent: string,
     private readonly instance: string,
     signingSeed?: string,
+    private readonly opts: AuditWriterOptions = {},
   ) {
-    this.chain = new AuditChain({ instance, ...(signingSeed ? { signingSeed } : {}), checkpointEvery: 100 });
+    this.chain = new AuditChain({ instance, agent, ...(signingSeed ? { signingSeed } : {}), checkpointEvery: opts.checkpointEvery ?? 100 });
   }
 
   async append(entry: AuditEntry): Promise<void> {
-    const records = this.chain.append({ ...entry, agent: this.agent, at: new Date().toISOString() });
-    await Promise.all(
-      records.map((record) =>
-        publish(this.bus, subjects.audit(entry.region, entry.taskId, this.agent), record, {
-          msgId: `audit:${this.instance}:${record.seq}`,
+    if (this.closed) throw new TransientError("E_AUDIT_UNAVAILABLE", `audit writer of ${this.instance} is closed (the agent is stopping)`);
+    this.region = entry.region;
+    const taskSubject = subjects.audit(entry.region, entry.taskId, this.agent);
+    const meshSubject = subjects.audit(entry.region, undefined, this.agent);
+    const records = this.chain.append(auditBody(entry));
+    // The opening and checkpoints belong to no task: they sit on the mesh subject, where a reader of any task finds them.
+    for (const record of records) this.queue.push({ subject: record.kind === "open" || record.kind === "checkpoint" ? meshSubject : taskSubject, record });
+    await this.drainThrough(records[records.length - 1]!.seq);
+    this.armIdleCheckpoint();
+  }
+
+  /**
+   * Anchors what is pending with a checkpoint and waits (up to the publish deadline) until every record is stored;
+   * the runtime calls it at stop. It never throws, since shutdown must go on: it returns how many records it could
+   * not store. Those are the instance's last records, so the stored chain simply ends earlier (no gap); effects whose
+   * audit failed were nak'd and are audited again by whichever instance redoes them.
+   */
+  async close(): Promise<{ unstored: number }> {
+    if (!this.closed) {
+      this.closed = true;
+      clearTimeout(this.idle);
+      this.checkpointPending();
+      await this.drainThrough(this.chain.head.seq).catch(() => undefined);
+    }
+    return { unstored: this.queue.length };
+  }
+
+  private checkpointPending(): void {
+    if (!this.chain.signed || this.chain.pending === 0 || !this.region) return;
+    this.queue.push({ subject: subjects.audit(this.region, undefined, this.agent), record: this.chain.checkpoint() });
+  }
+
+  private armIdleCheckpoint(): void {
+    if (!this.chain.signed || this.closed) return;
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => {
+      if (this.closed) return;
+      this.checkpointPending();
+      // Nobody awaits this one; a failure leaves the checkpoint queued for the next append or close.
+      this.drainThrough(this.chain.head.seq).catch(() => this.armIdleCheckpoint());
+    }, this.opts.idleCheckpointMs ?? 1000);
+    this.idle.unref();
+  }
+
+  private drainThrough(seq: number): Promise<void> {
+    const deadline = Date.now() + (this.opts.publishDeadlineMs ?? 10_000);
+    const run = this.lock.then(() => this.drain(seq, deadline));
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private async drain(seq: number, deadline: number): Promise<void> {
+    let delay = this.opts.retryBaseMs ?? 50;
+    while (this.stored < seq) {
+      const next = this.queue[0]!;
+      try {
+        await publish(this.bus, next.subject, next.record, {
+          msgId: `audit:${this.instance}:${next.record.seq}`,
           headers: { "Mesh-Agent": this.agent },
-        }),
-      ),
-    );
+          timeoutMs: Math.min(maxAttemptMs, Math.max(minAttemptMs, deadline - Date.now())),
+        });
+      } catch (err) {
+        if (Date.now() + delay > deadline)
+          throw new TransientError("E_AUDIT_UNAVAILABLE", `audit record seq ${next.record.seq} of ${this.instance} not stored: ${(err as Error).message}`, { seq: next.record.seq });
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 1000);
+        continue;
+      }
+      this.queue.shift();
+      this.stored = next.record.seq;
+    }
   }
 }

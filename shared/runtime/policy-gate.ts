@@ -1,5 +1,4 @@
 import type { CompiledPolicy, Decision, DecisionRequest } from "../../policy/index.js";
-import { canonicalJson, sha256Hex } from "../envelope/canonical.js";
 import type { MeshMetrics } from "../telemetry/index.js";
 
 /**
@@ -8,7 +7,6 @@ import type { MeshMetrics } from "../telemetry/index.js";
  * pipeline's policy interceptor (shared/runtime/effects).
  */
 export class PolicyGate {
-  private readonly digestOf = new WeakMap<CompiledPolicy, string>();
   constructor(
     private policy: CompiledPolicy,
     private readonly metrics: MeshMetrics,
@@ -22,13 +20,6 @@ export class PolicyGate {
 
   get current(): CompiledPolicy {
     return this.policy;
-  }
-
-  /** sha256 of the canonical document in force: audit records name the exact policy that decided them. */
-  get digest(): string {
-    let digest = this.digestOf.get(this.policy);
-    if (!digest) this.digestOf.set(this.policy, (digest = `sha256:${sha256Hex(canonicalJson(this.policy.document))}`));
-    return digest;
   }
 
   swap(next: CompiledPolicy): void {

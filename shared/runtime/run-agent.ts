@@ -204,6 +204,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
         for (const a of advisories) a.unsubscribe();
         models.close();
         policyWatch?.stop();
+        await audit.close();
         await bus.close();
         await http.close();
         await otlp?.shutdown();

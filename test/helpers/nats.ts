@@ -31,3 +31,15 @@ export async function startNats(t: TestContext, opts: { extraConfig?: string } =
     },
   };
 }
+
+/**
+ * Stops the server and starts it again on the same port with the same store, as an operator restart or a crash
+ * would: clients reconnect by themselves. `during` runs while the server is down.
+ */
+export async function restartNats(t: TestContext, nats: TestNats, during: () => Promise<void> = async () => undefined): Promise<LocalNats> {
+  await nats.stop();
+  await during();
+  const again = await startLocalNats({ dataDir: nats.dir, logFile: join(nats.dir, "nats.log"), port: nats.port });
+  t.after(() => again.stop());
+  return again;
+}

@@ -7,12 +7,11 @@ import { pipeline } from "./pipeline.js";
 import { policyDecision } from "./policy-decision.js";
 
 const grants = policyOf([{ id: "triage-complete", effect: "permit", actions: ["task.complete"], principals: ["triage"], resources: { subjects: ["mesh.result.ticket"] } }]);
-const digest = () => "sha256:policy";
 
 test("audit records a denied effect before it throws, with the deciding rules and the policy digest", async () => {
   const writer = recordingAudit();
   const effect = countingEffect({ resource: { subject: "mesh.result.invoice" } });
-  await assert.rejects(pipeline(audit(writer, digest), policyDecision(grants))(effect), PolicyDeniedError);
+  await assert.rejects(pipeline(audit(writer), policyDecision(grants))(effect), PolicyDeniedError);
   assert.equal(writer.records.length, 1);
   assert.deepEqual(
     { ...writer.records[0], at: undefined },
@@ -25,7 +24,7 @@ test("audit records a denied effect before it throws, with the deciding rules an
       outcome: "refused",
       reasons: ["default-deny"],
       revision: 7,
-      policyDigest: "sha256:policy",
+      digest: writer.records[0]!.digest,
       taskId: "env_1",
       subject: "mesh.result.invoice",
     },
@@ -42,7 +41,7 @@ test("audit records an allowed effect once, after it ran, with what the effect r
     },
     describe: (r) => ({ published: r }),
   });
-  await pipeline(audit(writer, digest), policyDecision(grants))(effect);
+  await pipeline(audit(writer), policyDecision(grants))(effect);
   assert.equal(recordedBeforeRun, 0);
   assert.equal(writer.records.length, 1);
   assert.equal(writer.records[0]!.outcome, "done");
@@ -52,7 +51,7 @@ test("audit records an allowed effect once, after it ran, with what the effect r
 test("audit records an allowed effect that failed as failed, with its error code, and rethrows", async () => {
   const writer = recordingAudit();
   const effect = countingEffect({ run: () => Promise.reject(new TransientError("E_TOOL", "endpoint down")) });
-  await assert.rejects(pipeline(audit(writer, digest), policyDecision(grants))(effect), TransientError);
+  await assert.rejects(pipeline(audit(writer), policyDecision(grants))(effect), TransientError);
   assert.equal(writer.records[0]!.outcome, "failed");
   assert.deepEqual(writer.records[0]!.detail, { error: "E_TOOL" });
 });
@@ -60,5 +59,5 @@ test("audit records an allowed effect that failed as failed, with its error code
 test("an effect whose audit record cannot be stored fails, so its message is not acknowledged", async () => {
   const effect = countingEffect();
   const broken = { append: () => Promise.reject(new TransientError("E_MODEL_ERROR", "audit stream unavailable")) };
-  await assert.rejects(pipeline(audit(broken, digest), policyDecision(grants))(effect), /audit stream unavailable/);
+  await assert.rejects(pipeline(audit(broken), policyDecision(grants))(effect), /audit stream unavailable/);
 });

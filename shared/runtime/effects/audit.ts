@@ -13,7 +13,7 @@ export interface AuditAppender {
  * its message only after this resolves, so no effect goes unrecorded.
  * @example pipeline(audit(writer), policyDecision(gate))
  */
-export function audit(writer: AuditAppender, policyDigest: () => string): Interceptor {
+export function audit(writer: AuditAppender): Interceptor {
   return async function auditInterceptor(effect, trail, next) {
     let result: unknown;
     try {
@@ -21,16 +21,16 @@ export function audit(writer: AuditAppender, policyDigest: () => string): Interc
     } catch (err) {
       if (trail.decision) {
         const outcome = trail.decision.effect === "deny" ? "refused" : "failed";
-        await writer.append(record(effect, trail, outcome, policyDigest(), outcome === "failed" ? { error: errorCode(err) } : undefined));
+        await writer.append(record(effect, trail, outcome, outcome === "failed" ? { error: errorCode(err) } : undefined));
       }
       throw err;
     }
-    await writer.append(record(effect, trail, "done", policyDigest(), effect.describe?.(result)));
+    await writer.append(record(effect, trail, "done", effect.describe?.(result)));
     return result;
   };
 }
 
-function record(effect: Effect, trail: EffectTrail, outcome: "done" | "refused" | "failed", digest: string, extra: Record<string, unknown> | undefined): AuditEntry {
+function record(effect: Effect, trail: EffectTrail, outcome: "done" | "refused" | "failed", extra: Record<string, unknown> | undefined): AuditEntry {
   const d = trail.decision!;
   const task = effect.facts.task;
   const detail = {
@@ -46,7 +46,7 @@ function record(effect: Effect, trail: EffectTrail, outcome: "done" | "refused" 
     outcome,
     reasons: d.reasons,
     revision: d.revision,
-    policyDigest: digest,
+    digest: d.digest,
     region: effect.region,
     // The request itself (scrubbed of PII by the audit chain), so `mesh policy diff` can replay it.
     request: { resource: effect.resource, context: effect.facts },

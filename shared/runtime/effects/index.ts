@@ -12,7 +12,7 @@ export { refusalOf } from "./refusal.js";
 export type { AuditAppender } from "./audit.js";
 
 export interface EffectPipelineDeps {
-  readonly policy: Decider & { readonly digest: string };
+  readonly policy: Decider;
   readonly audit: AuditAppender;
   readonly rateLimits: TokenTaker;
   readonly metrics: MeshMetrics;
@@ -29,7 +29,7 @@ export function createEffectPipeline(deps: EffectPipelineDeps): Perform {
   return pipeline(
     tracing(),
     metrics(deps.metrics, deps.log, deps.agent),
-    audit(deps.audit, () => deps.policy.digest),
+    audit(deps.audit),
     policyDecision(deps.policy),
     obligations(deps.rateLimits),
   );

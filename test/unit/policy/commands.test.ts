@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startNats } from "../../helpers/nats.js";
-import { publish, subjects } from "../../../shared/bus/index.js";
+import { publish, registerIdentity, subjects } from "../../../shared/bus/index.js";
 import { compilePolicy, defaultPolicyPath, loadPolicyFile } from "../../../policy/index.js";
 import { AuditChain } from "../../../policy/audit-chain/index.js";
 import { createSigningKey } from "../../../policy/signing/index.js";
@@ -50,32 +50,33 @@ test("policy diff with the same policy changes nothing", () => {
   assert.match(formatPolicyDiff(diff), /no audited decision would change/);
 });
 
-test("audit verify reads the AUDIT stream; in a JSONL copy with one record edited and one dropped it names both positions", async (t) => {
+test("audit verify reads the AUDIT stream with the registered identities; in a JSONL copy with one record edited and one dropped it names both positions", async (t) => {
   const nats = await startNats(t);
   const bus = await nats.connect("auditor");
   const key = createSigningKey();
-  const chains = [new AuditChain({ instance: "invoice-a", signingSeed: key.seed, checkpointEvery: 10 }), new AuditChain({ instance: "invoice-b" })];
+  await registerIdentity(bus, { publicKey: key.publicKey, name: "invoice", kind: "agent" });
+  const chains = [new AuditChain({ instance: "invoice-a", agent: "invoice", signingSeed: key.seed, checkpointEvery: 10 }), new AuditChain({ instance: "invoice-b", agent: "invoice", signingSeed: key.seed })];
   for (let i = 0; i < 30; i++) {
-    for (const rec of chains[i % 2]!.append({ kind: "decision", action: "event.emit", effect: "allow", subject: "mesh.task.invoice.matched", note: `customer ${i}@example.com` }))
-      await publish(bus, subjects.audit("eu", undefined, "test"), rec, { msgId: `audit:${rec.instance}:${rec.seq}` });
+    for (const rec of chains[i % 2]!.append({ kind: "decision", action: "event.emit", effect: "allow", subject: "mesh.task.invoice.matched" }))
+      await publish(bus, subjects.audit("eu", undefined, "invoice"), rec, { msgId: `audit:${rec.instance}:${rec.seq}` });
   }
   const stored = await readAuditRecords(bus);
-  assert.equal(stored.length, 31);
-  assert.ok(!JSON.stringify(stored).includes("@example.com"), "no email in clear in the audit stream");
-  const live = await auditVerify({ bus }, { trustedSigners: [key.publicKey] });
+  assert.equal(stored.length, 33, "two openings, 30 records, one checkpoint");
+  const live = await auditVerify({ bus });
   assert.equal(live.ok, true, formatAuditVerification(live));
-  assert.match(formatAuditVerification(live), /31 records, 2 instance chain\(s\), 1 signed checkpoint\(s\)\n {2}OK/);
+  assert.match(formatAuditVerification(live), /33 records, 2 instance chain\(s\), 1 signed checkpoint\(s\)\n {2}OK/);
+  assert.match(formatAuditVerification(live), /note: 20 record\(s\) after the last checkpoint of 2 instance\(s\)/);
 
   const lines = stored.map((r) => JSON.stringify(r));
-  lines[4] = lines[4]!.replace('"effect":"allow"', '"effect":"deny"');
+  lines[5] = lines[5]!.replace('"effect":"allow"', '"effect":"deny"');
   lines.splice(17, 1);
-  const copy = await auditVerify({ jsonl: lines.join("\n") });
+  const copy = await auditVerify({ jsonl: lines.join("\n") }, { identities: new Map([[key.publicKey, { name: "invoice" }]]) });
   // Instances alternate (and a checkpoint sits between), so only the range of the dropped record is certain.
-  assert.deepEqual(copy.problems.map((p) => [p.kind, p.position]), [["altered", 5], ["missing", 17]]);
-  assert.match(copy.problems[1]!.message, /missing \(between positions 16 and 20\)/);
+  assert.deepEqual(copy.problems.map((p) => [p.kind, p.position]), [["altered", 6], ["missing", 17]]);
+  assert.match(copy.problems[1]!.message, /missing \(between positions 16 and 19\)/);
   const report = formatAuditVerification(copy);
   assert.match(report, /FAILED: 2 problem\(s\)/);
-  assert.match(report, /position 5: altered/);
+  assert.match(report, /position 6: altered/);
   assert.match(report, /position 17: missing/);
 });
 
@@ -95,7 +96,7 @@ test("policy diff from the bus compares a candidate with the pushed revision, re
   const approver = createSigningKey();
   const shipped = readFileSync(defaultPolicyPath, "utf8");
   await pushPolicy(bus, { text: shipped.replace("revision: 1", "revision: 4"), approverSeed: approver.seed });
-  const chain = new AuditChain({ instance: "invoice-1" });
+  const chain = new AuditChain({ instance: "invoice-1", agent: "invoice" });
   for (const r of audited("invoice", "task.complete", "mesh.result.invoice", 3))
     for (const rec of chain.append(r)) await publish(bus, subjects.audit("eu", undefined, "test"), rec, { msgId: `a:${rec.seq}` });
   const candidate = shipped.replace("revision: 1", "revision: 5").replace(`subjects: ["mesh.result.invoice"]`, `subjects: ["mesh.result.nothing"]`);

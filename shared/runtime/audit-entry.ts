@@ -1,0 +1,57 @@
+import { scrubValue } from "../../policy/pii/index.js";
+
+/** One audit record: a policy decision or an effect, never the task's content in clear. */
+export interface AuditEntry {
+  readonly kind: "decision" | "effect" | "policy";
+  readonly action: string;
+  readonly effect: "allow" | "deny" | "done" | "rejected";
+  /** For decisions: whether the effect then ran, was refused, or failed after it was allowed (one record per effect). */
+  readonly outcome?: "done" | "refused" | "failed";
+  readonly reasons?: readonly string[];
+  readonly revision?: number;
+  /** sha256 of the canonical policy document whose revision decided (decision records). */
+  readonly digest?: string;
+  readonly subject?: string;
+  readonly taskId?: string;
+  readonly flow?: string;
+  readonly region: string;
+  readonly traceId?: string;
+  readonly detail?: Record<string, unknown>;
+  /** For decisions: what was asked, so a candidate policy can be replayed against it. */
+  readonly request?: { readonly resource: unknown; readonly context?: unknown };
+  /** Roles of the human behind the decision, if any. */
+  readonly roles?: readonly string[];
+}
+
+/**
+ * Fields that name things rather than say things: an enum, a generated id or hash, a region code. A value in
+ * its format cannot carry free text, so it is kept as is; a value outside it is scrubbed like free text.
+ * Scrubbing a random hex id could only corrupt it (a run of digits can pass a card checksum), never protect anyone.
+ */
+const idFormats: Readonly<Record<string, RegExp>> = {
+  kind: /^(decision|effect|policy)$/,
+  effect: /^(allow|deny|done|rejected)$/,
+  outcome: /^(done|refused|failed)$/,
+  action: /^[a-z]+(\.[a-z]+)+$/,
+  digest: /^[0-9a-f]{64}$/,
+  taskId: /^env_[0-9a-f]{32}$/,
+  traceId: /^[0-9a-f]{32}$/,
+  region: /^[a-z]{2}(-[a-z]+)*$/,
+  flow: /^[a-z][a-z_-]*$/,
+};
+
+/**
+ * The body of an entry's audit record: PII redacted from everything that can hold free text (subject, reasons,
+ * roles, detail, request, and any id field not in its format), id fields passed through unscanned. It runs on
+ * every effect, so the detectors only see what could hold PII.
+ */
+export function auditBody(entry: AuditEntry): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(entry) as (keyof AuditEntry)[]) {
+    const value = entry[key];
+    if (value === undefined) continue;
+    const format = idFormats[key];
+    out[key] = typeof value === "number" || (format && typeof value === "string" && format.test(value)) ? value : scrubValue(value);
+  }
+  return out;
+}
