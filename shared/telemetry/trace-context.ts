@@ -19,11 +19,26 @@ export function formatTraceparent(ctx: TraceContext): string {
   return `00-${ctx.traceId}-${ctx.spanId}-${ctx.sampled ? "01" : "00"}`;
 }
 
+/**
+ * Ids come from a pool of random bytes refilled 4 KiB at a time: every effect opens a span, and one
+ * randomBytes call per id cost more than the policy decision it traces.
+ */
+let pool = Buffer.alloc(0);
+let offset = 0;
+function randomHex(bytes: number): string {
+  if (offset + bytes > pool.length) {
+    pool = randomBytes(4096);
+    offset = 0;
+  }
+  offset += bytes;
+  return pool.toString("hex", offset - bytes, offset);
+}
+
 /** A new span in the same trace, or a new trace when there is no parent. */
 export function childSpan(parent?: TraceContext): TraceContext {
   return {
-    traceId: parent?.traceId ?? randomBytes(16).toString("hex"),
-    spanId: randomBytes(8).toString("hex"),
+    traceId: parent?.traceId ?? randomHex(16),
+    spanId: randomHex(8),
     sampled: parent?.sampled ?? true,
   };
 }
