@@ -11,7 +11,7 @@ import {
   type RuleMode,
   type TraceStep,
 } from "../types.js";
-import { compileCondition, compileResourceChecks, compileUnless, type Check } from "./checks.js";
+import { compileCondition, compileResourceChecks, compileUnless, unclassedOnly, type Check } from "./checks.js";
 import { Evaluation, RuleEvaluationError } from "./evaluation.js";
 import { compileObligation } from "./obligations.js";
 
@@ -42,6 +42,7 @@ const EMPTY: readonly never[] = Object.freeze([]);
 
 function compileRule(rule: Rule, doc: PolicyDocument): CompiledRule {
   const checks = [...compileResourceChecks(rule.resources)];
+  if (rule.effect === "permit" && !rule.resources?.dataClasses) checks.push(unclassedOnly);
   if (rule.when) checks.push(...compileCondition(rule.when, doc.lists, doc.residency));
   if (rule.unless) checks.push(compileUnless(rule.unless, doc.lists, doc.residency));
   return {

@@ -4,6 +4,10 @@ export {
   isFlow,
   payloadSchema,
   invoicePayloadV1,
+  invoicePayloadV2,
+  personalFields,
+  personalFieldsOf,
+  personalDataClass,
   ticketPayloadV1,
   type FlowName,
   type InvoicePayload,
@@ -23,4 +27,5 @@ export {
   type InboundEvent,
   type EnvelopeOptions,
 } from "./envelope.js";
+export { parseJsonBody } from "./json-body.js";
 export { correctionEventSchema, createCorrection, applyCorrections, type CorrectionEvent } from "./correction.js";

@@ -1,4 +1,4 @@
-import { publish, subjects, type Bus, type ModelStore, type StateStore } from "../bus/index.js";
+import { publish, streamNames, subjects, type Bus, type ModelStore, type StateStore } from "../bus/index.js";
 import type { AgentConfig } from "./config.js";
 import type { MeshMetrics } from "../telemetry/index.js";
 import type { Label, ReviewDecision } from "./messages.js";
@@ -7,9 +7,10 @@ import { MeshError, TransientError, type ErrorCode } from "../errors/index.js";
 import { currentTrace, formatTraceparent, inSpan, type Logger, type TraceContext } from "../telemetry/index.js";
 import type { Action, Resource } from "../../policy/index.js";
 import type { AuditWriter } from "./audit-writer.js";
-import { taskFacts, type ResultMessage, type ReviewRequest, type TaskMessage } from "./messages.js";
+import { taskFacts, type AdmittedRecord, type ResultMessage, type ReviewRequest, type TaskMessage } from "./messages.js";
 import type { GateRequest, PolicyGate } from "./policy-gate.js";
 import type { ClassifyResult, DraftRequest, DraftResult, ModelAccess } from "./model-access.js";
+import type { PersonalData } from "./personal-data.js";
 
 export interface RawEvent {
   readonly flow: string;
@@ -119,6 +120,11 @@ export interface ServiceContext {
   decide(input: ReviewDecisionInput): Promise<ReviewDecision>;
   /** Reads back labels of a flow (mesh.label.<flow>), oldest first. */
   labels(flow: string): Promise<Label[]>;
+  /**
+   * Review requests' envelopes as a person may see them: personal fields opened when policy allows `data.read` of
+   * them on mesh.review.<flow>.requested with the person's roles (audited), sealed otherwise.
+   */
+  revealForReviewer(envelopes: readonly TaskEnvelope[], reviewer: { readonly id: string; readonly roles: readonly string[] }): Promise<TaskEnvelope[]>;
 }
 
 export interface ScopeDeps {
@@ -132,6 +138,7 @@ export interface ScopeDeps {
   readonly models: ModelAccess;
   /** Envelopes already admitted, by id (KV mesh_seen). */
   readonly seen: StateStore;
+  readonly personal: PersonalData;
 }
 
 /**
@@ -181,7 +188,7 @@ export class EffectScope {
     resource: Resource = {},
     context: Record<string, unknown> = {},
     gateExtra: { roles?: readonly string[]; auditDetail?: Record<string, unknown> } = {},
-  ): Promise<void> {
+  ): Promise<{ seq: number; duplicate: boolean }> {
     const { gate, bus, audit, agent, trace } = this.deps;
     const facts = taskFacts(task);
     await gate.authorize({
@@ -209,23 +216,27 @@ export class EffectScope {
       traceId: trace.traceId,
       detail: { seq: published.seq, duplicate: published.duplicate },
     });
+    return published;
   }
 
   ingestContext(maxEventBytes: number): IngestContext {
     return {
       log: this.deps.log,
       maxEventBytes,
-      admit: async (envelope) => {
+      admit: async (clear) => {
         // Within the duplicate window the broker drops a repeated publish; beyond it, this record does. The mark
         // is written after the publish, so a crash in between is covered by the window, never a lost task.
-        if (await this.deps.seen.get(envelope.id)) {
+        if (await this.deps.seen.get(clear.id)) {
           this.outcome = "duplicate";
           return;
         }
+        const envelope = this.deps.personal.protect(clear);
         const message: TaskMessage = { envelope, stage: "ingested", from: this.deps.agent };
-        await this.publishEffect(envelope, "event.emit", subjects.task(envelope.flow, "ingested"), "ingested", message);
-        // The envelope itself is kept too: `mesh replay` finds a task by id without scanning a stream.
-        await this.deps.seen.put(envelope.id, { envelope, at: new Date().toISOString() });
+        const subject = subjects.task(envelope.flow, "ingested");
+        const { seq } = await this.publishEffect(envelope, "event.emit", subject, "ingested", message);
+        // Where the envelope is, not the envelope: `mesh replay` reads it back from the task stream by sequence.
+        const record: AdmittedRecord = { id: envelope.id, digest: envelope.digest, stream: streamNames.task, seq, subject, at: new Date().toISOString() };
+        await this.deps.seen.put(envelope.id, record);
         this.outcome = "admitted";
       },
     };

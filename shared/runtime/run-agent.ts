@@ -10,13 +10,14 @@ import {
   streamNames,
   subjects,
   watchMaxDeliveries,
+  type BodyEncoder,
   type Bus,
   type ConsumeLoop,
   type Delivery,
   type ModelStore,
   type StateStore,
 } from "../bus/index.js";
-import { parseEnvelope, type TaskEnvelope } from "../envelope/index.js";
+import { parseEnvelope, parseJsonBody, type TaskEnvelope } from "../envelope/index.js";
 import { MeshError, SchemaError, describeIssues } from "../errors/index.js";
 import {
   DriftMonitor,
@@ -43,6 +44,7 @@ import { agentKind, type AgentDefinition, type TaskAgentDefinition } from "./def
 import { startHealthServer } from "./health-server.js";
 import { labelSchema, reviewDecisionSchema, reviewRequestSchema, taskMessageSchema } from "./messages.js";
 import { ModelAccess } from "./model-access.js";
+import { PersonalData, requireDataKeys } from "./personal-data.js";
 import { PolicyGate } from "./policy-gate.js";
 import { recordReviewDecision } from "./review-decisions.js";
 
@@ -67,6 +69,8 @@ interface Subscription {
   readonly durable: string;
   readonly filterSubject: string;
   readonly flowOf: (d: Delivery) => string;
+  /** How its dead letters hold the body (raw inbound events: sealed). */
+  readonly encodeBody?: BodyEncoder;
   handle(d: Delivery, state: DeliveryState): Promise<void>;
 }
 
@@ -99,6 +103,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   const modelStore = kind === "task" || kind === "label" ? await openModelStore(bus, { replicas: config.streamReplicas }) : undefined;
   const models = new ModelAccess(config, gate, audit, modelStore, log, metrics, drift);
   const seen = await openStateStore(bus, buckets.seen, { replicas: config.streamReplicas });
+  const personal = new PersonalData(kind === "label" ? config.dataKeys : requireDataKeys(config.dataKeys, def.name), def.name, config.region, gate);
   const state = def.state ? await openStateStore(bus, `mesh_state_${def.name.replace(/-/g, "_")}`, { replicas: config.streamReplicas }) : undeclaredState(def.name);
 
   const newScope = (trace: TraceContext) =>
@@ -112,6 +117,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       toolTimeoutMs: config.toolTimeoutMs,
       models,
       seen,
+      personal,
     });
   /**
    * A delivery runs as a consumer span continuing the trace it arrived with (or the task's); its effects,
@@ -139,6 +145,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     log,
     models: audited,
     onIngested: (flow, result) => metrics.mesh_events_ingested_total.inc({ flow, result }),
+    personal,
   });
   const concurrency = config.concurrency ?? def.concurrency ?? 16;
   const loops: ConsumeLoop[] = [];
@@ -154,7 +161,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       maxAckPending: config.maxAckPending,
     });
     loops.push(await startLoop(bus, sub, def, config, concurrency, metrics, log));
-    advisories.push(watchMaxDeliveries(bus, sub.stream, sub.durable, def.name, (err) => log.error({ err }, "max-deliveries advisory")));
+    advisories.push(watchMaxDeliveries(bus, sub.stream, sub.durable, def.name, (err) => log.error({ err }, "max-deliveries advisory"), sub.encodeBody));
   }
   const lag = setInterval(() => {
     void reportLag(bus, subscriptions, metrics);
@@ -163,7 +170,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   lag.unref();
 
   const service = def.serve
-    ? await def.serve(serviceContext(config, log, metrics, drift, state, audited, bus, gate, newScope))
+    ? await def.serve(serviceContext(config, log, metrics, drift, state, audited, bus, gate, newScope, personal))
     : undefined;
 
   ready = true;
@@ -202,6 +209,7 @@ interface SubscriptionDeps {
   readonly log: Logger;
   readonly models: ModelStore | undefined;
   readonly onIngested: (flow: string, result: "accepted" | "duplicate" | "invalid") => void;
+  readonly personal: PersonalData;
 }
 
 /** Every kind of agent is a set of durable consumers over the same delivery machinery. */
@@ -217,6 +225,7 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
         durable: def.name,
         filterSubject: inbound === "*" ? subjects.allInbound() : subjects.inbound(inbound),
         flowOf: (d) => token(d, 2),
+        encodeBody: deps.personal.sealLetterBody,
         async handle(d, state) {
           try {
             await deps.traced(d, state, undefined, (scope) =>
@@ -292,7 +301,10 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
         const task: TaskEnvelope = parseEnvelope(message.envelope);
         state.envelopeId = task.id;
         state.createdAt = task.createdAt;
-        await deps.traced(d, state, task.trace.traceparent, (scope) => worker.handle(task, scope.taskContext(task, message.data, d.attempt)));
+        await deps.traced(d, state, task.trace.traceparent, async (scope) => {
+          const ctx = await deps.personal.revealContext(scope.taskContext(task, message.data, d.attempt), d.subject);
+          return worker.handle(ctx.task, ctx);
+        });
       },
     },
   ];
@@ -310,7 +322,10 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
         const task = parseEnvelope(decision.envelope);
         state.envelopeId = task.id;
         state.createdAt = task.createdAt;
-        await deps.traced(d, state, decision.traceparent, (scope) => resume(task, decision, scope.taskContext(task, undefined, d.attempt)));
+        await deps.traced(d, state, decision.traceparent, async (scope) => {
+          const ctx = await deps.personal.revealContext(scope.taskContext(task, undefined, d.attempt), d.subject);
+          return resume(ctx.task, decision, ctx);
+        });
       },
     });
   }
@@ -333,6 +348,7 @@ async function startLoop(
     agent: def.name,
     concurrency,
     maxDeliver: config.maxDeliver,
+    ...(sub.encodeBody ? { encodeBody: sub.encodeBody } : {}),
     maxParkedDeliveries: Math.max(config.maxDeliver, config.maxParkedDeliveries),
     ackWaitMs: config.ackWaitMs,
     backoffBaseMs: config.backoffBaseMs,
@@ -389,6 +405,7 @@ function serviceContext(
   bus: Bus,
   gate: PolicyGate,
   newScope: (trace: TraceContext) => EffectScope,
+  personal: PersonalData,
 ): ServiceContext {
   return {
     log,
@@ -403,6 +420,8 @@ function serviceContext(
         drift.recordReview(decision.flow, decision.decision === "correct");
         return decision;
       }, "server", parseTraceparent(input.request.traceparent)),
+    revealForReviewer: (envelopes, reviewer) =>
+      personal.revealFor(envelopes, (e) => subjects.reviewRequested(e.flow), reviewer, currentTrace()?.traceId),
     async labels(flow) {
       return (await readStream(bus, streamNames.label, { filterSubject: subjects.label(flow) })).map((m) =>
         parseBody(m.data, labelSchema, "label"),
@@ -476,13 +495,7 @@ function undeclaredState(agent: string): StateStore {
 }
 
 function parseBody<T extends z.ZodType>(data: Uint8Array, schema: T, what: string): z.infer<T> {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(data).toString("utf8"));
-  } catch (err) {
-    throw new SchemaError(`(body): ${what} is not JSON (${(err as Error).message})`);
-  }
-  const parsed = schema.safeParse(json);
+  const parsed = schema.safeParse(parseJsonBody(data, what));
   if (!parsed.success) throw new SchemaError(`${what}: ${describeIssues(parsed.error.issues)}`);
   return parsed.data;
 }

@@ -3,6 +3,7 @@
  * the same count of messages published and consumed with raw nats.js on the same broker in the same run.
  * The ratio says what the mesh's guarantees cost; the agents' RSS says whether memory stays bounded.
  */
+import { testDataKeysJson } from "../helpers/data-keys.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,7 +55,7 @@ export async function run(opts: { count?: number; print?: boolean } = {}): Promi
   try {
     const rawPerSecond = await rawBaseline(nats.url, count);
     for (const name of ["ingest", "invoice"]) {
-      const a = spawnAgent(name, { NATS_URL: nats.url, LOG_LEVEL: "warn" }, await freePort(), join(dir, `${name}.log`));
+      const a = spawnAgent(name, { NATS_URL: nats.url, LOG_LEVEL: "warn", MESH_DATA_KEYS: testDataKeysJson }, await freePort(), join(dir, `${name}.log`));
       agents.push(a);
       await waitReady(a);
     }

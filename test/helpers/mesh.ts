@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { spawnAgent, waitReady, type AgentProcess } from "../../cli/agent-process.js";
 import { freePort } from "../../cli/local-nats.js";
+import { testDataKeysJson } from "./data-keys.js";
 import type { TestNats } from "./nats.js";
 
 export interface TestMesh {
@@ -30,7 +31,7 @@ export async function startAgents(t: TestContext, nats: TestNats, names: string[
   const logFile = (name: string) => join(nats.dir, `${name}.log`);
   const mesh: TestMesh = {
     async start(name, extra = {}) {
-      const agent = spawnAgent(name, { NATS_URL: nats.url, ...fastDelivery, ...env, ...extra }, await freePort(), logFile(name));
+      const agent = spawnAgent(name, { NATS_URL: nats.url, MESH_DATA_KEYS: testDataKeysJson, ...fastDelivery, ...env, ...extra }, await freePort(), logFile(name));
       running.set(name, [...(running.get(name) ?? []), agent]);
       all.push(agent);
       try {

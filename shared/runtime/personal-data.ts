@@ -1,0 +1,170 @@
+import type { BodyEncoder, DeadLetter } from "../bus/index.js";
+import { contentDigest, deepFreeze, personalDataClass, personalFieldsOf, sha256Hex, type TaskEnvelope } from "../envelope/index.js";
+import { MeshError, PolicyDeniedError, SchemaError } from "../errors/index.js";
+import type { DataKeys } from "../../policy/pii/data-keys.js";
+import { FieldCryptoError, isSealed, mapFields, openBytes, openField, sealBytes, sealField } from "../../policy/pii/field-crypto.js";
+import { currentTrace } from "../telemetry/index.js";
+import type { AgentContext } from "./context.js";
+import { taskFacts } from "./messages.js";
+import type { PolicyGate } from "./policy-gate.js";
+
+/**
+ * Personal data at rest and in use. Ingest seals the flow's personal fields (shared/envelope/flows.ts
+ * `personalFields`) before an envelope is published; a consumer gets them back in memory only when policy allows
+ * `data.read` of class `personal` on the subject it consumed, and every such decision is audited by the gate.
+ *
+ * The envelope digest covers the envelope as stored, personal fields sealed: every agent can check it without a
+ * key, corrections and results name the digest of what the streams hold, and since field sealing is deterministic
+ * per (data key, envelope id, path, value), re-ingesting the same source event gives the same digest (ids come
+ * from the source and dedupe by id is unchanged). A clear-text digest would also have been a guessable hash of PII.
+ */
+export class PersonalData {
+  constructor(
+    /** Absent for agents that never touch task data (the trainer); the others refuse to start without (requireDataKeys). */
+    private readonly dataKeys: DataKeys | undefined,
+    private readonly agent: string,
+    /** Region whose key seals what has no task region yet (an inbound body that never became an envelope). */
+    private readonly defaultRegion: string,
+    private readonly gate: PolicyGate,
+  ) {}
+
+  private get keys(): DataKeys {
+    return requireDataKeys(this.dataKeys, this.agent);
+  }
+
+  /** The envelope as it may be stored: personal fields sealed with the task region's active key, digest over that. */
+  protect(envelope: TaskEnvelope): TaskEnvelope {
+    const paths = personalFieldsOf(envelope.flow, envelope.schemaVersion);
+    if (paths.length === 0) return envelope;
+    const payload = this.crypto(() =>
+      mapFields(envelope.payload, paths, (value, path) => (isSealed(value) ? value : sealField(this.keys, envelope.region, { envelopeId: envelope.id, path }, value))),
+    );
+    return deepFreeze({ ...envelope, payload, digest: contentDigest({ ...envelope, payload }) });
+  }
+
+  /**
+   * The task as the handler sees it: personal fields opened when policy allows `data.read` of them on `subject`
+   * (the subject the task was consumed from), sealed otherwise. The digest stays the stored one.
+   */
+  async reveal(task: TaskEnvelope, subject: string, traceId?: string): Promise<TaskEnvelope> {
+    const paths = this.sealedPaths(task);
+    if (paths.length === 0) return task;
+    try {
+      await this.gate.authorize({
+        action: "data.read",
+        resource: { subject, dataClass: personalDataClass, region: task.region },
+        context: { task: taskFacts(task) },
+        region: task.region,
+        ...(traceId ? { traceId } : {}),
+        auditDetail: { fields: paths },
+      });
+    } catch (err) {
+      if (err instanceof PolicyDeniedError) return task;
+      throw err;
+    }
+    return this.open(task, paths);
+  }
+
+  /** A worker's context with the task as its handler may see it; effects still publish the stored envelope. */
+  async revealContext<I>(ctx: AgentContext<I>, subject: string): Promise<AgentContext<I>> {
+    const task = await this.reveal(ctx.task, subject, currentTrace()?.traceId);
+    return task === ctx.task ? ctx : { ...ctx, task };
+  }
+
+  /**
+   * Envelopes shown to a person acting through a service (a reviewer): one decision per (subject, region), with the
+   * person's roles; envelopes the decision does not cover stay sealed.
+   */
+  async revealFor(
+    envelopes: readonly TaskEnvelope[],
+    subjectOf: (e: TaskEnvelope) => string,
+    person: { readonly id: string; readonly roles: readonly string[] },
+    traceId?: string,
+  ): Promise<TaskEnvelope[]> {
+    const allowed = new Map<string, Promise<boolean>>();
+    const decide = (subject: string, region: string, ids: string[]) =>
+      this.gate
+        .authorize({
+          action: "data.read",
+          resource: { subject, dataClass: personalDataClass, region },
+          region,
+          roles: person.roles,
+          ...(traceId ? { traceId } : {}),
+          auditDetail: { person: person.id, envelopes: ids },
+        })
+        .then(() => true, (err: unknown) => (err instanceof PolicyDeniedError ? false : Promise.reject(err)));
+    const groups = new Map<string, TaskEnvelope[]>();
+    for (const e of envelopes) {
+      if (this.sealedPaths(e).length === 0) continue;
+      const key = `${subjectOf(e)}\0${e.region}`;
+      groups.set(key, [...(groups.get(key) ?? []), e]);
+    }
+    for (const [key, group] of groups) {
+      const [subject, region] = key.split("\0") as [string, string];
+      allowed.set(key, decide(subject, region, group.map((e) => e.id)));
+    }
+    return Promise.all(
+      envelopes.map(async (e) => {
+        const verdict = allowed.get(`${subjectOf(e)}\0${e.region}`);
+        return verdict && (await verdict) ? this.open(e, this.sealedPaths(e)) : e;
+      }),
+    );
+  }
+
+  /** Dead letters of raw inbound events keep the body sealed with the default region's key, bound to its stream position. */
+  readonly sealLetterBody: BodyEncoder = (m) => ({
+    encoding: "sealed",
+    bytes: m.data.byteLength,
+    sha256: sha256Hex(m.data),
+    data: this.crypto(() => sealBytes(this.keys, this.defaultRegion, letterContext(m.stream, m.streamSeq), m.data)),
+  });
+
+  private sealedPaths(task: TaskEnvelope): string[] {
+    const found: string[] = [];
+    mapFields(task.payload, personalFieldsOf(task.flow, task.schemaVersion), (value, path) => {
+      if (isSealed(value)) found.push(path);
+      return value;
+    });
+    return found;
+  }
+
+  private open(task: TaskEnvelope, paths: readonly string[]): TaskEnvelope {
+    const payload = mapFields(task.payload, paths, (value, path) => {
+      try {
+        return openField(this.keys, value, { envelopeId: task.id, path });
+      } catch (err) {
+        // Tampered, moved from another task or field, or made with a key this process does not hold: never retried.
+        throw new SchemaError(`payload.${path}: ${(err as Error).message}`);
+      }
+    });
+    return deepFreeze({ ...task, payload });
+  }
+
+  private crypto<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof FieldCryptoError) throw new MeshError("E_CONFIG", err.message);
+      throw err;
+    }
+  }
+}
+
+const letterContext = (stream: string, seq: number) => `dead-letter\0${stream}\0${seq}`;
+
+/** The original body of a dead letter whose body was sealed (for `mesh dlq replay`). */
+export function openLetterBody(keys: DataKeys, letter: Pick<DeadLetter, "body" | "stream" | "streamSeq">): Uint8Array | undefined {
+  if (letter.body.encoding !== "sealed") return undefined;
+  return openBytes(keys, letter.body.data, letterContext(letter.stream, letter.streamSeq));
+}
+
+/** Agents that admit, consume or show tasks cannot work without data keys; say so at start-up, not per task. */
+export function requireDataKeys(keys: DataKeys | undefined, agent: string): DataKeys {
+  if (!keys) {
+    throw new MeshError(
+      "E_CONFIG",
+      `agent ${agent} handles personal data and needs data keys: set MESH_DATA_KEYS or MESH_DATA_KEYS_FILE (mesh up makes a local key file in .mesh/)`,
+    );
+  }
+  return keys;
+}
