@@ -3,7 +3,6 @@
  * the same count of messages published and consumed with raw nats.js on the same broker in the same run.
  * The ratio says what the mesh's guarantees cost; the agents' RSS says whether memory stays bounded.
  */
-import { testDataKeysJson } from "../helpers/data-keys.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +12,7 @@ import { spawnAgent, waitReady } from "../../cli/agent-process.js";
 import { freePort, startLocalNats } from "../../cli/local-nats.js";
 import { invoiceEvents } from "../../cli/demo/sample-invoices.js";
 import { connectBus, publish, streamNames, subjects } from "../../shared/bus/index.js";
+import { testDataKeysJson } from "../helpers/data-keys.js";
 import { parseExposition } from "../../shared/telemetry/index.js";
 
 export interface ThroughputResult {
