@@ -65,10 +65,22 @@ export class PersonalData {
     return this.open(task, paths);
   }
 
-  /** A worker's context with the task as its handler may see it; effects still publish the stored envelope. */
+  /**
+   * A worker's context with the task as its handler may see it. Effects still publish the stored envelope, and
+   * what the handler publishes (results, review requests, stage data) has every opened value replaced by its field
+   * path (`[vendorId]`), so a reason or snapshot that quotes one does not carry it out of the sealed envelope.
+   */
   async revealContext<I>(ctx: AgentContext<I>, subject: string): Promise<AgentContext<I>> {
     const task = await this.reveal(ctx.task, subject, currentTrace()?.traceId);
-    return task === ctx.task ? ctx : { ...ctx, task };
+    if (task === ctx.task) return ctx;
+    const withhold = withholder(this.openedValues(ctx.task, task));
+    return {
+      ...ctx,
+      task,
+      emit: (stage, data) => ctx.emit(stage, withhold(data)),
+      complete: (result, opts) => ctx.complete(withhold(result), opts),
+      escalate: (req) => ctx.escalate(withhold(req)),
+    };
   }
 
   /**
@@ -119,6 +131,16 @@ export class PersonalData {
     data: this.crypto(() => sealBytes(this.keys, this.defaultRegion, letterContext(m.stream, m.streamSeq), m.data)),
   });
 
+  /** Field path → clear value, for the fields `opened` has in clear where `stored` has them sealed. */
+  private openedValues(stored: TaskEnvelope, opened: TaskEnvelope): Map<string, string> {
+    const clear = new Map<string, string>();
+    mapFields(opened.payload, this.sealedPaths(stored), (value, path) => {
+      clear.set(path, value);
+      return value;
+    });
+    return clear;
+  }
+
   private sealedPaths(task: TaskEnvelope): string[] {
     const found: string[] = [];
     mapFields(task.payload, personalFieldsOf(task.flow, task.schemaVersion), (value, path) => {
@@ -148,6 +170,25 @@ export class PersonalData {
       throw err;
     }
   }
+}
+
+/**
+ * Shorter values are not withheld inside other text: replacing a two-character id everywhere would mangle
+ * unrelated words, and such a value identifies nobody on its own.
+ */
+const minWithheldLength = 3;
+
+/** Replaces every occurrence of an opened value in any string of a message by its field path. */
+function withholder(clear: ReadonlyMap<string, string>): <T>(value: T) => T {
+  // Longest first, so a value that contains another is replaced whole.
+  const pairs = [...clear].filter(([, v]) => v.length >= minWithheldLength).sort((a, b) => b[1].length - a[1].length);
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return pairs.reduce((s, [path, value]) => s.split(value).join(`[${path}]`), v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return <T>(value: T) => (pairs.length ? (walk(value) as T) : value);
 }
 
 const letterContext = (stream: string, seq: number) => `dead-letter\0${stream}\0${seq}`;
