@@ -23,19 +23,21 @@ const capitalised = new RegExp(`(?<![\\p{L}\\p{N}_.@/-])${word}(?![\\p{L}\\p{N}_
 /** Up to three capitalised words, the name after a cue; a particle (van, de, da...) may sit between them. */
 const nameAfter = String.raw`(${word}(?:\s+(?:(?:van|von|de|da|del|der|di|le|la|bin|al)\s+)?${word}){0,2})`;
 
+const titles = "Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sra?|Sig(?:ra)?";
+
 /** Cues after which the capitalised words are a name whatever they are: titles, introductions, relations, form labels. */
 const strongCues = new RegExp(
-  String.raw`(?:\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er)\s+(?:husband|wife|partner|son|daughter|mother|father|mum|mom|dad|brother|sister|colleague|friend|boss|manager|flatmate|roommate)\s+|\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sra?|Sig(?:ra)?)\.?\s+|\b(?:[Mm]y|[Tt]he)\s+name\s+is\s+|\b[Mm]y\s+name's\s+|\b(?:[Nn]ame|[Cc]ustomer|[Aa]ccount\s+holder|[Cc]ardholder|[Cc]ontact|[Pp]ayee|[Bb]eneficiary)\s*:\s*|\b(?:[Rr]egards|[Ss]incerely|[Cc]heers|[Tt]hanks|[Tt]hank\s+you|[Bb]est|[Yy]ours)\s*,\s*)`
+  String.raw`(?:\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er)\s+(?:husband|wife|partner|son|daughter|mother|father|mum|mom|dad|brother|sister|colleague|friend|boss|manager|flatmate|roommate)\s+|\b(?:${titles})\.?\s+|\b(?:[Mm]y|[Tt]he)\s+name\s+is\s+|\b[Mm]y\s+name's\s+|\b(?:[Nn]ame|[Cc]ustomer|[Aa]ccount\s+holder|[Cc]ardholder|[Cc]ontact|[Pp]ayee|[Bb]eneficiary)\s*:\s*|\b(?:[Rr]egards|[Ss]incerely|[Cc]heers|[Tt]hanks|[Tt]hank\s+you|[Bb]est|[Yy]ours)\s*,\s*)`
     + nameAfter,
   "gu",
 );
 /** A sign-in at the start of a sentence: "Siobhan here, ...". */
 const hereCue = new RegExp(String.raw`(?:^|[.!?]\s+)` + nameAfter + String.raw`\s+here\b`, "gu");
 /**
- * Weaker cues ("I'm", "this is", "spoke to"): two capitalised words after one are a full name; a single word must
- * be a known name that is not also an everyday word ("I'm Happy").
+ * Weaker cues ("I'm", "this is", "spoke to"): a capitalised word after one is a name unless it is also an everyday
+ * word ("I'm Happy" stays); recall first, since a name outside the lexicon has nothing else to give it away.
  */
-const weakCues = new RegExp(String.raw`\b(?:I'm|I\s+am|[Tt]his\s+is|[Ii]t's|[Aa]sk|[Ss]poke\s+(?:to|with)|[Tt]alked\s+(?:to|with)|[Cc]all\s+me)\s+` + nameAfter, "gu");
+const weakCues = new RegExp(String.raw`\b(?:I'm|I\s+am|[Tt]his\s+is|[Ii]t's|[Aa]sk|[Ss]poke\s+(?:to|with)|[Tt]alked\s+(?:to|with)|[Cc]all\s+me)\s+(?!(?:${titles})\b)` + nameAfter, "gu");
 /** A lone given name right after one of these is more often a place or a month ("in Florence", "since January"). */
 const locatives = new Set(["in", "at", "near", "via", "since", "until", "before", "after", "across", "into", "around", "during", "from", "to"]);
 
@@ -48,7 +50,6 @@ const lower = (s: string) => s.toLowerCase();
  */
 export function findPersonNames(text: string): NameSpan[] {
   const { given, surnames, ambiguous } = words();
-  const known = (w: string) => given.has(lower(w)) || surnames.has(lower(w));
   const plain = (w: string) => !ambiguous.has(lower(w));
   const spans: NameSpan[] = [];
   const add = (start: number, end: number) => spans.push({ start, end });
@@ -60,7 +61,7 @@ export function findPersonNames(text: string): NameSpan[] {
   }
   for (const m of text.matchAll(weakCues)) {
     const parts = m[1]!.split(/\s+/);
-    if (parts.length > 1 || (known(parts[0]!) && plain(parts[0]!))) add(m.index + m[0].length - m[1]!.length, m.index + m[0].length);
+    if (parts.length > 1 || plain(parts[0]!)) add(m.index + m[0].length - m[1]!.length, m.index + m[0].length);
   }
 
   const caps = [...text.matchAll(capitalised)];
