@@ -31,8 +31,8 @@ const strongCues = new RegExp(
     + nameAfter,
   "gu",
 );
-/** A sign-in at the start of a sentence: "Siobhan here, ...". */
-const hereCue = new RegExp(String.raw`(?:^|[.!?]\s+)` + nameAfter + String.raw`\s+here\b`, "gu");
+/** A sign-in: "Siobhan here, ..." at the start of a sentence, or anywhere when punctuation follows "here". */
+const hereCue = new RegExp(String.raw`(?:(?:^|[.!?]\s+)` + nameAfter + String.raw`\s+here\b|(?<![\p{L}])` + nameAfter + String.raw`\s+here\s*[,:;!-])`, "gu");
 /**
  * Weaker cues ("I'm", "this is", "spoke to"): a capitalised word after one is a name unless it is also an everyday
  * word ("I'm Happy" stays); recall first, since a name outside the lexicon has nothing else to give it away.
@@ -56,8 +56,9 @@ export function findPersonNames(text: string): NameSpan[] {
 
   for (const m of text.matchAll(strongCues)) add(m.index + m[0].length - m[1]!.length, m.index + m[0].length);
   for (const m of text.matchAll(hereCue)) {
-    const start = m.index + m[0].indexOf(m[1]!);
-    add(start, start + m[1]!.length);
+    const name = m[1] ?? m[2]!;
+    const start = m.index + m[0].indexOf(name);
+    add(start, start + name.length);
   }
   for (const m of text.matchAll(weakCues)) {
     const parts = m[1]!.split(/\s+/);
