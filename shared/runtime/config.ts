@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { z } from "zod";
-import { defaultMaxEventBytes } from "../envelope/index.js";
+import { defaultMaxEventBytes, parseJsonBody } from "../envelope/index.js";
 import { MeshError, describeIssues } from "../errors/index.js";
 import { dataKeysJson } from "../../policy/pii/data-keys.js";
 
@@ -130,12 +130,17 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env, overrides:
   return parsed.data;
 }
 
+/** The file may hold secrets (data keys, seeds): its errors say where it failed, never what it holds. */
 function readConfigFile(path: string): Record<string, unknown> {
+  let json: unknown;
   try {
-    return z.record(z.string(), z.unknown()).parse(JSON.parse(readFileSync(path, "utf8")));
+    json = parseJsonBody(readSecretFile("MESH_CONFIG", path), `MESH_CONFIG ${path}`);
   } catch (err) {
-    throw new MeshError("E_CONFIG", `MESH_CONFIG ${path}: ${(err as Error).message}`);
+    throw new MeshError("E_CONFIG", (err as Error).message);
   }
+  const parsed = z.record(z.string(), z.unknown()).safeParse(json);
+  if (!parsed.success) throw new MeshError("E_CONFIG", `MESH_CONFIG ${path}: ${describeIssues(parsed.error.issues)}`);
+  return parsed.data;
 }
 
 function readSecretFile(name: string, path: string): string {
