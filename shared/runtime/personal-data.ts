@@ -6,7 +6,7 @@ import { FieldCryptoError, isSealed, mapFields, openBytes, openField, sealBytes,
 import { currentTrace } from "../telemetry/index.js";
 import type { AgentContext } from "./context.js";
 import { taskFacts } from "./messages.js";
-import type { PolicyGate } from "./policy-gate.js";
+import type { GateRequest, PolicyGate } from "./policy-gate.js";
 
 /**
  * Personal data at rest and in use. Ingest seals the flow's personal fields (shared/envelope/flows.ts
@@ -49,20 +49,14 @@ export class PersonalData {
   async reveal(task: TaskEnvelope, subject: string, traceId?: string): Promise<TaskEnvelope> {
     const paths = this.sealedPaths(task);
     if (paths.length === 0) return task;
-    try {
-      await this.gate.authorize({
-        action: "data.read",
-        resource: { subject, dataClass: personalDataClass, region: task.region },
-        context: { task: taskFacts(task) },
-        region: task.region,
-        ...(traceId ? { traceId } : {}),
-        auditDetail: { fields: paths },
-      });
-    } catch (err) {
-      if (err instanceof PolicyDeniedError) return task;
-      throw err;
-    }
-    return this.open(task, paths);
+    const allowed = await this.mayRead({
+      resource: { subject, dataClass: personalDataClass, region: task.region },
+      context: { task: taskFacts(task) },
+      region: task.region,
+      ...(traceId ? { traceId } : {}),
+      auditDetail: { fields: paths },
+    });
+    return allowed ? this.open(task, paths) : task;
   }
 
   /**
@@ -93,34 +87,24 @@ export class PersonalData {
     person: { readonly id: string; readonly roles: readonly string[] },
     traceId?: string,
   ): Promise<TaskEnvelope[]> {
-    const allowed = new Map<string, Promise<boolean>>();
-    const decide = (subject: string, region: string, ids: string[]) =>
-      this.gate
-        .authorize({
-          action: "data.read",
-          resource: { subject, dataClass: personalDataClass, region },
-          region,
-          roles: person.roles,
-          ...(traceId ? { traceId } : {}),
-          auditDetail: { person: person.id, envelopes: ids },
-        })
-        .then(() => true, (err: unknown) => (err instanceof PolicyDeniedError ? false : Promise.reject(err)));
+    const key = (e: TaskEnvelope) => `${subjectOf(e)}\0${e.region}`;
     const groups = new Map<string, TaskEnvelope[]>();
-    for (const e of envelopes) {
-      if (this.sealedPaths(e).length === 0) continue;
-      const key = `${subjectOf(e)}\0${e.region}`;
-      groups.set(key, [...(groups.get(key) ?? []), e]);
-    }
-    for (const [key, group] of groups) {
-      const [subject, region] = key.split("\0") as [string, string];
-      allowed.set(key, decide(subject, region, group.map((e) => e.id)));
-    }
-    return Promise.all(
-      envelopes.map(async (e) => {
-        const verdict = allowed.get(`${subjectOf(e)}\0${e.region}`);
-        return verdict && (await verdict) ? this.open(e, this.sealedPaths(e)) : e;
-      }),
+    for (const e of envelopes) if (this.sealedPaths(e).length) groups.set(key(e), [...(groups.get(key(e)) ?? []), e]);
+    const verdicts = new Map(
+      await Promise.all(
+        [...groups].map(async ([k, [first, ...rest]]) => {
+          const allowed = await this.mayRead({
+            resource: { subject: subjectOf(first!), dataClass: personalDataClass, region: first!.region },
+            region: first!.region,
+            roles: person.roles,
+            ...(traceId ? { traceId } : {}),
+            auditDetail: { person: person.id, envelopes: [first!, ...rest].map((e) => e.id) },
+          });
+          return [k, allowed] as const;
+        }),
+      ),
     );
+    return envelopes.map((e) => (verdicts.get(key(e)) ? this.open(e, this.sealedPaths(e)) : e));
   }
 
   /** Dead letters of raw inbound events keep the body sealed with the default region's key, bound to its stream position. */
@@ -130,6 +114,17 @@ export class PersonalData {
     sha256: sha256Hex(m.data),
     data: this.crypto(() => sealBytes(this.keys, this.defaultRegion, letterContext(m.stream, m.streamSeq), m.data)),
   });
+
+  /** The gate's decision on a `data.read` (audited either way); a denial means "stays sealed", not a failure. */
+  private async mayRead(req: Omit<GateRequest, "action">): Promise<boolean> {
+    try {
+      await this.gate.authorize({ action: "data.read", ...req });
+      return true;
+    } catch (err) {
+      if (err instanceof PolicyDeniedError) return false;
+      throw err;
+    }
+  }
 
   /** Field path → clear value, for the fields `opened` has in clear where `stored` has them sealed. */
   private openedValues(stored: TaskEnvelope, opened: TaskEnvelope): Map<string, string> {
