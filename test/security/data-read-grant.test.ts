@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
 import { defaultPolicyPath } from "../../policy/index.js";
 import { expectedInvoiceOutcome, invoiceEvents } from "../../cli/demo/sample-invoices.js";
@@ -13,7 +13,7 @@ import { waitFor } from "../helpers/wait.js";
 const decoder = new TextDecoder();
 type AuditRecord = { agent: string; kind: string; action: string; effect: string; subject: string; taskId: string; request: { resource: { dataClass?: string } } };
 
-async function run(t: Parameters<Parameters<typeof test>[1]>[0], policy: string) {
+async function run(t: TestContext, policy: string) {
   const nats = await startNats(t);
   const policyFile = join(nats.dir, "policy.yaml");
   writeFileSync(policyFile, policy);
