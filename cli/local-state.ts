@@ -1,7 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { dataKeysJson, type DataKeys } from "../policy/pii/data-keys.js";
+import { MeshError, describeIssues } from "../shared/errors/index.js";
 
 /**
  * What `mesh up` leaves under .mesh/ for the other `mesh` commands: the broker's data and logs, the operator's
@@ -11,6 +14,8 @@ import { z } from "zod";
 export const meshDir = fileURLToPath(new URL("../.mesh/", import.meta.url));
 const operatorFile = join(meshDir, "operator.json");
 const auditKeysFile = join(meshDir, "audit-keys.json");
+/** Data keys that seal personal fields, made by `mesh up` when none are configured (MESH_DATA_KEYS / _FILE). */
+export const localDataKeysFile = join(meshDir, "data-keys.json");
 
 const operatorSchema = z.object({ url: z.string(), user: z.string(), password: z.string(), seed: z.string().optional() });
 export type LocalOperator = z.infer<typeof operatorSchema>;
@@ -37,4 +42,29 @@ export function readAuditKeys(): Record<string, string> {
 
 export function writeAuditKeys(keys: Record<string, string>): void {
   writeFileSync(auditKeysFile, JSON.stringify(keys), { mode: 0o600 });
+}
+
+/**
+ * The local data key file, made once with one key for the region (kept across runs: envelopes already in the
+ * streams stay readable). Written readable by the owner only.
+ */
+export function ensureLocalDataKeys(region: string): string {
+  if (!existsSync(localDataKeysFile)) {
+    const keys = { [region]: { active: "k1", keys: { k1: randomBytes(32).toString("base64") } } };
+    writeFileSync(localDataKeysFile, JSON.stringify(keys), { mode: 0o600, flag: "wx" });
+  }
+  return localDataKeysFile;
+}
+
+/** Data keys for the CLI (opening sealed dead letters): MESH_DATA_KEYS, MESH_DATA_KEYS_FILE, or the local file. */
+export function cliDataKeys(env: NodeJS.ProcessEnv = process.env): DataKeys {
+  const [name, text] = env.MESH_DATA_KEYS
+    ? ["MESH_DATA_KEYS", env.MESH_DATA_KEYS]
+    : env.MESH_DATA_KEYS_FILE || existsSync(localDataKeysFile)
+      ? ["MESH_DATA_KEYS_FILE", readFileSync(env.MESH_DATA_KEYS_FILE || localDataKeysFile, "utf8")]
+      : [undefined, undefined];
+  if (!name || text === undefined) throw new MeshError("E_CONFIG", "no data keys: set MESH_DATA_KEYS or MESH_DATA_KEYS_FILE");
+  const parsed = dataKeysJson.safeParse(text);
+  if (!parsed.success) throw new MeshError("E_CONFIG", `${name}: ${describeIssues(parsed.error.issues)}`);
+  return parsed.data;
 }

@@ -26,6 +26,11 @@ export interface Resource {
   region?: string;
   trusted?: boolean;
   category?: string;
+  /**
+   * The class of data a `data.read` is about (`personal`: the encrypted fields of a task). A permit covers a
+   * classed resource only when it names the class, so an older grant on the same subjects never decrypts.
+   */
+  dataClass?: string;
 }
 
 export interface TaskFacts {

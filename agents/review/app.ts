@@ -3,12 +3,14 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { MeshError, describeIssues, type ReviewDecision, type ReviewDecisionInput } from "../../shared/runtime/index.js";
+import { MeshError, describeIssues, type ReviewDecision, type ReviewDecisionInput, type TaskEnvelope } from "../../shared/runtime/index.js";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { checkCsrf, checkOrigin, sessionCookie, type Session, type Sessions } from "./auth.js";
 import { ReviewError } from "./errors.js";
 import { correctionFields, rejectReasons, validateCorrections } from "./fields.js";
-import { canTake, mayReview, type Queue } from "./queue.js";
+import { canTake, mayReview, type Queue, type QueueItem } from "./queue.js";
 import type { Reviewer } from "./settings.js";
+import { signInKeys, type SignInLimiter } from "./sign-in-limit.js";
 import { labelText, readSuggestions, summaryOf, viewOf } from "./snapshot.js";
 
 export interface ReviewAppDeps {
@@ -17,11 +19,15 @@ export interface ReviewAppDeps {
   /** The reviewers sign-in tokens name, by id (for assignment). */
   readonly reviewers: readonly Reviewer[];
   readonly decide: (input: ReviewDecisionInput) => Promise<ReviewDecision>;
+  /** Envelopes with their personal fields opened for this reviewer, when policy allows (the runtime's door). */
+  readonly revealForReviewer: (envelopes: readonly TaskEnvelope[], reviewer: Reviewer) => Promise<TaskEnvelope[]>;
   readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** Origins besides the server's own allowed to POST (a proxy's public origin). */
   readonly allowedOrigins?: readonly string[];
   readonly secureCookie?: boolean;
   readonly sessionTtlMs: number;
+  /** Failed sign-ins per client address and per token. */
+  readonly signInLimit: SignInLimiter;
   /** Called after a change to the queue (the service refreshes the depth gauge). */
   readonly onChange?: () => void;
 }
@@ -98,7 +104,10 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
   });
 
   app.onError(function reviewErrors(err, c) {
-    if (err instanceof ReviewError) return c.json({ error: { code: err.code, message: err.message } }, err.status);
+    if (err instanceof ReviewError) {
+      if (err.retryAfterSeconds !== undefined) c.header("Retry-After", String(err.retryAfterSeconds));
+      return c.json({ error: { code: err.code, message: err.message } }, err.status);
+    }
     if (err instanceof MeshError && err.code === "E_POLICY_DENY")
       return c.json({ error: { code: "E_FORBIDDEN", message: `policy: ${err.message}` } }, 403);
     if (err instanceof MeshError && err.transient)
@@ -119,7 +128,13 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
 
   app.post("/api/session", async (c) => {
     const { token } = await parseBody(c, signInBody);
-    const { id, session } = await deps.sessions.signIn(token);
+    const keys = signInKeys(getConnInfo(c).remote.address ?? "unknown", token);
+    const waitMs = deps.signInLimit.retryAfterMs(keys);
+    if (waitMs > 0) throw new ReviewError("E_RATE_LIMITED", "too many failed sign-ins: wait before trying again", Math.ceil(waitMs / 1000));
+    const { id, session } = await deps.sessions.signIn(token).catch((err: unknown) => {
+      if (err instanceof ReviewError && err.code === "E_UNAUTHENTICATED") deps.signInLimit.failed(keys);
+      throw err;
+    });
     setCookie(c, sessionCookie, id, {
       httpOnly: true,
       sameSite: "Strict",
@@ -154,24 +169,34 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
     await next();
   });
 
-  app.get("/api/queue", async (c) => c.json({ items: (await deps.queue.open()).map(summaryOf) }));
+  /**
+   * Items as this reviewer may see them: the stored request keeps its sealed envelope (decisions publish that one);
+   * the copy shown has the personal fields opened, then redacted like all task text on this screen.
+   */
+  async function shown(items: readonly QueueItem[], reviewer: Reviewer): Promise<QueueItem[]> {
+    const envelopes = await deps.revealForReviewer(items.map((i) => i.request.envelope), reviewer);
+    return items.map((item, i) => ({ ...item, request: { ...item.request, envelope: envelopes[i]! } }));
+  }
+  const view = async (item: QueueItem, reviewer: Reviewer) => viewOf((await shown([item], reviewer))[0]!);
+
+  app.get("/api/queue", async (c) => c.json({ items: (await shown(await deps.queue.open(), c.get("session").reviewer)).map(summaryOf) }));
 
   app.get("/api/items/:id", async (c) => {
     const item = await deps.queue.get(idParam(c));
     if (!item) throw new ReviewError("E_NOT_FOUND", "no such review item");
-    return c.json(viewOf(item));
+    return c.json(await view(item, c.get("session").reviewer));
   });
 
   app.post("/api/items/:id/claim", async (c) => {
     const item = await deps.queue.claim(idParam(c), c.get("session").reviewer);
     deps.onChange?.();
-    return c.json(viewOf(item));
+    return c.json(await view(item, c.get("session").reviewer));
   });
 
   app.post("/api/items/:id/release", async (c) => {
     const item = await deps.queue.release(idParam(c), c.get("session").reviewer);
     deps.onChange?.();
-    return c.json(viewOf(item));
+    return c.json(await view(item, c.get("session").reviewer));
   });
 
   app.get("/api/items/:id/assignees", async (c) => {
@@ -187,7 +212,7 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
     if (!assignee) throw new ReviewError("E_SCHEMA", `reviewer: no reviewer ${assigneeId}`);
     const item = await deps.queue.assign(id, assignee, c.get("session").reviewer);
     deps.onChange?.();
-    return c.json(viewOf(item));
+    return c.json(await view(item, c.get("session").reviewer));
   });
 
   // A double submit in this process would publish twice (deduplicated downstream) and count twice here.
@@ -216,7 +241,8 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
     // An approval carries the value the reviewer saw, so the task resumes with exactly that, not a re-run's guess.
     const approved = body.decision === "approve" && fields[0] && prediction?.label ? { [fields[0].path]: prediction.label } : undefined;
     const fieldValues = corrections ?? approved;
-    const text = labelText(request);
+    // The label is made from the opened text, redacted; the decision carries the request as stored.
+    const text = labelText((await shown([item], reviewer))[0]!.request);
     const label =
       text !== null && body.decision !== "reject"
         ? {

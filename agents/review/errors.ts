@@ -1,21 +1,25 @@
 /** Failures the review API answers with a status; `code` is stable for clients and tests. */
-export type ReviewErrorCode = "E_UNAUTHENTICATED" | "E_FORBIDDEN" | "E_CSRF" | "E_NOT_FOUND" | "E_CONFLICT" | "E_SCHEMA";
+export type ReviewErrorCode = "E_UNAUTHENTICATED" | "E_FORBIDDEN" | "E_CSRF" | "E_NOT_FOUND" | "E_CONFLICT" | "E_SCHEMA" | "E_RATE_LIMITED";
 
-const statusOf: Record<ReviewErrorCode, 400 | 401 | 403 | 404 | 409> = {
+type Status = 400 | 401 | 403 | 404 | 409 | 429;
+const statusOf: Record<ReviewErrorCode, Status> = {
   E_UNAUTHENTICATED: 401,
   E_FORBIDDEN: 403,
   E_CSRF: 403,
   E_NOT_FOUND: 404,
   E_CONFLICT: 409,
   E_SCHEMA: 400,
+  E_RATE_LIMITED: 429,
 };
 
 export class ReviewError extends Error {
   override readonly name = "ReviewError";
-  readonly status: 400 | 401 | 403 | 404 | 409;
+  readonly status: Status;
   constructor(
     readonly code: ReviewErrorCode,
     message: string,
+    /** Sent as Retry-After (seconds) with a 429. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.status = statusOf[code];

@@ -1,11 +1,12 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import type { ReviewDecision, ReviewDecisionInput, StateStore } from "../../shared/runtime/index.js";
+import type { ReviewDecision, ReviewDecisionInput, StateStore, TaskEnvelope } from "../../shared/runtime/index.js";
 import type { MeshMetrics } from "../../shared/telemetry/index.js";
 import { createReviewApp } from "./app.js";
 import { createSessions } from "./auth.js";
 import { createQueue, type Queue } from "./queue.js";
-import { parseReviewSettings, settingsForLog, sweepIntervalMs } from "./settings.js";
+import { signInLimiter } from "./sign-in-limit.js";
+import { parseReviewSettings, settingsForLog, sweepIntervalMs, type Reviewer } from "./settings.js";
 
 type Log = { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 
@@ -14,6 +15,7 @@ export interface ReviewServiceDeps {
   readonly state: StateStore;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly decide: (input: ReviewDecisionInput) => Promise<ReviewDecision>;
+  readonly revealForReviewer: (envelopes: readonly TaskEnvelope[], reviewer: Reviewer) => Promise<TaskEnvelope[]>;
   /** Decision metrics (duration, corrections) are the runtime's: `decide` records them. */
   readonly metrics: Pick<MeshMetrics, "mesh_review_queue_depth" | "mesh_review_sla_breaches_total">;
   readonly log: Log;
@@ -72,10 +74,12 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
     sessions,
     reviewers: [...new Map(Object.values(settings.REVIEW_TOKENS).map((r) => [r.id, r])).values()],
     decide: deps.decide,
+    revealForReviewer: deps.revealForReviewer,
     log: deps.log,
     allowedOrigins: settings.REVIEW_ORIGINS,
     secureCookie: settings.REVIEW_SECURE_COOKIE,
     sessionTtlMs: settings.REVIEW_SESSION_TTL_MS,
+    signInLimit: signInLimiter({ maxFailures: settings.REVIEW_SIGNIN_MAX_FAILURES, windowMs: settings.REVIEW_SIGNIN_WINDOW_MS, now }),
     onChange: () => void refreshDepth(),
   });
 

@@ -43,6 +43,9 @@ export const reviewSettingsSchema = z.object({
     .string()
     .default("")
     .transform((s) => s.split(",").map((o) => o.trim()).filter(Boolean)),
+  /** Failed sign-ins allowed per client address and per token within REVIEW_SIGNIN_WINDOW_MS; more answer 429. */
+  REVIEW_SIGNIN_MAX_FAILURES: int(1).default(5),
+  REVIEW_SIGNIN_WINDOW_MS: int(1000).default(60_000),
   /** Set behind TLS so the session cookie carries `Secure`. */
   REVIEW_SECURE_COOKIE: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
 });

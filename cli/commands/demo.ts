@@ -47,7 +47,8 @@ export async function demoCommand(opts: { exit?: boolean; invoices?: number; tic
     const ticketOutcomes = await waitForOutcomes(bus, "ticket", new Set(tickets.map(({ event }) => envelopeId(event.source))));
     const letters = (await readStream(bus, streamNames.dlq, { filterSubject: subjects.dlq("invoice") }))
       .map((m) => deadLetterSchema.parse(JSON.parse(decoder.decode(m.data))))
-      .filter((l) => l.body.encoding === "utf8" && l.body.data.includes(`demo-erp-${run}`));
+      // The letter keeps the raw body sealed; the source message's id says it was this run's.
+      .filter((l) => l.headers["Nats-Msg-Id"]?.startsWith(`demo:${run}:`));
 
     const expected = new Map(tickets.map(({ event, expected }) => [envelopeId(event.source), expected]));
     const byTier = new Map<string, number>();

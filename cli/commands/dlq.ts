@@ -1,5 +1,8 @@
 import { decodeBody, deadLetterSchema, readStream, streamNames, subjects, type Bus, type DeadLetter } from "../../shared/bus/index.js";
+import type { DataKeys } from "../../policy/pii/data-keys.js";
+import { openLetterBody } from "../../shared/runtime/personal-data.js";
 import { connectCli } from "../connect.js";
+import { cliDataKeys } from "../local-state.js";
 import { connectOperator } from "../operator.js";
 import { progress } from "../progress.js";
 
@@ -40,8 +43,9 @@ export async function dlqList(opts: { flow?: string; json?: boolean }): Promise<
 
 /**
  * `mesh dlq replay [--flow f] [--seq n]`: republishes each letter's original message to its original
- * subject and removes the letter once the republish is stored. Bodies too large to keep in the letter are
- * read back from their source stream. Both are operator effects, decided and audited.
+ * subject and removes the letter once the republish is stored. Sealed bodies (raw inbound events) are opened
+ * with the data keys; bodies too large to keep in the letter are read back from their source stream. Both the
+ * republish and the removal are operator effects, decided and audited.
  */
 export async function dlqReplay(opts: { flow?: string; seq?: number }): Promise<number> {
   const operator = await connectOperator("dlq");
@@ -54,9 +58,13 @@ export async function dlqReplay(opts: { flow?: string; seq?: number }): Promise<
     }
     const bar = progress("replaying", chosen.length);
     let failed = 0;
+    let keys: DataKeys | undefined;
     for (const { seq, letter } of chosen) {
       try {
-        const body = decodeBody(letter.body) ?? (await bus.jsm.streams.getMessage(letter.stream, { seq: letter.streamSeq })).data;
+        const body =
+          decodeBody(letter.body) ??
+          (letter.body.encoding === "sealed" ? openLetterBody((keys ??= cliDataKeys()), letter) : undefined) ??
+          (await bus.jsm.streams.getMessage(letter.stream, { seq: letter.streamSeq })).data;
         await operator.publish(letter.subject, body, `replay:${streamNames.dlq}:${seq}`, letter.traceparent ? { traceparent: letter.traceparent } : {});
         await operator.perform({
           action: "data.write",

@@ -7,6 +7,7 @@ import { reviewRequestSchema, taskFacts, type ReviewRequest } from "../../shared
 import { sealDecision } from "../../shared/runtime/review-verification.js";
 import { connectOperator, type Operator } from "../operator.js";
 import type { QueueItem } from "../../agents/review/queue.js";
+import { admittedRecordSchema, taskMessageSchema } from "../../shared/runtime/messages.js";
 import { exportLabels, formatReviewQueue, replayTask } from "../review/index.js";
 import { connectCli } from "../connect.js";
 
@@ -46,12 +47,19 @@ export function reviewList(): Promise<number> {
   });
 }
 
+/** The admitted envelope, read back from the task stream where KV mesh_seen says it is (personal fields sealed). */
 async function findEnvelope(bus: Bus, id: string): Promise<TaskEnvelope> {
-  const admitted = await (await openStateStore(bus, buckets.seen)).get<{ envelope: unknown }>(id);
+  const admitted = await (await openStateStore(bus, buckets.seen)).get<unknown>(id);
   if (!admitted) {
     throw new MeshError("E_CONFIG", `no task ${id} was admitted (or it is older than the streams' retention); check the id with 'mesh trace ${id}'`);
   }
-  return parseEnvelope(admitted.value.envelope);
+  const at = admittedRecordSchema.parse(admitted.value);
+  const stored = await bus.jsm.streams.getMessage(at.stream, { seq: at.seq }).catch(() => undefined);
+  const envelope = stored && stored.subject === at.subject ? parseEnvelope(taskMessageSchema.parse(json(stored.data)).envelope) : undefined;
+  if (!envelope || envelope.id !== id || envelope.digest !== at.digest) {
+    throw new MeshError("E_CONFIG", `task ${id} is no longer at ${at.stream} #${at.seq} (older than the stream's retention?)`);
+  }
+  return envelope;
 }
 
 /**

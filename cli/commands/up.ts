@@ -9,7 +9,7 @@ import { createSigningKey } from "../../policy/signing/index.js";
 import { spawnAgent, waitReady, type AgentProcess } from "../agent-process.js";
 import { natsUrl } from "../connect.js";
 import { freePort, isListening, startLocalNats, type LocalNats } from "../local-nats.js";
-import { meshDir, readAuditKeys, removeLocalOperator, writeAuditKeys, writeLocalOperator } from "../local-state.js";
+import { ensureLocalDataKeys, meshDir, readAuditKeys, removeLocalOperator, writeAuditKeys, writeLocalOperator } from "../local-state.js";
 
 export interface UpOptions {
   /** Agent folder names; default every agent under agents/. */
@@ -85,6 +85,11 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
     const token = env.REVIEW_TOKENS || process.env.REVIEW_TOKENS ? undefined : `local-${randomBytes(9).toString("base64url")}`;
     if (token) env.REVIEW_TOKENS = JSON.stringify({ [token]: { id: "local-reviewer", roles: ["reviewer", "approver"] } });
     review = { url: `http://127.0.0.1:${reviewPort}/`, token };
+  }
+  // Personal fields are sealed at ingest: without configured keys, a local key file (0600) under .mesh/.
+  if (![env, process.env].some((e) => e.MESH_DATA_KEYS || e.MESH_DATA_KEYS_FILE)) {
+    env.MESH_DATA_KEYS_FILE = ensureLocalDataKeys(env.MESH_REGION || process.env.MESH_REGION || "eu");
+    log(`data keys: ${env.MESH_DATA_KEYS_FILE} (set MESH_DATA_KEYS_FILE to use your own)`);
   }
   const agents: AgentProcess[] = [];
   const auditKeys = readAuditKeys();

@@ -70,6 +70,11 @@ export const ruleSchema = z.strictObject({
       models: nonEmptyStrings.optional(),
       /** `*` in a URL pattern matches any run of characters. */
       urls: nonEmptyStrings.optional(),
+      /**
+       * Data classes (`personal`) a `data.read` may open. Such a grant is a decryption right held by the runtime,
+       * not a subscription: it is never rendered into broker permissions.
+       */
+      dataClasses: nonEmptyStrings.optional(),
     })
     .optional(),
   when: conditionSchema.optional(),

@@ -33,7 +33,7 @@ function nameMatcher(patterns: readonly string[]): (value: string) => boolean {
   return (v) => exact.has(v) || globs.some((g) => g.test(v));
 }
 
-function resourceField(field: "endpoint" | "model" | "url", patterns: readonly string[]): Check {
+function resourceField(field: "endpoint" | "model" | "url" | "dataClass", patterns: readonly string[]): Check {
   const match = nameMatcher(patterns);
   return {
     test: (ev) => {
@@ -69,8 +69,15 @@ export function compileResourceChecks(resources: Rule["resources"]): Check[] {
   if (resources.endpoints) checks.push(resourceField("endpoint", resources.endpoints));
   if (resources.models) checks.push(resourceField("model", resources.models));
   if (resources.urls) checks.push(resourceField("url", resources.urls));
+  if (resources.dataClasses) checks.push(resourceField("dataClass", resources.dataClasses));
   return checks;
 }
+
+/** A permit that names no data class covers only unclassed resources: reading a class needs a grant that names it. */
+export const unclassedOnly: Check = {
+  test: (ev) => ev.req.resource.dataClass === undefined,
+  describe: (ev) => `data class ${show(ev.req.resource.dataClass)} (this grant names none)`,
+};
 
 function taskField(field: "flow" | "region" | "classification" | "tenant", key: string, spelled: readonly string[], lists: Lists): Check {
   const values = expand(spelled, lists);

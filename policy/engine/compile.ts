@@ -12,7 +12,7 @@ import {
   type TraceStep,
 } from "../types.js";
 import { canonicalJson, sha256Hex } from "../../shared/envelope/canonical.js";
-import { compileCondition, compileResourceChecks, compileUnless, type Check } from "./checks.js";
+import { compileCondition, compileResourceChecks, compileUnless, unclassedOnly, type Check } from "./checks.js";
 import { Evaluation, RuleEvaluationError } from "./evaluation.js";
 import { compileObligation } from "./obligations.js";
 
@@ -45,6 +45,7 @@ const EMPTY: readonly never[] = Object.freeze([]);
 
 function compileRule(rule: Rule, doc: PolicyDocument): CompiledRule {
   const checks = [...compileResourceChecks(rule.resources)];
+  if (rule.effect === "permit" && !rule.resources?.dataClasses) checks.push(unclassedOnly);
   if (rule.when) checks.push(...compileCondition(rule.when, doc.lists, doc.residency));
   if (rule.unless) checks.push(compileUnless(rule.unless, doc.lists, doc.residency));
   return {

@@ -33,6 +33,9 @@ function appliesTo(rule: Rule, agent: string, actions: readonly Action[]): boole
 /** Subjects a rule grants; a rule without a subject list covers every subject. */
 const subjectsOf = (rule: Rule): string[] => (rule.resources?.subjects ?? [">"]).map(widen);
 
+/** A data-class grant is a decryption right the runtime holds in memory: the broker has nothing to enforce for it. */
+const isBrokerGrant = (rule: Rule) => !rule.resources?.dataClasses;
+
 const unconditional = (rule: Rule) =>
   rule.mode === "enforce" && !rule.when && !rule.unless && !rule.resources?.endpoints && !rule.resources?.models && !rule.resources?.urls;
 
@@ -48,7 +51,7 @@ export function brokerPermissions(doc: PolicyDocument, agent: string): BrokerPer
   const subAllow = new Set<string>(jetStreamClientSubscribe);
   const pubDeny = new Set<string>(neverPublish);
   const subDeny = new Set<string>();
-  for (const rule of doc.rules) {
+  for (const rule of doc.rules.filter(isBrokerGrant)) {
     if (rule.effect === "permit") {
       if (appliesTo(rule, agent, publishing)) for (const s of subjectsOf(rule)) pubAllow.add(s);
       // Honouring a rate_limit obligation means taking a token from the shared KV counters.

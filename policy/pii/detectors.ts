@@ -1,7 +1,8 @@
 import { isIPv6 } from "node:net";
 import { ibanLengths, ibanValid, luhnValid, spanishIdValid } from "./checksums.js";
+import { findPersonNames } from "./person-names.js";
 
-export type PiiEntity = "CREDIT_CARD" | "IBAN" | "EMAIL" | "PHONE" | "IP_ADDRESS" | "US_SSN" | "UK_NINO" | "ES_NIF";
+export type PiiEntity = "CREDIT_CARD" | "IBAN" | "EMAIL" | "PHONE" | "IP_ADDRESS" | "US_SSN" | "UK_NINO" | "ES_NIF" | "PERSON";
 
 /** Where a value was found. Findings never carry the value itself, so they are safe to log. */
 export interface Finding {
@@ -105,17 +106,31 @@ const ukNino = byRegex(
 
 const esNif = byRegex("ES_NIF", 70, /(?<![A-Za-z0-9])[XYZxyz]?\d{7,8}-?[A-Za-z](?![A-Za-z0-9])/g, spanishIdValid);
 
-export const detectors: readonly Detector[] = [iban, creditCard, email, usSsn, ukNino, esNif, ipv4, ipv6, phone];
+/** Lowest priority: a name inside an email address is the email's. */
+const person: Detector = {
+  entity: "PERSON",
+  priority: 40,
+  find: (text) => findPersonNames(text).map((s) => ({ entity: "PERSON", ...s })),
+};
+
+export const detectors: readonly Detector[] = [iban, creditCard, email, usSsn, ukNino, esNif, ipv4, ipv6, phone, person];
+
+/**
+ * Every detector but the name detector needs a digit, an `@` or an IPv6 `:`, and the name detector a capital
+ * letter; most strings in records (ids, subjects, codes) have neither, and are skipped at the cost of two tests.
+ */
+const mayHoldPii = /[\d@:]/;
+const mayHoldName = /\p{Lu}/u;
 
 /** All findings, overlaps resolved (higher priority, then longer, wins), in text order. */
-/** Every detector needs a digit, an `@` or an IPv6 `:`; most strings in records (names, subjects, codes) have none. */
-const mayHoldPii = /[\d@:]/;
-
 export function detectPii(text: string, entities?: ReadonlySet<PiiEntity>): Finding[] {
-  if (!mayHoldPii.test(text)) return [];
+  const numbers = mayHoldPii.test(text);
+  const names = mayHoldName.test(text);
+  if (!numbers && !names) return [];
   const ranked: (Finding & { priority: number })[] = [];
   for (const d of detectors) {
     if (entities && !entities.has(d.entity)) continue;
+    if (!(d.entity === "PERSON" ? names : numbers)) continue;
     for (const f of d.find(text)) ranked.push({ ...f, priority: d.priority });
   }
   ranked.sort((a, b) => b.priority - a.priority || b.end - b.start - (a.end - a.start) || a.start - b.start);

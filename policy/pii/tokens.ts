@@ -8,7 +8,7 @@ import { detectPii, type Finding, type PiiEntity } from "./detectors.js";
  */
 export type TokenKey = string | Uint8Array;
 
-const TOKEN = /\[(CREDIT_CARD|IBAN|EMAIL|PHONE|IP_ADDRESS|US_SSN|UK_NINO|ES_NIF):tok_([A-Za-z0-9_-]+)\]/g;
+const TOKEN = /\[(CREDIT_CARD|IBAN|EMAIL|PHONE|IP_ADDRESS|US_SSN|UK_NINO|ES_NIF|PERSON):tok_([A-Za-z0-9_-]+)\]/g;
 
 function keys(key: TokenKey): { enc: Buffer; mac: Buffer } {
   const ikm = typeof key === "string" ? Buffer.from(key, "utf8") : Buffer.from(key);

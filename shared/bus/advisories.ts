@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Subscription } from "nats";
 import type { Bus } from "./connection.js";
 import { buildDeadLetter, publishDeadLetter } from "./consume.js";
+import type { BodyEncoder } from "./dead-letter.js";
 import { headerRecord } from "./publish.js";
 import { subjects } from "./subjects.js";
 
@@ -23,6 +24,7 @@ export function watchMaxDeliveries(
   durable: string,
   agent: string,
   onError: (err: unknown) => void,
+  encodeBody?: BodyEncoder,
 ): Subscription {
   return bus.nc.subscribe(subjects.maxDeliveriesAdvisory(stream, durable), {
     queue: `${durable}-advisories`,
@@ -43,6 +45,8 @@ export function watchMaxDeliveries(
           },
           "E_MAX_DELIVERIES",
           `no acknowledgement after ${advisory.deliveries} deliveries (the handler crashed or timed out each time)`,
+          {},
+          encodeBody,
         );
         await publishDeadLetter(bus, letter);
       })().catch(onError);

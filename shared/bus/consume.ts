@@ -1,7 +1,7 @@
 import type { JsMsg } from "nats";
 import { MeshError, isTransient } from "../errors/index.js";
 import type { Bus } from "./connection.js";
-import { deadLetterMsgId, encodeBody, type DeadLetter } from "./dead-letter.js";
+import { deadLetterMsgId, encodeBody, type BodyEncoder, type DeadLetter } from "./dead-letter.js";
 import { headerRecord, publish } from "./publish.js";
 import { flowOf, subjects } from "./subjects.js";
 
@@ -38,6 +38,8 @@ export interface ConsumeLoopOptions {
   handle(delivery: Delivery): Promise<void>;
   /** Stores a dead letter (the runtime passes it through its effect pipeline); the message is termed only after. */
   deadLetter(letter: DeadLetter): Promise<unknown>;
+  /** How the dead letter holds the message's body (default: as it came). */
+  readonly encodeBody?: BodyEncoder;
   /** What to record in the dead letter besides the message itself (envelope id, trace). */
   describe?(delivery: Delivery): Partial<Pick<DeadLetter, "envelopeId" | "traceparent">>;
   onOutcome?(delivery: Delivery, outcome: DeliveryOutcome, durationMs: number): void;
@@ -103,8 +105,8 @@ export async function startConsumeLoop(bus: Bus, opts: ConsumeLoopOptions): Prom
     }
     const message = err instanceof Error ? err.message : String(err);
     const letter = retryable
-      ? buildDeadLetter(opts.agent, delivery, "E_MAX_DELIVERIES", `gave up after ${delivery.attempt} attempts: ${message}`, opts.describe?.(delivery))
-      : buildDeadLetter(opts.agent, delivery, (err as MeshError).code, message, opts.describe?.(delivery));
+      ? buildDeadLetter(opts.agent, delivery, "E_MAX_DELIVERIES", `gave up after ${delivery.attempt} attempts: ${message}`, opts.describe?.(delivery), opts.encodeBody)
+      : buildDeadLetter(opts.agent, delivery, (err as MeshError).code, message, opts.describe?.(delivery), opts.encodeBody);
     try {
       await opts.deadLetter(letter);
       m.term();
@@ -155,6 +157,7 @@ export function buildDeadLetter(
   code: string,
   reason: string,
   extra: Partial<Pick<DeadLetter, "envelopeId" | "traceparent">> = {},
+  encode: BodyEncoder = (m) => encodeBody(m.data),
 ): DeadLetter {
   return {
     code,
@@ -167,7 +170,7 @@ export function buildDeadLetter(
     attempts: d.attempt,
     at: new Date().toISOString(),
     headers: { ...d.headers },
-    body: encodeBody(d.data),
+    body: encode(d),
     ...extra,
   };
 }

@@ -22,6 +22,11 @@ export const deadLetterSchema = z.object({
     z.object({ encoding: z.literal("utf8"), data: z.string() }),
     z.object({ encoding: z.literal("base64"), data: z.string() }),
     z.object({ encoding: z.literal("omitted"), bytes: z.number(), sha256: z.string(), preview: z.string() }),
+    /**
+     * Raw inbound events that failed ingest: the source message is gone from MESH_IN (a work queue), so the letter
+     * keeps the whole body, encrypted with the region's data key (shared/runtime/personal-data.ts), and its digest.
+     */
+    z.object({ encoding: z.literal("sealed"), bytes: z.number(), sha256: z.string(), data: z.string() }),
   ]),
 });
 export type DeadLetter = z.infer<typeof deadLetterSchema>;
@@ -43,6 +48,10 @@ export function encodeBody(data: Uint8Array): DeadLetter["body"] {
   return Buffer.from(text, "utf8").equals(buf) ? { encoding: "utf8", data: text } : { encoding: "base64", data: buf.toString("base64") };
 }
 
+/** How a dead letter holds its body; the default keeps it as it came (task bodies carry only sealed personal fields). */
+export type BodyEncoder = (d: { readonly data: Uint8Array; readonly stream: string; readonly streamSeq: number }) => DeadLetter["body"];
+
+/** The clear body, or undefined when it must be read back from its stream or opened with a data key. */
 export function decodeBody(body: DeadLetter["body"]): Uint8Array | undefined {
   if (body.encoding === "utf8") return Buffer.from(body.data, "utf8");
   if (body.encoding === "base64") return Buffer.from(body.data, "base64");

@@ -28,7 +28,7 @@ export {
   type DeliveryOutcome,
 } from "./consume.js";
 export { watchMaxDeliveries } from "./advisories.js";
-export { deadLetterSchema, decodeBody, encodeBody, deadLetterMsgId, maxInlineBodyBytes, type DeadLetter } from "./dead-letter.js";
+export { deadLetterSchema, decodeBody, encodeBody, deadLetterMsgId, maxInlineBodyBytes, type DeadLetter, type BodyEncoder } from "./dead-letter.js";
 export { readStream, follow, type StoredMessage } from "./read-stream.js";
 export { openStateStore, type StateStore, type StateEntry } from "./state-store.js";
 export { openModelStore, modelBuckets, type ModelStore, type ModelPointer } from "./model-store.js";

@@ -1,3 +1,4 @@
+import { MeshError } from "../errors/index.js";
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type StreamConfig } from "nats";
 
 /**
@@ -68,7 +69,9 @@ export function streamConfigs(opts: TopologyOptions): Partial<StreamConfig>[] {
   return (Object.keys(streamNames) as StreamKey[]).map((key) => ({
     name: streamNames[key],
     subjects: [streamSubjects[key]],
-    retention: RetentionPolicy.Limits,
+    // Raw inbound events carry personal data in clear: MESH_IN is a work queue, so a message is gone once ingest
+    // acks it (admitted, duplicate) or terms it (dead-lettered, with the body sealed in the letter).
+    retention: key === "in" ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
     storage: StorageType.File,
     num_replicas: opts.replicas,
     duplicate_window: ns(opts.duplicateWindowMs),
@@ -84,7 +87,14 @@ export function streamConfigs(opts: TopologyOptions): Partial<StreamConfig>[] {
 export async function ensureTopology(jsm: JetStreamManager, opts: TopologyOptions = defaultTopologyOptions): Promise<void> {
   for (const config of streamConfigs(opts)) {
     try {
-      await jsm.streams.info(config.name!);
+      const existing = await jsm.streams.info(config.name!);
+      if (existing.config.retention !== config.retention) {
+        // nats-server cannot change a stream's retention in place; recreating it is the operator's decision.
+        throw new MeshError(
+          "E_CONFIG",
+          `stream ${config.name} has ${existing.config.retention} retention, the mesh needs ${config.retention}: let ingest drain it, then delete it (nats stream rm ${config.name}) so the next start creates it`,
+        );
+      }
       await jsm.streams.update(config.name!, config);
     } catch (err) {
       if (!isNotFound(err)) throw err;

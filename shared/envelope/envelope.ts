@@ -2,6 +2,7 @@ import { z } from "zod";
 import { SchemaError, describeIssues } from "../errors/index.js";
 import { canonicalJson, deepFreeze, sha256Hex } from "./canonical.js";
 import { isFlow, payloadSchema } from "./flows.js";
+import { parseJsonBody } from "./json-body.js";
 
 const name = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits and _ . : - only");
 export const region = z.string().regex(/^[a-z]{2}(-[a-z0-9]+)*$/, "must be a region code such as eu or us-east");
@@ -61,12 +62,7 @@ export function createEnvelope(flow: string, body: Uint8Array | string, opts: En
   const maxBytes = opts.maxBytes ?? defaultMaxEventBytes;
   if (bytes > maxBytes) throw new SchemaError(`(body): event is ${bytes} bytes; the limit is ${maxBytes}`, { bytes });
   if (!isFlow(flow)) throw new SchemaError(`flow: unknown flow "${flow.slice(0, 64)}"`, { flow });
-  let json: unknown;
-  try {
-    json = JSON.parse(typeof body === "string" ? body : Buffer.from(body).toString("utf8"));
-  } catch (err) {
-    throw new SchemaError(`(body): not JSON (${(err as Error).message})`);
-  }
+  const json = parseJsonBody(body, "event");
   const inbound = inboundEventSchema.safeParse(json);
   if (!inbound.success) throw new SchemaError(describeIssues(inbound.error.issues));
   const ev = inbound.data;

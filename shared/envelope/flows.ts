@@ -29,6 +29,18 @@ export const invoicePayloadV1 = z.object({
   purchaseOrder: purchaseOrderV1.optional(),
 });
 
+/** v2 adds who is paid: the payee's name, bank account and contact (all personal, see personalFields). */
+export const invoicePayloadV2 = invoicePayloadV1.extend({
+  payee: z
+    .object({
+      name: z.string().trim().min(1).max(256).optional(),
+      iban: z.string().trim().min(1).max(64).optional(),
+      email: z.string().trim().min(1).max(256).optional(),
+      phone: z.string().trim().min(1).max(64).optional(),
+    })
+    .optional(),
+});
+
 export const ticketPayloadV1 = z.object({
   text: z.string().trim().min(1).max(10_000),
   customerId: z.string().trim().min(1).optional(),
@@ -36,12 +48,31 @@ export const ticketPayloadV1 = z.object({
 });
 
 export const flowSchemas = {
-  invoice: { 1: invoicePayloadV1 },
+  invoice: { 1: invoicePayloadV1, 2: invoicePayloadV2 },
   ticket: { 1: ticketPayloadV1 },
 } as const;
 
+/**
+ * Payload fields that identify a person, per flow and schema version (dot-separated paths). The runtime encrypts
+ * them at ingest and decrypts them only for an agent granted `data.read` on the flow's personal data.
+ * A vendor id names a sole trader as often as a company, so it counts as personal; amounts, codes and
+ * purchase-order numbers do not.
+ */
+const invoicePersonalV1 = ["vendorId", "purchaseOrder.vendorId"] as const;
+export const personalFields: { readonly [F in FlowName]: Readonly<Record<number, readonly string[]>> } = {
+  invoice: { 1: invoicePersonalV1, 2: [...invoicePersonalV1, "payee.name", "payee.iban", "payee.email", "payee.phone"] },
+  ticket: { 1: ["text", "customerId"] },
+};
+
+/** The data class every personal field belongs to; policy grants `data.read` on it. */
+export const personalDataClass = "personal";
+
+export function personalFieldsOf(flow: string, version: number): readonly string[] {
+  return isFlow(flow) ? (personalFields[flow][version] ?? []) : [];
+}
+
 export type FlowName = keyof typeof flowSchemas;
-export type InvoicePayload = z.infer<typeof invoicePayloadV1>;
+export type InvoicePayload = z.infer<typeof invoicePayloadV2>;
 export type TicketPayload = z.infer<typeof ticketPayloadV1>;
 
 export function isFlow(name: string): name is FlowName {

@@ -5,6 +5,10 @@ export {
   payloadSchema,
   categoryFieldOf,
   invoicePayloadV1,
+  invoicePayloadV2,
+  personalFields,
+  personalFieldsOf,
+  personalDataClass,
   ticketPayloadV1,
   type FlowName,
   type InvoicePayload,
@@ -24,4 +28,5 @@ export {
   type InboundEvent,
   type EnvelopeOptions,
 } from "./envelope.js";
+export { parseJsonBody } from "./json-body.js";
 export { correctionEventSchema, createCorrection, applyCorrections, type CorrectionEvent } from "./correction.js";

@@ -62,10 +62,17 @@ export function isTransient(err: unknown): boolean {
   return err instanceof MeshError ? err.transient : false;
 }
 
-/** Renders a zod error as `field.path: problem; other.field: problem`, so the message names the field. */
-export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+/**
+ * Renders a zod error as `field.path: problem; other.field: problem`, so the message names the field. It never
+ * repeats received values: zod's own messages name types and limits only, except an unrecognized key's message,
+ * which quotes the keys (input data), so that one is reduced to a count.
+ */
+export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }[]): string {
   return issues
-    .map((i) => `${i.path.length ? i.path.map(String).join(".") : "(root)"}: ${i.message}`)
+    .map((i) => {
+      const message = i.code === "unrecognized_keys" ? `${i.keys?.length ?? "some"} unrecognized key(s)` : i.message;
+      return `${i.path.length ? i.path.map(String).join(".") : "(root)"}: ${message}`;
+    })
     .join("; ");
 }
 

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { z } from "zod";
-import { defaultMaxEventBytes } from "../envelope/index.js";
+import { defaultMaxEventBytes, parseJsonBody } from "../envelope/index.js";
 import { MeshError, describeIssues } from "../errors/index.js";
+import { dataKeysJson } from "../../policy/pii/data-keys.js";
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -60,6 +61,11 @@ export const agentConfigSchema = z.object({
    * operator in KV mesh_identities, which is how the broker, the verifier and the runtime know it.
    */
   identitySeed: z.string().regex(/^SU[A-Z2-7]+$/, "must be an nkey user seed (SU...)").optional(),
+  /**
+   * Data keys per region that encrypt personal fields at rest (policy/pii/data-keys.ts has the shape), as JSON; or
+   * MESH_DATA_KEYS_FILE names a file holding that JSON. Agents that ingest, consume tasks or serve reviews need them.
+   */
+  dataKeys: dataKeysJson.optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
@@ -98,32 +104,50 @@ const envNames: Record<keyof AgentConfig, string> = {
   identitySeed: "MESH_IDENTITY_SEED",
   driftReferenceSize: "DRIFT_REFERENCE_SIZE",
   driftWindowSize: "DRIFT_WINDOW_SIZE",
+  dataKeys: "MESH_DATA_KEYS",
   logLevel: "LOG_LEVEL",
 };
 
-const secretKeys: readonly (keyof AgentConfig)[] = ["natsPass", "openaiApiKey", "modelEndpoints", "identitySeed"];
+const secretKeys: readonly (keyof AgentConfig)[] = ["natsPass", "openaiApiKey", "modelEndpoints", "identitySeed", "dataKeys"];
 
 export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AgentConfig> = {}): AgentConfig {
   const fromFile = env.MESH_CONFIG ? readConfigFile(env.MESH_CONFIG) : {};
   const fromEnv = Object.fromEntries(
     Object.entries(envNames).flatMap(([key, name]) => (env[name] !== undefined && env[name] !== "" ? [[key, env[name]]] : [])),
   );
+  // Key material from a file (0600, outside the environment of child processes) unless given inline.
+  const keysFile = !fromEnv.dataKeys && env.MESH_DATA_KEYS_FILE ? env.MESH_DATA_KEYS_FILE : undefined;
+  if (keysFile) fromEnv.dataKeys = readSecretFile("MESH_DATA_KEYS_FILE", keysFile);
+  const names: Record<keyof AgentConfig, string> = { ...envNames, ...(keysFile ? { dataKeys: "MESH_DATA_KEYS_FILE" } : {}) };
   const parsed = agentConfigSchema.safeParse({ ...fromFile, ...fromEnv, ...overrides });
   if (!parsed.success) {
     const named = parsed.error.issues.map((i) => {
       const key = i.path[0] as keyof AgentConfig | undefined;
-      return { ...i, path: key && envNames[key] ? [`${envNames[key]} (${String(key)})`] : i.path };
+      return { ...i, path: key && names[key] ? [`${names[key]} (${String(key)})`, ...i.path.slice(1)] : i.path };
     });
     throw new MeshError("E_CONFIG", `invalid configuration: ${describeIssues(named)}`);
   }
   return parsed.data;
 }
 
+/** The file may hold secrets (data keys, seeds): its errors say where it failed, never what it holds. */
 function readConfigFile(path: string): Record<string, unknown> {
+  let json: unknown;
   try {
-    return z.record(z.string(), z.unknown()).parse(JSON.parse(readFileSync(path, "utf8")));
+    json = parseJsonBody(readSecretFile("MESH_CONFIG", path), `MESH_CONFIG ${path}`);
   } catch (err) {
-    throw new MeshError("E_CONFIG", `MESH_CONFIG ${path}: ${(err as Error).message}`);
+    throw new MeshError("E_CONFIG", (err as Error).message);
+  }
+  const parsed = z.record(z.string(), z.unknown()).safeParse(json);
+  if (!parsed.success) throw new MeshError("E_CONFIG", `MESH_CONFIG ${path}: ${describeIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
+
+function readSecretFile(name: string, path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new MeshError("E_CONFIG", `${name} ${path}: ${(err as NodeJS.ErrnoException).code ?? "unreadable"}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { buckets, publish, subjects, type Bus, type ModelStore, type StateStore } from "../bus/index.js";
+import { buckets, publish, streamNames, subjects, type Bus, type ModelStore, type Published, type StateStore } from "../bus/index.js";
 import type { AgentConfig } from "./config.js";
 import type { MeshMetrics } from "../telemetry/index.js";
 import type { Label, ReviewDecision } from "./messages.js";
@@ -7,8 +7,9 @@ import { MeshError, TransientError, type ErrorCode } from "../errors/index.js";
 import { currentTrace, formatTraceparent, inSpan, type Logger, type TraceContext } from "../telemetry/index.js";
 import type { Action, Principal } from "../../policy/index.js";
 import type { Effect, Perform, RuntimeFacts } from "./effects/index.js";
-import { taskFacts, type ResultMessage, type ReviewRequest, type TaskMessage } from "./messages.js";
+import { taskFacts, type AdmittedRecord, type ResultMessage, type ReviewRequest, type TaskMessage } from "./messages.js";
 import type { ClassifyResult, DraftRequest, DraftResult, ModelAccess } from "./model-access.js";
+import type { PersonalData } from "./personal-data.js";
 
 export interface RawEvent {
   readonly flow: string;
@@ -113,6 +114,11 @@ export interface ServiceContext {
   decide(input: ReviewDecisionInput): Promise<ReviewDecision>;
   /** Reads back labels of a flow (mesh.label.<flow>), oldest first. */
   labels(flow: string): Promise<Label[]>;
+  /**
+   * Review requests' envelopes as a person may see them: personal fields opened when policy allows `data.read` of
+   * them on mesh.review.<flow>.requested with the person's roles (audited), sealed otherwise.
+   */
+  revealForReviewer(envelopes: readonly TaskEnvelope[], reviewer: { readonly id: string; readonly roles: readonly string[] }): Promise<TaskEnvelope[]>;
 }
 
 export interface ScopeDeps {
@@ -127,6 +133,8 @@ export interface ScopeDeps {
   readonly models: ModelAccess;
   /** Envelopes already admitted, by id (KV mesh_seen). */
   readonly seen: StateStore;
+  /** Opens personal fields for this agent when policy grants data.read on them, in memory only. */
+  readonly personal: PersonalData;
   /** The policy revision in force, named in review requests. */
   readonly revision: () => number;
 }
@@ -197,9 +205,9 @@ export class EffectScope {
     stage: string,
     body: unknown,
     extra: { principal?: Principal; auditDetail?: Record<string, unknown> } = {},
-  ): Promise<void> {
+  ): Promise<Published> {
     const { bus, agent } = this.deps;
-    await this.perform({
+    return this.perform({
       action,
       resource: { subject, region: task.region },
       facts: this.facts(task),
@@ -220,22 +228,25 @@ export class EffectScope {
     return {
       log: this.deps.log,
       maxEventBytes,
-      admit: async (envelope) => {
+      admit: async (clear) => {
         // Within the duplicate window the broker drops a repeated publish; beyond it, this record does. The mark
         // is written after the publish, so a crash in between is covered by the window, never a lost task.
-        if (await this.deps.seen.get(envelope.id)) {
+        if (await this.deps.seen.get(clear.id)) {
           this.outcome = "duplicate";
           return;
         }
+        const envelope = this.deps.personal.protect(clear);
         const message: TaskMessage = { envelope, stage: "ingested", from: this.deps.agent };
-        await this.publishEffect(envelope, "event.emit", subjects.task(envelope.flow, "ingested"), "ingested", message);
-        // The envelope itself is kept too: `mesh replay` finds a task by id without scanning a stream.
+        const subject = subjects.task(envelope.flow, "ingested");
+        const { seq } = await this.publishEffect(envelope, "event.emit", subject, "ingested", message);
+        // Where the envelope is, not the envelope: `mesh replay` reads it back from the task stream by sequence.
+        const record: AdmittedRecord = { id: envelope.id, digest: envelope.digest, stream: streamNames.task, seq, subject, at: new Date().toISOString() };
         await this.perform({
           action: "data.write",
           resource: { subject: subjects.stateKey(buckets.seen, envelope.id), region: envelope.region },
           facts: this.facts(envelope),
           region: envelope.region,
-          run: () => this.deps.seen.put(envelope.id, { envelope, at: new Date().toISOString() }),
+          run: () => this.deps.seen.put(envelope.id, record),
         });
         this.outcome = "admitted";
       },

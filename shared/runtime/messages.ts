@@ -93,3 +93,17 @@ export const labelSchema = z.object({
   at: z.string(),
 });
 export type Label = z.infer<typeof labelSchema>;
+
+/**
+ * KV mesh_seen: an admitted envelope's id, digest and where the task stream holds it. Only that: dedupe needs the
+ * id, `mesh replay` reads the (sealed) envelope back from the stream, and no personal data sits in the bucket.
+ */
+export const admittedRecordSchema = z.object({
+  id: z.string().regex(/^env_[0-9a-f]{32}$/),
+  digest: z.string(),
+  stream: z.string(),
+  seq: z.number().int().positive(),
+  subject: z.string(),
+  at: z.string(),
+});
+export type AdmittedRecord = z.infer<typeof admittedRecordSchema>;

@@ -13,6 +13,7 @@ import {
   streamNames,
   subjects,
   watchMaxDeliveries,
+  type BodyEncoder,
   type Bus,
   type ConsumeLoop,
   type Delivery,
@@ -20,7 +21,7 @@ import {
   type ModelStore,
   type StateStore,
 } from "../bus/index.js";
-import { parseEnvelope, type TaskEnvelope } from "../envelope/index.js";
+import { parseEnvelope, parseJsonBody, type TaskEnvelope } from "../envelope/index.js";
 import { MeshError, SchemaError, describeIssues } from "../errors/index.js";
 import {
   DriftMonitor,
@@ -47,6 +48,7 @@ import { agentKind, type AgentDefinition, type TaskAgentDefinition } from "./def
 import { startHealthServer } from "./health-server.js";
 import { labelSchema, reviewDecisionSchema, reviewRequestSchema, taskMessageSchema } from "./messages.js";
 import { ModelAccess } from "./model-access.js";
+import { PersonalData, requireDataKeys } from "./personal-data.js";
 import { PolicyGate } from "./policy-gate.js";
 import { createEffectPipeline } from "./effects/index.js";
 import { recordReviewDecision } from "./review-decisions.js";
@@ -73,6 +75,8 @@ interface Subscription {
   readonly durable: string;
   readonly filterSubject: string;
   readonly flowOf: (d: Delivery) => string;
+  /** How its dead letters hold the body (raw inbound events: sealed). */
+  readonly encodeBody?: BodyEncoder;
   handle(d: Delivery, state: DeliveryState): Promise<void>;
 }
 
@@ -113,6 +117,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   const modelStore = kind === "task" || kind === "label" ? await openModelStore(bus, { replicas: config.streamReplicas }) : undefined;
   const seen = await openStateStore(bus, buckets.seen, { replicas: config.streamReplicas });
   const stateBucket = `mesh_state_${def.name.replace(/-/g, "_")}`;
+  const personal = new PersonalData(kind === "label" ? config.dataKeys : requireDataKeys(config.dataKeys, def.name), def.name, config.region);
 
   const newScope = (trace: TraceContext): EffectScope =>
     new EffectScope({
@@ -126,6 +131,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       models,
       seen,
       revision: () => gate.revision,
+      personal,
     });
   const models = new ModelAccess(config, () => newScope(childSpan()), modelStore, log, metrics, drift);
   // State writes are effects like any other (data.write on $KV.<bucket>.<key>): decided and audited.
@@ -160,6 +166,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     models: audited,
     verifier,
     onIngested: (flow, result) => metrics.mesh_events_ingested_total.inc({ flow, result }),
+    personal,
   });
   const concurrency = config.concurrency ?? def.concurrency ?? 16;
   const loops: ConsumeLoop[] = [];
@@ -175,7 +182,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       maxAckPending: config.maxAckPending,
     });
     loops.push(await startLoop(bus, sub, def, config, concurrency, metrics, log, newScope));
-    advisories.push(watchMaxDeliveries(bus, sub.stream, sub.durable, def.name, (err) => log.error({ err }, "max-deliveries advisory")));
+    advisories.push(watchMaxDeliveries(bus, sub.stream, sub.durable, def.name, (err) => log.error({ err }, "max-deliveries advisory"), sub.encodeBody));
   }
   const lag = setInterval(() => {
     void reportLag(bus, subscriptions, metrics);
@@ -184,7 +191,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   lag.unref();
 
   const service = def.serve
-    ? await def.serve(serviceContext(config, log, metrics, drift, state, audited, bus, gate, newScope, kind === "task" || kind === "label"))
+    ? await def.serve(serviceContext(config, log, metrics, drift, state, audited, bus, gate, newScope, kind === "task" || kind === "label", personal))
     : undefined;
 
   ready = true;
@@ -225,6 +232,7 @@ interface SubscriptionDeps {
   readonly models: ModelStore | undefined;
   readonly verifier: DecisionVerifier;
   readonly onIngested: (flow: string, result: "accepted" | "duplicate" | "invalid") => void;
+  readonly personal: PersonalData;
 }
 
 /** Every kind of agent is a set of durable consumers over the same delivery machinery. */
@@ -240,6 +248,7 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
         durable: def.name,
         filterSubject: inbound === "*" ? subjects.allInbound() : subjects.inbound(inbound),
         flowOf: (d) => token(d, 2),
+        encodeBody: deps.personal.sealLetterBody,
         async handle(d, state) {
           try {
             await deps.traced(d, state, undefined, (scope) =>
@@ -315,7 +324,10 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
         const task: TaskEnvelope = parseEnvelope(message.envelope);
         state.envelopeId = task.id;
         state.createdAt = task.createdAt;
-        await deps.traced(d, state, task.trace.traceparent, (scope) => worker.handle(task, scope.taskContext(task, message.data, d.attempt)));
+        await deps.traced(d, state, task.trace.traceparent, async (scope) => {
+          const ctx = await deps.personal.revealContext(scope.taskContext(task, message.data, d.attempt), d.subject, scope);
+          return worker.handle(ctx.task, ctx);
+        });
       },
     },
   ];
@@ -335,9 +347,10 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
         state.createdAt = task.createdAt;
         // Only a decision the runtime verified may stand behind the task's facts (approved, a corrected category).
         const human = await verifyReviewDecision(decision, task, deps.verifier);
-        await deps.traced(d, state, decision.traceparent, (scope) => {
+        await deps.traced(d, state, decision.traceparent, async (scope) => {
           scope.verifiedHuman(human);
-          return resume(task, decision, scope.taskContext(task, undefined, d.attempt));
+          const ctx = await deps.personal.revealContext(scope.taskContext(task, undefined, d.attempt), d.subject, scope);
+          return resume(ctx.task, decision, ctx);
         });
       },
     });
@@ -374,6 +387,7 @@ async function startLoop(
     agent: def.name,
     concurrency,
     maxDeliver: config.maxDeliver,
+    ...(sub.encodeBody ? { encodeBody: sub.encodeBody } : {}),
     maxParkedDeliveries: Math.max(config.maxDeliver, config.maxParkedDeliveries),
     ackWaitMs: config.ackWaitMs,
     backoffBaseMs: config.backoffBaseMs,
@@ -431,6 +445,7 @@ function serviceContext(
   gate: PolicyGate,
   newScope: (trace: TraceContext) => EffectScope,
   hasModels: boolean,
+  personal: PersonalData,
 ): ServiceContext {
   const prefix = `${config.agent.toUpperCase().replace(/-/g, "_")}_`;
   return {
@@ -447,6 +462,8 @@ function serviceContext(
         drift.recordReview(decision.flow, decision.decision === "correct");
         return decision;
       }, "server", parseTraceparent(input.request.traceparent)),
+    revealForReviewer: (envelopes, reviewer) =>
+      personal.revealFor(envelopes, (e) => subjects.reviewRequested(e.flow), reviewer, newScope(currentTrace() ?? childSpan())),
     async labels(flow) {
       return (await readStream(bus, streamNames.label, { filterSubject: subjects.label(flow) })).map((m) =>
         parseBody(m.data, labelSchema, "label"),
@@ -554,13 +571,7 @@ function undeclaredState(agent: string): StateStore {
 }
 
 function parseBody<T extends z.ZodType>(data: Uint8Array, schema: T, what: string): z.infer<T> {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(data).toString("utf8"));
-  } catch (err) {
-    throw new SchemaError(`(body): ${what} is not JSON (${(err as Error).message})`);
-  }
-  const parsed = schema.safeParse(json);
+  const parsed = schema.safeParse(parseJsonBody(data, what));
   if (!parsed.success) throw new SchemaError(`${what}: ${describeIssues(parsed.error.issues)}`);
   return parsed.data;
 }

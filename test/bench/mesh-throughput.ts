@@ -12,6 +12,7 @@ import { spawnAgent, waitReady } from "../../cli/agent-process.js";
 import { freePort, startLocalNats } from "../../cli/local-nats.js";
 import { invoiceEvents } from "../../cli/demo/sample-invoices.js";
 import { connectBus, publish, streamNames, subjects } from "../../shared/bus/index.js";
+import { testDataKeysJson } from "../helpers/data-keys.js";
 import { parseExposition } from "../../shared/telemetry/index.js";
 
 export interface ThroughputResult {
@@ -54,7 +55,7 @@ export async function run(opts: { count?: number; print?: boolean } = {}): Promi
   try {
     const rawPerSecond = await rawBaseline(nats.url, count);
     for (const name of ["ingest", "invoice"]) {
-      const a = spawnAgent(name, { NATS_URL: nats.url, LOG_LEVEL: "warn" }, await freePort(), join(dir, `${name}.log`));
+      const a = spawnAgent(name, { NATS_URL: nats.url, LOG_LEVEL: "warn", MESH_DATA_KEYS: testDataKeysJson }, await freePort(), join(dir, `${name}.log`));
       agents.push(a);
       await waitReady(a);
     }

@@ -5,6 +5,7 @@ import { spawnAgent, waitReady, type AgentProcess } from "../../cli/agent-proces
 import { freePort } from "../../cli/local-nats.js";
 import { registerIdentity } from "../../shared/bus/index.js";
 import { createSigningKey, publicKeyOfSeed } from "../../policy/signing/index.js";
+import { testDataKeysJson } from "./data-keys.js";
 import type { TestNats } from "./nats.js";
 
 export interface TestMesh {
@@ -46,7 +47,7 @@ export async function startAgents(t: TestContext, nats: TestNats, names: string[
   const operator = () => (operatorBus ??= nats.connect("test-operator"));
   const mesh: TestMesh = {
     async start(name, extra = {}) {
-      const agentEnv = { NATS_URL: nats.url, ...fastDelivery, MESH_IDENTITY_SEED: await identity(name), ...env, ...extra };
+      const agentEnv = { NATS_URL: nats.url, MESH_DATA_KEYS: testDataKeysJson, ...fastDelivery, MESH_IDENTITY_SEED: await identity(name), ...env, ...extra };
       const agent = spawnAgent(name, agentEnv, await freePort(), logFile(name));
       running.set(name, [...(running.get(name) ?? []), agent]);
       all.push(agent);

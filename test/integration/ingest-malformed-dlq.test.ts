@@ -6,6 +6,9 @@ import { startAgents } from "../helpers/mesh.js";
 import { outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
 import { invoiceEvents } from "../../cli/demo/sample-invoices.js";
+import { sha256Hex } from "../../shared/envelope/index.js";
+import { openLetterBody } from "../../shared/runtime/personal-data.js";
+import { testDataKeys } from "../helpers/data-keys.js";
 
 interface Malformed {
   readonly body: string | Uint8Array;
@@ -63,7 +66,11 @@ test("100 malformed events become 100 dead letters naming the problem; valid tra
   const matched = parsed.map((l) => expected.find((n) => l.reason.includes(n)) ?? `unexplained: ${l.reason}`).sort();
   assert.deepEqual(matched, expected);
   const big = parsed.find((l) => l.reason.includes("limit"))!;
-  assert.equal(big.body.encoding, "omitted", "a 2 MB body stays in MESH_IN; the letter points at it");
+  assert.equal(big.body.encoding, "sealed", "MESH_IN keeps nothing once ingest is done: the letter holds the 2 MB body, sealed");
+  assert.ok(parsed.every((l) => l.body.encoding === "sealed"), "every raw body is sealed in its letter");
+  const opened = Buffer.from(openLetterBody(testDataKeys, big)!);
+  assert.equal(opened.byteLength, big.body.bytes);
+  assert.equal(sha256Hex(opened), big.body.encoding === "sealed" ? big.body.sha256 : "");
 
   const done = await waitFor("200 valid outcomes", async () => {
     const o = await outcomes(bus, "invoice");

@@ -160,3 +160,18 @@ test("explain and decide agree on every combination of agent, action and resourc
         }
   assert.ok(denies > 0);
 });
+
+test("personal data opens for the agent that consumes it and for a reviewer, and for nobody else", () => {
+  const reads = (agent: string, subject: string, task: TaskFacts, roles?: string[]) =>
+    policy.decide({ action: "data.read", principal: { agent, ...(roles ? { roles } : {}) }, resource: { subject, dataClass: "personal", region: task.region }, context: { task } }).effect;
+  assert.equal(reads("triage", "mesh.task.ticket.ingested", ticket()), "allow");
+  assert.equal(reads("triage", "mesh.review.ticket.decided", ticket()), "allow");
+  assert.equal(reads("invoice", "mesh.task.invoice.ingested", invoice), "allow");
+  assert.equal(reads("invoice", "mesh.task.ticket.ingested", ticket()), "deny", "invoice never opens tickets");
+  assert.equal(reads("triage", "mesh.task.invoice.ingested", invoice), "deny");
+  assert.equal(reads("ingest", "mesh.task.ticket.ingested", ticket()), "deny", "ingest seals, it never opens");
+  assert.equal(reads("trainer", "mesh.label.ticket", ticket()), "deny", "a grant that names no data class opens none");
+  assert.equal(reads("review", "mesh.review.ticket.requested", ticket(), ["reviewer"]), "allow");
+  assert.equal(reads("review", "mesh.review.ticket.requested", ticket(), ["auditor"]), "deny");
+  assert.equal(reads("review", "mesh.review.ticket.requested", ticket()), "deny", "the service itself, with no person behind it, sees sealed fields");
+});

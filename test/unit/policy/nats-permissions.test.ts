@@ -81,3 +81,12 @@ test("an agent whose grants carry a rate limit may update the shared rate-limit 
   assert.ok(brokerPermissions(doc, "triage").publish.allow.includes("$KV.mesh_ratelimit.>"));
   assert.ok(!brokerPermissions(doc, "invoice").publish.allow.includes("$KV.mesh_ratelimit.>"));
 });
+
+test("data-class grants are decryption rights and add no broker subscription", () => {
+  const withoutClassGrants = { ...doc, rules: doc.rules.filter((r) => !r.resources?.dataClasses) };
+  for (const agent of ["invoice", "triage", "review"]) {
+    assert.ok(doc.rules.some((r) => r.resources?.dataClasses && r.principals.includes(agent)), `${agent} has a data-class grant`);
+    assert.deepEqual(brokerPermissions(doc, agent), brokerPermissions(withoutClassGrants, agent), agent);
+  }
+  assert.ok(!brokerPermissions(doc, "triage").subscribe.allow.some((s) => s.startsWith("mesh.task.")));
+});

@@ -31,6 +31,8 @@ export async function startTestService(t: TestContext, env: Record<string, strin
     metrics,
     log: silent,
     env: { REVIEW_PORT: "0", REVIEW_TOKENS: reviewTokens, REVIEW_SWEEP_MS: "3600000", ...env },
+    // Envelopes in these tests carry no sealed fields: what is shown is what was stored.
+    revealForReviewer: async (envelopes) => [...envelopes],
     async decide(input): Promise<ReviewDecision> {
       decisions.push(input);
       const decidedAt = new Date().toISOString();
