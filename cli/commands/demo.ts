@@ -1,3 +1,4 @@
+import { cliIdentity } from "../connect.js";
 import { connectBus, deadLetterSchema, publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { envelopeId } from "../../shared/envelope/index.js";
 import { sampleTicketEvents } from "../../shared/datasets/index.js";
@@ -24,7 +25,7 @@ export async function demoCommand(opts: { exit?: boolean; invoices?: number; tic
   const bus = await connectBus({
     servers: mesh.natsUrl,
     name: "mesh-demo",
-    ...(mesh.operator ? { user: mesh.operator.user, pass: mesh.operator.password } : {}),
+    ...(mesh.operatorSeed ? { seed: mesh.operatorSeed } : cliIdentity().auth),
   });
   try {
     process.stdout.write(`${describeMesh(mesh)}\n\n`);

@@ -1,8 +1,10 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type StreamConfig } from "nats";
+import type { Bus } from "./connection.js";
+import { modelBuckets, modelPointerHistory } from "./model-store.js";
 
 /**
- * Streams, consumers and buckets, declared once. `ensureTopology` creates or updates them idempotently at
- * start-up, so every agent can call it and the last writer leaves the same configuration.
+ * Streams, consumers and buckets, declared once. The operator identity creates or updates them idempotently
+ * (`mesh init`, `mesh up`); agents only check that theirs exist (their broker identity may not create any).
  */
 export interface TopologyOptions {
   /** Replicas per stream: 1 on a laptop, 3 on a NATS cluster. */
@@ -60,6 +62,14 @@ export async function ensureBuckets(js: JetStreamClient, opts: TopologyOptions =
   await js.views.kv(buckets.seen, { history: 1, ttl: opts.maxAgeDays * 86_400_000, replicas: opts.replicas });
   // Public keys of agents and operators (shared/bus/identities.ts); history keeps a rotated key's record.
   await js.views.kv(buckets.identities, { history: 8, replicas: opts.replicas });
+  await js.views.os(modelBuckets.objects, { replicas: opts.replicas });
+  await js.views.kv(modelBuckets.current, { history: modelPointerHistory, replicas: opts.replicas });
+}
+
+/** Streams and shared buckets; the operator's first step (agents' consumers and own buckets follow). */
+export async function declareTopology(bus: Bus, opts: TopologyOptions = defaultTopologyOptions): Promise<void> {
+  await ensureTopology(bus.jsm, opts);
+  await ensureBuckets(bus.js, opts);
 }
 
 const ns = (ms: number) => ms * 1_000_000;
@@ -110,6 +120,20 @@ export interface ConsumerSpec {
   readonly maxDeliver: number;
   /** Upper bound on unacknowledged messages across all replicas: the queue grows in JetStream, not in memory. */
   readonly maxAckPending: number;
+}
+
+/** The consumers among `specs` the broker does not have (their stream missing counts as missing). */
+export async function missingConsumers(jsm: JetStreamManager, specs: readonly ConsumerSpec[]): Promise<ConsumerSpec[]> {
+  const missing: ConsumerSpec[] = [];
+  for (const spec of specs) {
+    try {
+      await jsm.consumers.info(spec.stream, spec.durable);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      missing.push(spec);
+    }
+  }
+  return missing;
 }
 
 export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {

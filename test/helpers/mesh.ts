@@ -3,6 +3,9 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { spawnAgent, waitReady, type AgentProcess } from "../../cli/agent-process.js";
 import { freePort } from "../../cli/local-nats.js";
+import type { Bus } from "../../shared/bus/index.js";
+import { loadAgentConfig, loadAgentDefinition } from "../../shared/runtime/index.js";
+import { declareAgentTopology } from "../../shared/runtime/mesh-topology.js";
 import type { TestNats } from "./nats.js";
 
 export interface TestMesh {
@@ -23,14 +26,23 @@ export const fastDelivery = {
   LOG_LEVEL: "info",
 };
 
-/** Each agent as its own process (the production entry point), stopped with the test. */
+/**
+ * Each agent as its own process (the production entry point), stopped with the test. Like `mesh init`, the test's
+ * operator connection first declares the agent's consumers, with the settings the agent's own environment gives.
+ * On a broker that enforces identities (startSecureNats) each agent runs under its own seed.
+ */
 export async function startAgents(t: TestContext, nats: TestNats, names: string[], env: Record<string, string> = {}): Promise<TestMesh> {
   const running = new Map<string, AgentProcess[]>();
   const all: AgentProcess[] = [];
   const logFile = (name: string) => join(nats.dir, `${name}.log`);
+  let operator: Bus | undefined;
   const mesh: TestMesh = {
     async start(name, extra = {}) {
-      const agent = spawnAgent(name, { NATS_URL: nats.url, ...fastDelivery, ...env, ...extra }, await freePort(), logFile(name));
+      const seed = nats.identities?.agents[name];
+      const agentEnv = { NATS_URL: nats.url, ...fastDelivery, ...env, ...(seed ? { MESH_IDENTITY_SEED: seed } : {}), ...extra };
+      operator ??= await nats.connect("operator");
+      await declareAgentTopology(operator, await loadAgentDefinition(name), loadAgentConfig({ ...agentEnv, AGENT: name }));
+      const agent = spawnAgent(name, agentEnv, await freePort(), logFile(name));
       running.set(name, [...(running.get(name) ?? []), agent]);
       all.push(agent);
       try {
