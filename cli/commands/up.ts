@@ -11,7 +11,7 @@ import { spawnAgent, waitReady, type AgentProcess } from "../agent-process.js";
 import { brokerAuthorization, meshIdentities } from "../broker-identities.js";
 import { cliIdentity } from "../connect.js";
 import { freePort, isListening, startLocalNats, type LocalNats } from "../local-nats.js";
-import { meshDir, readAuditKeys, removeLocalOperator, writeAuditKeys, writeLocalOperator } from "../local-state.js";
+import { localOperatorPath, meshDir, readAuditKeys, removeLocalOperator, writeAuditKeys, writeLocalOperator } from "../local-state.js";
 import { initMesh } from "./init.js";
 
 /** The flag that lets `mesh up` use a broker that accepts anonymous clients. */
@@ -24,6 +24,8 @@ export interface UpOptions {
   readonly ownNats?: boolean;
   /** A broker to use instead of starting one (default NATS_URL); the CLI authenticates as cliIdentity says. */
   readonly natsUrl?: string;
+  /** Port for the broker it starts (default 4222 when free). */
+  readonly natsPort?: number;
   /** Use `natsUrl` even though it accepts anonymous clients (anyone could read and forge every message). */
   readonly allowUnauthenticatedBroker?: boolean;
   /** Extra environment for every agent (model endpoints, policy file...). */
@@ -87,7 +89,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
   if (opts.ownNats || !explicitUrl) {
     // Defence in depth: the broker we start knows each agent only by its public nkey and enforces its policy
     // grants and footprint as permissions, so an agent that bypassed the policy library would still be refused.
-    const port = (await isListening(4222)) ? await freePort() : 4222;
+    const port = opts.natsPort ?? ((await isListening(4222)) ? await freePort() : 4222);
     nats = await startLocalNats({
       dataDir: join(dir, "nats"),
       port,
@@ -98,12 +100,13 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
     writeLocalOperator({ url, seed: ids.operator });
     operatorAuth = { seed: ids.operator };
     log(`started nats-server with JetStream at ${url}, each agent an nkey identity limited to its policy grants (data in ${join(dir, "nats")}, log in ${join(dir, "logs", "nats-server.log")})`);
+    log(`mesh up: broker ${url} as operator nkey ${publicKeyOfSeed(ids.operator).slice(0, 10)}… (${localOperatorPath()})`);
   } else {
     url = explicitUrl;
-    await checkBrokerGuarded(url, opts.allowUnauthenticatedBroker ?? false, log);
     const who = cliIdentity();
     operatorAuth = who.auth;
-    log(`using the NATS server at ${url} as ${who.describe}`);
+    log(`mesh up: broker ${url} as ${who.describe}`);
+    await checkBrokerGuarded(url, opts.allowUnauthenticatedBroker ?? false, log);
   }
   const removeSecrets = () => {
     if (!nats) return;

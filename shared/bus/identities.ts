@@ -30,8 +30,10 @@ export async function registerIdentity(bus: Bus, identity: Omit<Identity, "regis
 export async function readIdentities(bus: Bus): Promise<Map<string, Identity>> {
   const kv = await bus.js.views.kv(buckets.identities, { bindOnly: true });
   const out = new Map<string, Identity>();
-  const keys = await kv.keys();
-  for await (const key of keys) {
+  // Collect the keys before reading any: the keys iterator ends (and drops what it still holds) while a get awaits.
+  const keys: string[] = [];
+  for await (const key of await kv.keys()) keys.push(key);
+  for (const key of keys) {
     const entry = await kv.get(key);
     if (!entry || entry.operation !== "PUT") continue;
     try {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { connectBus, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { listAgents, loadAgentDefinition } from "../../shared/runtime/index.js";
 import { consumerSpecs } from "../../shared/runtime/consumer-specs.js";
@@ -17,7 +17,7 @@ const agents = listAgents();
 const encoder = new TextEncoder();
 const violation = /Permissions Violation/i;
 
-async function meshWithTopology(t: Parameters<Parameters<typeof test>[1]>[0]): Promise<{ nats: TestNats; operator: Bus }> {
+async function meshWithTopology(t: TestContext): Promise<{ nats: TestNats; operator: Bus }> {
   const nats = await startSecureNats(t, agents);
   const operator = await nats.connect("operator");
   for (const name of agents) await declareAgentTopology(operator, await loadAgentDefinition(name));
@@ -28,7 +28,7 @@ async function meshWithTopology(t: Parameters<Parameters<typeof test>[1]>[0]): P
   return { nats, operator };
 }
 
-async function connectAs(t: Parameters<Parameters<typeof test>[1]>[0], nats: TestNats, agent: string): Promise<Bus> {
+async function connectAs(t: TestContext, nats: TestNats, agent: string): Promise<Bus> {
   const bus = await connectBus({ servers: nats.url, name: `attacker-${agent}`, seed: nats.identities!.agents[agent]!, inboxPrefix: inboxPrefixOf(agent), reconnect: false });
   t.after(() => bus.nc.close());
   return bus;
