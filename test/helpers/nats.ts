@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
@@ -29,7 +29,9 @@ export async function startNats(t: TestContext, opts: { extraConfig?: string; id
     // A plain close: a drain would wait for a broker that may already be gone.
     await Promise.allSettled(buses.map((b) => b.nc.close()));
     await nats.stop();
+    const refused = agentRefusals(join(dir, "nats.log"));
     rmSync(dir, { recursive: true, force: true });
+    if (refused.length) throw new Error(`the broker refused agents (a gap in their footprint or grants):\n${refused.slice(0, 10).join("\n")}`);
   });
   const test: TestNats = {
     ...nats,
@@ -43,6 +45,15 @@ export async function startNats(t: TestContext, opts: { extraConfig?: string; id
   };
   await declareTopology(await test.connect("operator"));
   return test;
+}
+
+/** Permission violations of agent processes (connections named `<agent>@<instance>`), from the broker's log. */
+function agentRefusals(logFile: string): string[] {
+  try {
+    return readFileSync(logFile, "utf8").split("\n").filter((l) => /Violation/.test(l) && /nats\.js:[a-z][a-z0-9-]*@/.test(l));
+  } catch {
+    return [];
+  }
 }
 
 /**
