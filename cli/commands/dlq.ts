@@ -39,8 +39,8 @@ export async function dlqList(opts: { flow?: string; json?: boolean }): Promise<
 
 /**
  * `mesh dlq replay [--flow f] [--seq n]`: republishes each letter's original message to its original
- * subject and removes the letter once the republish is stored. Bodies too large to keep in the letter are
- * read back from their source stream.
+ * subject and removes the letter once the republish is stored. Bodies the letter does not carry (too large, or
+ * written by an agent that may not read the stream) are read back from their source stream.
  */
 export async function dlqReplay(opts: { flow?: string; seq?: number }): Promise<number> {
   const bus = await connectCli("dlq");
@@ -54,8 +54,10 @@ export async function dlqReplay(opts: { flow?: string; seq?: number }): Promise<
     let failed = 0;
     for (const { seq, letter } of chosen) {
       try {
-        const body = decodeBody(letter.body) ?? (await bus.jsm.streams.getMessage(letter.stream, { seq: letter.streamSeq })).data;
-        await publish(bus, letter.subject, body, {
+        const inline = decodeBody(letter.body);
+        // A letter without the body points at the stored message, which also names the exact subject.
+        const stored = inline ? undefined : await bus.jsm.streams.getMessage(letter.stream, { seq: letter.streamSeq });
+        await publish(bus, stored?.subject ?? letter.subject, inline ?? stored!.data, {
           msgId: `replay:${streamNames.dlq}:${seq}`,
           headers: letter.traceparent ? { traceparent: letter.traceparent } : {},
         });

@@ -22,6 +22,9 @@ export const deadLetterSchema = z.object({
     z.object({ encoding: z.literal("utf8"), data: z.string() }),
     z.object({ encoding: z.literal("base64"), data: z.string() }),
     z.object({ encoding: z.literal("omitted"), bytes: z.number(), sha256: z.string(), preview: z.string() }),
+    // Written by an identity that may not read the stream back (the MAX_DELIVERIES advisory path): the message,
+    // its subject included, is read from stream + streamSeq by the operator (mesh dlq replay).
+    z.object({ encoding: z.literal("in-stream") }),
   ]),
 });
 export type DeadLetter = z.infer<typeof deadLetterSchema>;

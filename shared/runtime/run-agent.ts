@@ -150,7 +150,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   consumersPresent = consumers.present;
   for (const sub of subscriptions) {
     loops.push(await startLoop(bus, sub, def, config, concurrency, metrics, log, () => void consumers.check()));
-    advisories.push(watchMaxDeliveries(bus, sub.stream, sub.durable, def.name, (err) => log.error({ err }, "max-deliveries advisory")));
+    advisories.push(watchMaxDeliveries(bus, sub, def.name, (err) => log.error({ err }, "max-deliveries advisory")));
   }
   const lag = setInterval(() => {
     void reportLag(bus, subscriptions, metrics);
