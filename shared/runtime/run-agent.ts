@@ -393,7 +393,7 @@ function serviceContext(
         return decision;
       }, "server", parseTraceparent(input.request.traceparent)),
     async labels(flow) {
-      return (await readStream(bus, streamNames.label, { filterSubject: subjects.label(flow) })).map((m) =>
+      return (await readStream(bus, streamNames.label, { filterSubject: subjects.label(flow), deleteWhenDone: false })).map((m) =>
         parseBody(m.data, labelSchema, "label"),
       );
     },

@@ -15,6 +15,8 @@ export interface TestNats extends LocalNats {
   readonly identities: MeshIdentities | undefined;
   /** A connected bus as the operator (streams and buckets are declared at start); closed with the test. */
   connect(name?: string): Promise<Bus>;
+  /** Environment for running the `mesh` CLI against this broker as the operator. */
+  cliEnv(): NodeJS.ProcessEnv;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function startNats(t: TestContext, opts: { extraConfig?: string; id
       buses.push(bus);
       return bus;
     },
+    cliEnv: () => ({ ...process.env, NATS_URL: nats.url, ...(opts.identities ? { NATS_NKEY_SEED: opts.identities.operator } : {}) }),
   };
   await declareTopology(await test.connect("operator"));
   return test;
