@@ -6,7 +6,7 @@ export {
   ensureConsumer,
   ensureBuckets,
   declareTopology,
-  missingConsumers,
+  compareConsumers,
   isNotFound,
   policyHistory,
   maxRateLimitWindowMs,

@@ -122,18 +122,32 @@ export interface ConsumerSpec {
   readonly maxAckPending: number;
 }
 
-/** The consumers among `specs` the broker does not have (their stream missing counts as missing). */
-export async function missingConsumers(jsm: JetStreamManager, specs: readonly ConsumerSpec[]): Promise<ConsumerSpec[]> {
+/**
+ * Compares each spec with the consumer on the broker: `missing` (its stream missing counts as missing), and for
+ * those that exist the settings that differ from the spec (`durable: ack_wait 2000 ms on the broker, 30000 ms here`).
+ */
+export async function compareConsumers(
+  jsm: JetStreamManager,
+  specs: readonly ConsumerSpec[],
+): Promise<{ missing: ConsumerSpec[]; differing: string[] }> {
   const missing: ConsumerSpec[] = [];
+  const differing: string[] = [];
   for (const spec of specs) {
     try {
-      await jsm.consumers.info(spec.stream, spec.durable);
+      const { config } = await jsm.consumers.info(spec.stream, spec.durable);
+      const pairs: [string, number | undefined, number][] = [
+        ["ack_wait ms", config.ack_wait === undefined ? undefined : config.ack_wait / 1_000_000, spec.ackWaitMs],
+        ["max_deliver", config.max_deliver, spec.maxDeliver],
+        ["max_ack_pending", config.max_ack_pending, spec.maxAckPending],
+      ];
+      for (const [name, there, here] of pairs) if (there !== here) differing.push(`${spec.stream}/${spec.durable}: ${name} ${there} on the broker, ${here} here`);
+      if (config.filter_subject !== spec.filterSubject) differing.push(`${spec.stream}/${spec.durable}: filter ${config.filter_subject} on the broker, ${spec.filterSubject} here`);
     } catch (err) {
       if (!isNotFound(err)) throw err;
       missing.push(spec);
     }
   }
-  return missing;
+  return { missing, differing };
 }
 
 export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {

@@ -37,7 +37,7 @@ export function watchConsumers(
       }
       if (!exists && !lost.has(key(s))) {
         lost.add(key(s));
-        opts.log.error({ stream: s.stream, consumer: s.durable }, "durable consumer is gone from the broker: not ready until the operator recreates it (mesh init)");
+        opts.log.error({ stream: s.stream, consumer: s.durable }, "durable consumer is gone from the broker: not ready until the operator recreates it (mesh init); consuming resumes once it is back");
       } else if (exists && lost.delete(key(s))) {
         opts.log.info({ stream: s.stream, consumer: s.durable }, "durable consumer is back");
       }

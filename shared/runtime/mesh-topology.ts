@@ -1,4 +1,4 @@
-import { declareTopology, ensureConsumer, missingConsumers, openStateStore, defaultTopologyOptions, type Bus, type TopologyOptions } from "../bus/index.js";
+import { compareConsumers, declareTopology, ensureConsumer, openStateStore, defaultTopologyOptions, type Bus, type ConsumerSpec, type TopologyOptions } from "../bus/index.js";
 import { MeshError } from "../errors/index.js";
 import { consumerSpecs, stateBucketOf, type ConsumerSettings } from "./consumer-specs.js";
 import type { AgentConfig } from "./config.js";
@@ -35,11 +35,15 @@ export async function declareAgentTopology(bus: Bus, def: AgentDefinition, setti
   if (own) await openStateStore(bus, own, { replicas });
 }
 
-/** At start-up: the agent's consumers must already exist; it may not create them, so it says who does. */
-export async function requireConsumers(bus: Bus, def: AgentDefinition): Promise<void> {
-  const missing = await missingConsumers(bus.jsm, consumerSpecs(def));
+/**
+ * At start-up: the agent's consumers must already exist; it may not create them, so it says who does. Returns the
+ * settings in which the broker's consumers differ from the agent's configuration (the agent logs them).
+ */
+export async function requireConsumers(bus: Bus, agent: string, specs: readonly ConsumerSpec[]): Promise<string[]> {
+  const { missing, differing } = await compareConsumers(bus.jsm, specs);
   if (missing.length) {
     const names = missing.map((m) => `${m.stream}/${m.durable}`).join(", ");
-    throw new MeshError("E_CONFIG", `agent ${def.name}: consumer ${names} does not exist; the operator creates topology: run \`mesh init\` (mesh up does it)`);
+    throw new MeshError("E_CONFIG", `agent ${agent}: consumer ${names} does not exist; the operator creates topology: run \`mesh init\` (mesh up does it)`);
   }
+  return differing;
 }

@@ -94,7 +94,8 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   });
   // The operator creates topology (mesh init); an agent only checks that its consumers are there.
   const specs = consumerSpecs(def, config);
-  await requireConsumers(bus, def);
+  const differing = await requireConsumers(bus, def.name, specs);
+  if (differing.length) log.warn({ differing }, "the broker's consumers differ from this configuration; the broker's settings apply (mesh init updates them)");
   const audit = new AuditWriter(bus, def.name, config.instance, config.identitySeed);
   const gate = new PolicyGate(policy, def.name, config.instance, audit, metrics, log, await openRateLimitStore(bus, { replicas: config.streamReplicas }));
   const policyWatch = await followPolicy(bus, config, gate, audit, log);
