@@ -206,7 +206,7 @@ interface SubscriptionDeps {
 function subscriptionsOf(def: AgentDefinition, specs: readonly AgentConsumerSpec[], deps: SubscriptionDeps): Subscription[] {
   const token = (d: Delivery, i: number) => d.subject.split(".")[i] ?? "unknown";
   const kind = agentKind(def);
-  const where = (role: AgentConsumerSpec["role"]) => {
+  const consumerOf = (role: AgentConsumerSpec["role"]) => {
     const spec = specs.find((s) => s.role === role)!;
     return { stream: spec.stream, durable: spec.durable, filterSubject: spec.filterSubject };
   };
@@ -214,7 +214,7 @@ function subscriptionsOf(def: AgentDefinition, specs: readonly AgentConsumerSpec
     const ingest = def as Extract<AgentDefinition, { consumes: { inbound: string } }>;
     return [
       {
-        ...where("main"),
+        ...consumerOf("main"),
         flowOf: (d) => token(d, 2),
         async handle(d, state) {
           try {
@@ -241,7 +241,7 @@ function subscriptionsOf(def: AgentDefinition, specs: readonly AgentConsumerSpec
     run: (body: T, scope: EffectScope, attempt: number) => Promise<void>,
   ): Subscription[] => [
     {
-      ...where("main"),
+      ...consumerOf("main"),
       flowOf: (d) => token(d, 2),
       async handle(d, state) {
         const body = parseBody(d.data, schema, what);
@@ -272,7 +272,7 @@ function subscriptionsOf(def: AgentDefinition, specs: readonly AgentConsumerSpec
   const { flow } = worker.consumes;
   const subs: Subscription[] = [
     {
-      ...where("main"),
+      ...consumerOf("main"),
       flowOf: () => flow,
       async handle(d, state) {
         const message = parseBody(d.data, taskMessageSchema, "task message");
@@ -286,7 +286,7 @@ function subscriptionsOf(def: AgentDefinition, specs: readonly AgentConsumerSpec
   if (worker.resume) {
     const resume = worker.resume.bind(worker);
     subs.push({
-      ...where("resume"),
+      ...consumerOf("resume"),
       flowOf: () => flow,
       async handle(d, state) {
         const decision = parseBody(d.data, reviewDecisionSchema, "review decision");
