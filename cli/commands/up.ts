@@ -6,6 +6,7 @@ import { startStandIn, type StandIn } from "../../shared/models/index.js";
 import { connectBus, registerIdentity, type Bus, type BusOptions } from "../../shared/bus/index.js";
 import { MeshError } from "../../shared/errors/index.js";
 import { defaultPolicyPath, parsePolicyDocument } from "../../policy/index.js";
+import { agentsOf } from "../../policy/nats-permissions/index.js";
 import { publicKeyOfSeed } from "../../policy/signing/index.js";
 import { spawnAgent, waitReady, type AgentProcess } from "../agent-process.js";
 import { brokerAuthorization, meshIdentities } from "../broker-identities.js";
@@ -82,6 +83,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
   const defs = await Promise.all(names.map((n) => loadAgentDefinition(n)));
   const doc = parsePolicyDocument(readFileSync(env.POLICY_FILE ?? process.env.POLICY_FILE ?? defaultPolicyPath, "utf8"));
   const ids = meshIdentities(names, readAuditKeys());
+  for (const name of names) if (!agentsOf(doc).includes(name)) log(`agent ${name} is not named in the policy document; the broker will refuse it`);
   const explicitUrl = opts.natsUrl ?? process.env.NATS_URL;
   let nats: LocalNats | undefined;
   let url: string;
