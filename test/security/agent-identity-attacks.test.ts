@@ -129,3 +129,13 @@ test("no agent identity can subscribe to another identity's reply inbox, nor to 
     }
   }
 });
+
+test("no agent identity can write the policy bucket or register an identity", { timeout: 120_000 }, async (t) => {
+  const { nats, operator } = await meshWithTopology(t);
+  for (const agent of agents) {
+    const bus = await connectAs(t, nats, agent);
+    await assert.rejects(bus.js.publish("$KV.mesh_policy.current", encoder.encode("revision: 99")), violation, agent);
+    await assert.rejects(bus.js.publish(`$KV.mesh_identities.U${"A".repeat(55)}`, encoder.encode("{}")), violation, agent);
+  }
+  assert.equal((await operator.jsm.streams.info("KV_mesh_policy")).state.messages, 0);
+});
