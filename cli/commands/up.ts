@@ -170,8 +170,9 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
     let port = 9464;
     for (const name of names) {
       while (await isListening(port)) port++;
-      // One seed per agent: its broker nkey, and the key of its audit checkpoints and review decisions.
-      const identity = { MESH_IDENTITY_SEED: ids.agents[name]! };
+      // One seed per agent: its broker nkey, and the key of its audit checkpoints and review decisions. The
+      // operator's credentials in this process's environment are blanked (empty is unset), not handed down.
+      const identity = { MESH_IDENTITY_SEED: ids.agents[name]!, NATS_NKEY_SEED: "", NATS_USER: "", NATS_PASS: "" };
       const agent = spawnAgent(name, { NATS_URL: url, ...env, ...identity }, port++, join(dir, "logs", `${name}.log`));
       agents.push(agent);
     }
