@@ -10,11 +10,14 @@ export interface MeshIdentities {
   readonly operator: string;
 }
 
-/** Reuses the agents' seeds it is given (so old audit checkpoints stay verifiable) and makes the missing ones. */
-export function meshIdentities(agents: readonly string[], saved: Readonly<Record<string, string>>, operator?: string): MeshIdentities {
+/**
+ * Reuses the agents' seeds it is given (so old audit checkpoints stay verifiable) and makes the missing ones; the
+ * operator's is new on every run (its file goes when the mesh stops).
+ */
+export function meshIdentities(agents: readonly string[], saved: Readonly<Record<string, string>>): MeshIdentities {
   return {
     agents: Object.fromEntries(agents.map((a) => [a, saved[a] ?? createSigningKey().seed])),
-    operator: operator ?? createSigningKey().seed,
+    operator: createSigningKey().seed,
   };
 }
 
