@@ -1,6 +1,7 @@
-import { readLocalOperator } from "./local-state.js";
-import { connectBus, type Bus } from "../shared/bus/index.js";
+import { localOperatorPath, readLocalOperator } from "./local-state.js";
+import { connectBus, type Bus, type BusOptions } from "../shared/bus/index.js";
 import { MeshError } from "../shared/errors/index.js";
+import { publicKeyOfSeed } from "../policy/signing/index.js";
 
 export const defaultNatsUrl = "nats://127.0.0.1:4222";
 
@@ -13,17 +14,36 @@ export function natsUrl(): string {
   return process.env.NATS_URL || localOperator()?.url || defaultNatsUrl;
 }
 
-/** Connects the CLI to the mesh, or says how to get a mesh running. */
-/** `declareTopology: false` for commands that inspect the streams: declaring would first reset what they inspect. */
-export async function connectCli(name: string, opts: { declareTopology?: boolean } = {}): Promise<Bus> {
+/** Who the CLI is on the broker, and how it proves it. */
+export interface CliIdentity {
+  readonly auth: Pick<BusOptions, "seed" | "user" | "pass">;
+  /** One line for humans: which key or user, and where it came from. */
+  readonly describe: string;
+}
+
+const short = (publicKey: string) => `${publicKey.slice(0, 10)}…`;
+
+/**
+ * The operator identity: NATS_NKEY_SEED, else NATS_USER/NATS_PASS (a production broker), else the operator seed
+ * `mesh up` left in .mesh/operator.json for the broker it started; anonymous when there is none.
+ */
+export function cliIdentity(env: NodeJS.ProcessEnv = process.env): CliIdentity {
+  if (env.NATS_NKEY_SEED) {
+    const seed = env.NATS_NKEY_SEED.trim();
+    return { auth: { seed }, describe: `nkey ${short(publicKeyOfSeed(seed))} (NATS_NKEY_SEED)` };
+  }
+  if (env.NATS_USER) return { auth: { user: env.NATS_USER, pass: env.NATS_PASS ?? "" }, describe: `user ${env.NATS_USER} (NATS_USER)` };
   const operator = localOperator();
-  const auth = process.env.NATS_USER
-    ? { user: process.env.NATS_USER, pass: process.env.NATS_PASS }
-    : operator
-      ? { user: operator.user, pass: operator.password }
-      : {};
+  if (operator) return { auth: { seed: operator.seed }, describe: `operator nkey ${short(publicKeyOfSeed(operator.seed))} (${localOperatorPath()})` };
+  return { auth: {}, describe: "anonymous (no NATS_NKEY_SEED, NATS_USER or .mesh/operator.json)" };
+}
+
+/** Connects the CLI to the mesh, saying on stderr where and as whom, or says how to get a mesh running. */
+export async function connectCli(name: string): Promise<Bus> {
+  const who = cliIdentity();
+  process.stderr.write(`mesh ${name}: broker ${natsUrl()} as ${who.describe}\n`);
   try {
-    return await connectBus({ servers: natsUrl(), name: `mesh-cli-${name}`, ...auth, ...(opts.declareTopology === false ? { declareTopology: false } : {}) });
+    return await connectBus({ servers: natsUrl(), name: `mesh-cli-${name}`, ...who.auth });
   } catch (err) {
     throw new MeshError(
       "E_CONFIG",
@@ -32,7 +52,7 @@ export async function connectCli(name: string, opts: { declareTopology?: boolean
   }
 }
 
-/** The operator's identity seed: MESH_IDENTITY_SEED, else the one `mesh up` left for the broker it started. */
+/** The operator's identity seed (it signs the operator's audit chain and replayed decisions): MESH_IDENTITY_SEED, else its broker nkey. */
 export function operatorSeed(): string | undefined {
-  return process.env.MESH_IDENTITY_SEED || localOperator()?.seed;
+  return process.env.MESH_IDENTITY_SEED || cliIdentity().auth.seed;
 }

@@ -9,7 +9,8 @@ import { demoCommand } from "./commands/demo.js";
 import { dlqList, dlqReplay } from "./commands/dlq.js";
 import { publishCommand } from "./commands/publish.js";
 import { tailCommand } from "./commands/tail.js";
-import { upCommand } from "./commands/up.js";
+import { allowUnauthenticatedFlag, upCommand } from "./commands/up.js";
+import { initCommand } from "./commands/init.js";
 import { costCommand } from "./commands/cost.js";
 import { auditVerifyCommand, policyDiffCommand, policyExplain, policyKeygen, policyPush } from "./commands/policy.js";
 import { traceCommand } from "./commands/trace.js";
@@ -19,7 +20,10 @@ import { runEval } from "../shared/models/index.js";
 
 const usage = `usage: mesh <command>
 
-  up [--agents a,b] [--own-nats]       start nats-server (when none is reachable) and every agent
+  up [--agents a,b] [--own-nats]       start nats-server (its own, unless NATS_URL is set), declare the topology,
+     [--allow-unauthenticated-broker]  register identities and start every agent under its own nkey; a NATS_URL
+                                       broker that accepts anonymous clients is refused unless the flag says so
+  init [--agents a,b]                  as the operator: streams, buckets and every agent's durable consumers
   demo [--exit] [--invoices N] [--tickets N]   the mesh plus sample traffic and a summary (npm start)
   publish <flow> <file.jsonl|->        publish one event per line to mesh.in.<flow>
   tail <subject>                       print messages on a subject (wildcards allowed) [--json]
@@ -41,14 +45,26 @@ const usage = `usage: mesh <command>
   audit verify [--file f] [--json]     check the hash chains; names altered, missing, reordered records
     [--trust name=U...] [--since N]     and chains no registered identity signed; the stream's settings and truncation
 
-environment: NATS_URL (default nats://127.0.0.1:4222), NATS_USER, NATS_PASS`;
+environment: NATS_URL (default: the broker mesh up started, else nats://127.0.0.1:4222); as whom:
+  NATS_NKEY_SEED (an nkey user seed), or NATS_USER and NATS_PASS, else the operator seed in .mesh/operator.json`;
 
 type Handler = (args: string[]) => Promise<number>;
 
 const commands: Record<string, Handler> = {
   async up(args) {
-    const { values } = parseArgs({ args, options: { agents: { type: "string" }, "own-nats": { type: "boolean" } } });
-    return upCommand({ ...(values.agents ? { agents: values.agents.split(",") } : {}), ownNats: values["own-nats"] ?? false });
+    const { values } = parseArgs({
+      args,
+      options: { agents: { type: "string" }, "own-nats": { type: "boolean" }, [allowUnauthenticatedFlag.slice(2)]: { type: "boolean" } },
+    });
+    return upCommand({
+      ...(values.agents ? { agents: values.agents.split(",") } : {}),
+      ownNats: values["own-nats"] ?? false,
+      allowUnauthenticatedBroker: values[allowUnauthenticatedFlag.slice(2)] === true,
+    });
+  },
+  async init(args) {
+    const { values } = parseArgs({ args, options: { agents: { type: "string" } } });
+    return initCommand(values.agents ? { agents: values.agents.split(",") } : {});
   },
   async demo(args) {
     const { values } = parseArgs({ args, options: { exit: { type: "boolean" }, invoices: { type: "string" }, tickets: { type: "string" } } });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer, createConnection } from "node:net";
 import { join } from "node:path";
 import { MeshError } from "../shared/errors/index.js";
@@ -8,6 +8,8 @@ export interface LocalNats {
   readonly url: string;
   readonly port: number;
   readonly storeDir: string;
+  /** The generated config (owner-only: it names every identity and its permissions). */
+  readonly configPath: string;
   readonly process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -71,7 +73,10 @@ export async function startLocalNats(opts: LocalNatsOptions): Promise<LocalNats>
       `jetstream { store_dir: "${storeDir}" }`,
       opts.extraConfig ?? "",
     ].join("\n"),
+    { mode: 0o600 },
   );
+  // The mode above applies only when the file is new; one left by an older run keeps its mode otherwise.
+  chmodSync(configPath, 0o600);
   const child = spawn(bin, ["-c", configPath, ...(opts.logFile ? ["-l", opts.logFile] : [])], { stdio: "ignore" });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const deadline = Date.now() + 15_000;
@@ -87,6 +92,7 @@ export async function startLocalNats(opts: LocalNatsOptions): Promise<LocalNats>
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir,
+    configPath,
     process: child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -44,8 +44,9 @@ export async function dlqList(opts: { flow?: string; json?: boolean }): Promise<
 /**
  * `mesh dlq replay [--flow f] [--seq n]`: republishes each letter's original message to its original
  * subject and removes the letter once the republish is stored. Sealed bodies (raw inbound events) are opened
- * with the data keys; bodies too large to keep in the letter are read back from their source stream. Both the
- * republish and the removal are operator effects, decided and audited.
+ * with the data keys; bodies the letter does not carry (too large, or written by an agent that may not read the
+ * stream) are read back from their source stream. The republish and the removal are operator effects, decided
+ * and audited.
  */
 export async function dlqReplay(opts: { flow?: string; seq?: number }): Promise<number> {
   const operator = await connectOperator("dlq");
@@ -61,11 +62,10 @@ export async function dlqReplay(opts: { flow?: string; seq?: number }): Promise<
     let keys: DataKeys | undefined;
     for (const { seq, letter } of chosen) {
       try {
-        const body =
-          decodeBody(letter.body) ??
-          (letter.body.encoding === "sealed" ? openLetterBody((keys ??= cliDataKeys()), letter) : undefined) ??
-          (await bus.jsm.streams.getMessage(letter.stream, { seq: letter.streamSeq })).data;
-        await operator.publish(letter.subject, body, `replay:${streamNames.dlq}:${seq}`, letter.traceparent ? { traceparent: letter.traceparent } : {});
+        const inline = decodeBody(letter.body) ?? (letter.body.encoding === "sealed" ? openLetterBody((keys ??= cliDataKeys()), letter) : undefined);
+        // A letter without the body points at the stored message, which also names the exact subject.
+        const stored = inline ? undefined : await bus.jsm.streams.getMessage(letter.stream, { seq: letter.streamSeq });
+        await operator.publish(stored?.subject ?? letter.subject, inline ?? stored!.data, `replay:${streamNames.dlq}:${seq}`, letter.traceparent ? { traceparent: letter.traceparent } : {});
         await operator.perform({
           action: "data.write",
           principal: operator.principal,

@@ -113,8 +113,8 @@ export async function auditVerifyCommand(opts: { file?: string; json?: boolean; 
   const result = opts.file
     ? await auditVerify({ jsonl: readText(opts.file, "audit copy") }, verifyOpts)
     : await (async () => {
-        // Declaring the topology would reset a reconfigured MESH_AUDIT before it is checked.
-        const bus = await connectCli("audit", { declareTopology: false });
+        // The CLI never declares topology on connect, so a reconfigured MESH_AUDIT is checked as it is.
+        const bus = await connectCli("audit");
         try {
           return await auditVerify({ bus }, verifyOpts);
         } finally {

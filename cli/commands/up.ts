@@ -1,21 +1,34 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { listAgents } from "../../shared/runtime/index.js";
+import { listAgents, loadAgentDefinition } from "../../shared/runtime/index.js";
 import { startStandIn, type StandIn } from "../../shared/models/index.js";
+import { connectBus, registerIdentity, type Bus, type BusOptions } from "../../shared/bus/index.js";
+import { MeshError } from "../../shared/errors/index.js";
 import { defaultPolicyPath, parsePolicyDocument } from "../../policy/index.js";
-import { agentsOf, generateCredentials, renderNatsAuthorization, type BrokerCredentials } from "../../policy/nats-permissions/index.js";
-import { createSigningKey } from "../../policy/signing/index.js";
+import { agentsOf } from "../../policy/nats-permissions/index.js";
+import { publicKeyOfSeed } from "../../policy/signing/index.js";
 import { spawnAgent, waitReady, type AgentProcess } from "../agent-process.js";
-import { natsUrl } from "../connect.js";
+import { brokerAuthorization, meshIdentities } from "../broker-identities.js";
+import { cliIdentity } from "../connect.js";
 import { freePort, isListening, startLocalNats, type LocalNats } from "../local-nats.js";
-import { ensureLocalDataKeys, meshDir, readAuditKeys, removeLocalOperator, writeAuditKeys, writeLocalOperator } from "../local-state.js";
+import { ensureLocalDataKeys, localOperatorPath, meshDir, readAuditKeys, removeLocalOperator, writeAuditKeys, writeLocalOperator } from "../local-state.js";
+import { initMesh } from "./init.js";
+
+/** The flag that lets `mesh up` use a broker that accepts anonymous clients. */
+export const allowUnauthenticatedFlag = "--allow-unauthenticated-broker";
 
 export interface UpOptions {
   /** Agent folder names; default every agent under agents/. */
   readonly agents?: readonly string[];
-  /** Always start our own nats-server under .mesh/, even if one is reachable. */
+  /** Always start our own nats-server under .mesh/, even when NATS_URL is set. */
   readonly ownNats?: boolean;
+  /** A broker to use instead of starting one (default NATS_URL); the CLI authenticates as cliIdentity says. */
+  readonly natsUrl?: string;
+  /** Port for the broker it starts (default 4222 when free). */
+  readonly natsPort?: number;
+  /** Use `natsUrl` even though it accepts anonymous clients (anyone could read and forge every message). */
+  readonly allowUnauthenticatedBroker?: boolean;
   /** Extra environment for every agent (model endpoints, policy file...). */
   readonly env?: Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
@@ -23,8 +36,8 @@ export interface UpOptions {
 
 export interface RunningMesh {
   readonly natsUrl: string;
-  /** Unrestricted credentials for the operator (CLI, demo) on a broker this mesh started; also in .mesh/operator.json. */
-  readonly operator: BrokerCredentials | undefined;
+  /** The operator's seed on a broker this mesh started (unrestricted; also in .mesh/operator.json until stop). */
+  readonly operatorSeed: string | undefined;
   readonly startedNats: boolean;
   /** Where the review web UI listens, and a sign-in token when `mesh up` made one (no REVIEW_TOKENS set). */
   readonly review: { readonly url: string; readonly token: string | undefined } | undefined;
@@ -34,37 +47,93 @@ export interface RunningMesh {
   stop(): Promise<void>;
 }
 
-/** Starts the broker when none is reachable, then each agent as its own process, and waits until all are ready. */
+/**
+ * Refuses a broker that lets anyone in, unless told otherwise: on such a broker the permissions rendered from the
+ * policy mean nothing. The warning goes to the log, so it stays in the output of the run.
+ */
+export async function checkBrokerGuarded(url: string, allowUnauthenticated: boolean, log: (line: string) => void): Promise<void> {
+  let anonymous: Bus;
+  try {
+    anonymous = await connectBus({ servers: url, name: "mesh-up-probe", reconnect: false, timeoutMs: 3000 });
+  } catch (err) {
+    if (/authorization/i.test(String((err as Error).message))) return;
+    throw new MeshError("E_CONFIG", `cannot reach NATS at ${url} (${(err as Error).message}); unset NATS_URL to let mesh up start its own broker`);
+  }
+  await anonymous.nc.close();
+  if (!allowUnauthenticated) {
+    throw new MeshError(
+      "E_CONFIG",
+      `the broker at ${url} accepts anonymous connections: anyone who reaches it can read and forge every message. ` +
+        `Configure authorization on it, unset NATS_URL so mesh up starts its own, or pass ${allowUnauthenticatedFlag} to use it anyway`,
+    );
+  }
+  log(`WARNING: the broker at ${url} accepts anonymous connections (${allowUnauthenticatedFlag}); the policy's broker permissions are not enforced there`);
+}
+
+/**
+ * Starts its own broker (unless NATS_URL names one), declares the topology as the operator, registers every
+ * identity, then each agent as its own process under its own nkey, and waits until all are ready.
+ */
 export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  mkdirSync(join(meshDir, "logs"), { recursive: true });
-  let nats: LocalNats | undefined;
-  let url = natsUrl();
-  const explicit = Boolean(process.env.NATS_URL);
+  const dir = meshDir();
+  mkdirSync(join(dir, "logs"), { recursive: true });
   const env: Record<string, string> = { ...opts.env };
-  const agentCredentials: Record<string, BrokerCredentials> = {};
-  let operator: BrokerCredentials | undefined;
-  if (opts.ownNats || (!explicit && !(await isListening(4222)))) {
-    // Defence in depth: the broker we start enforces each agent's policy grants as NATS permissions,
-    // so an agent that bypassed the policy library would still be refused.
-    const doc = parsePolicyDocument(readFileSync(env.POLICY_FILE ?? process.env.POLICY_FILE ?? defaultPolicyPath, "utf8"));
-    Object.assign(agentCredentials, generateCredentials(agentsOf(doc)));
-    operator = generateCredentials(["operator"]).operator!;
-    const port = (await isListening(4222)) ? await freePort() : 4222;
+  const names = opts.agents?.length ? [...opts.agents] : listAgents();
+  const defs = await Promise.all(names.map((n) => loadAgentDefinition(n)));
+  const doc = parsePolicyDocument(readFileSync(env.POLICY_FILE ?? process.env.POLICY_FILE ?? defaultPolicyPath, "utf8"));
+  const ids = meshIdentities(names, readAuditKeys());
+  for (const name of names) if (!agentsOf(doc).includes(name)) log(`agent ${name} is not named in the policy document; the broker will refuse it`);
+  const explicitUrl = opts.natsUrl ?? process.env.NATS_URL;
+  let nats: LocalNats | undefined;
+  let url: string;
+  let operatorAuth: Pick<BusOptions, "seed" | "user" | "pass">;
+  if (opts.ownNats || !explicitUrl) {
+    // Defence in depth: the broker we start knows each agent only by its public nkey and enforces its policy
+    // grants and footprint as permissions, so an agent that bypassed the policy library would still be refused.
+    const port = opts.natsPort ?? ((await isListening(4222)) ? await freePort() : 4222);
     nats = await startLocalNats({
-      dataDir: join(meshDir, "nats"),
+      dataDir: join(dir, "nats"),
       port,
-      logFile: join(meshDir, "logs", "nats-server.log"),
-      extraConfig: renderNatsAuthorization(doc, { credentials: agentCredentials, unrestricted: [operator] }),
+      logFile: join(dir, "logs", "nats-server.log"),
+      extraConfig: brokerAuthorization(doc, defs, ids),
     });
     url = nats.url;
-    writeLocalOperator({ url, ...operator });
-    log(`started nats-server with JetStream at ${url}, each agent limited to its policy grants (data in .mesh/nats, log in .mesh/logs/nats-server.log)`);
+    writeLocalOperator({ url, seed: ids.operator });
+    operatorAuth = { seed: ids.operator };
+    log(`started nats-server with JetStream at ${url}, each agent an nkey identity limited to its policy grants (data in ${join(dir, "nats")}, log in ${join(dir, "logs", "nats-server.log")})`);
+    log(`mesh up: broker ${url} as operator nkey ${publicKeyOfSeed(ids.operator).slice(0, 10)}… (${localOperatorPath()})`);
   } else {
-    log(`using the NATS server at ${url}`);
+    url = explicitUrl;
+    const who = cliIdentity();
+    operatorAuth = who.auth;
+    log(`mesh up: broker ${url} as ${who.describe}`);
+    await checkBrokerGuarded(url, opts.allowUnauthenticatedBroker ?? false, log);
   }
+  const removeSecrets = () => {
+    if (!nats) return;
+    rmSync(nats.configPath, { force: true });
+    removeLocalOperator();
+  };
+  try {
+    const operator = await connectBus({ servers: url, name: "mesh-up-operator", reconnect: false, ...operatorAuth });
+    try {
+      await initMesh(operator, names, { ...process.env, ...env });
+      for (const [name, seed] of Object.entries(ids.agents)) await registerIdentity(operator, { publicKey: publicKeyOfSeed(seed), name, kind: "agent" });
+      if (operatorAuth.seed) await registerIdentity(operator, { publicKey: publicKeyOfSeed(operatorAuth.seed), name: "operator", kind: "operator" });
+      // The approvers the agents will trust (their MESH_POLICY_APPROVERS): `mesh policy push` checks a signer against these.
+      const approvers = (env.MESH_POLICY_APPROVERS ?? process.env.MESH_POLICY_APPROVERS ?? "").split(",").map((k) => k.trim()).filter(Boolean);
+      for (const publicKey of approvers) await registerIdentity(operator, { publicKey, name: "approver", kind: "approver" });
+    } finally {
+      await operator.close();
+    }
+  } catch (err) {
+    await nats?.stop();
+    removeSecrets();
+    throw err;
+  }
+  writeAuditKeys({ ...readAuditKeys(), ...ids.agents });
 
-  const names = opts.agents?.length ? [...opts.agents] : listAgents();
   const llmConfigured = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "MODEL_ENDPOINTS"].some((k) => process.env[k] || env[k]);
   let standIn: StandIn | undefined;
   if (names.includes("triage") && !llmConfigured) {
@@ -92,7 +161,6 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
     log(`data keys: ${env.MESH_DATA_KEYS_FILE} (set MESH_DATA_KEYS_FILE to use your own)`);
   }
   const agents: AgentProcess[] = [];
-  const auditKeys = readAuditKeys();
   const stop = async () => {
     await Promise.allSettled(
       agents.map(async (a) => {
@@ -102,28 +170,26 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
     );
     await standIn?.close();
     await nats?.stop();
-    if (nats) removeLocalOperator();
+    // nats.conf names every identity and the operator file holds the operator's seed: neither outlives the mesh.
+    // The agents' seeds stay in audit-keys.json (see local-state.ts).
+    removeSecrets();
   };
   try {
     let port = 9464;
     for (const name of names) {
       while (await isListening(port)) port++;
-      const creds = agentCredentials[name];
-      const identity: Record<string, string> = creds ? { NATS_USER: creds.user, NATS_PASS: creds.password } : {};
-      // Each agent signs its audit chain with a key of its own; `mesh audit verify` on this machine trusts these.
-      auditKeys[name] ??= createSigningKey().seed;
-      identity.MESH_IDENTITY_SEED = env.MESH_IDENTITY_SEED ?? process.env.MESH_IDENTITY_SEED ?? auditKeys[name];
-      if (nats && !creds) log(`agent ${name} has no identity in the policy document's agents section; the broker will refuse it`);
-      const agent = spawnAgent(name, { NATS_URL: url, ...env, ...identity }, port++, join(meshDir, "logs", `${name}.log`));
+      // One seed per agent: its broker nkey, and the key of its audit checkpoints and review decisions. The
+      // operator's credentials in this process's environment are blanked (empty is unset), not handed down.
+      const identity = { MESH_IDENTITY_SEED: ids.agents[name]!, NATS_NKEY_SEED: "", NATS_USER: "", NATS_PASS: "" };
+      const agent = spawnAgent(name, { NATS_URL: url, ...env, ...identity }, port++, join(dir, "logs", `${name}.log`));
       agents.push(agent);
     }
-    writeAuditKeys(auditKeys);
     await Promise.all(agents.map((a) => waitReady(a)));
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}; see .mesh/logs/ for each agent's log`);
   }
-  return { natsUrl: url, operator, startedNats: Boolean(nats), review, standIn, agents, stop };
+  return { natsUrl: url, operatorSeed: nats ? ids.operator : undefined, startedNats: Boolean(nats), review, standIn, agents, stop };
 }
 
 export function describeMesh(mesh: RunningMesh): string {

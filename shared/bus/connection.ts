@@ -1,5 +1,4 @@
-import { connect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
-import { ensureBuckets, ensureTopology, defaultTopologyOptions, type TopologyOptions } from "./topology.js";
+import { connect, nkeyAuthenticator, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
 
 export interface BusOptions {
   /** Comma separated or list; e.g. nats://127.0.0.1:4222 */
@@ -7,9 +6,17 @@ export interface BusOptions {
   readonly name: string;
   readonly user?: string;
   readonly pass?: string;
-  readonly topology?: TopologyOptions;
-  /** Skip declaring streams (clients that only publish, such as the CLI against a managed cluster). */
-  readonly declareTopology?: boolean;
+  /** An nkey user seed (SU...): the client signs the server's nonce with it (nkey authentication). */
+  readonly seed?: string;
+  /**
+   * Where replies to this client's requests arrive (default `_INBOX`). Each broker identity gets its own
+   * prefix and may subscribe only under it, so no identity can read another's replies.
+   */
+  readonly inboxPrefix?: string;
+  /** How long the first connection may take before it fails (ms); the default suits a broker on loopback. */
+  readonly timeoutMs?: number;
+  /** Keep reconnecting after the first connection is lost (agents); a one-off probe says false. */
+  readonly reconnect?: boolean;
 }
 
 export interface Bus {
@@ -25,18 +32,18 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     servers,
     name: opts.name,
     // Agents outlive broker restarts and cluster failovers: keep reconnecting rather than crash.
-    maxReconnectAttempts: -1,
+    maxReconnectAttempts: opts.reconnect === false ? 0 : -1,
     reconnectTimeWait: 250,
     waitOnFirstConnect: false,
+    ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
     ...(opts.user ? { user: opts.user, pass: opts.pass } : {}),
+    ...(opts.seed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(opts.seed)) } : {}),
+    ...(opts.inboxPrefix ? { inboxPrefix: opts.inboxPrefix } : {}),
   };
   const nc = await connect(connectOpts);
+  // Connecting never changes topology: the operator declares it (declareTopology, `mesh init`).
   const jsm = await nc.jetstreamManager();
   const js = nc.jetstream();
-  if (opts.declareTopology !== false) {
-    await ensureTopology(jsm, opts.topology ?? defaultTopologyOptions);
-    await ensureBuckets(js, opts.topology ?? defaultTopologyOptions);
-  }
   return {
     nc,
     js,

@@ -27,6 +27,9 @@ export const deadLetterSchema = z.object({
      * keeps the whole body, encrypted with the region's data key (shared/runtime/personal-data.ts), and its digest.
      */
     z.object({ encoding: z.literal("sealed"), bytes: z.number(), sha256: z.string(), data: z.string() }),
+    // Written by an identity that may not read the stream back (the MAX_DELIVERIES advisory path): the message,
+    // its subject included, is read from stream + streamSeq by the operator (mesh dlq replay).
+    z.object({ encoding: z.literal("in-stream") }),
   ]),
 });
 export type DeadLetter = z.infer<typeof deadLetterSchema>;

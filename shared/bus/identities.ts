@@ -31,7 +31,7 @@ export async function registerIdentity(bus: Bus, identity: Omit<Identity, "regis
 export async function readIdentities(bus: Bus): Promise<Map<string, Identity>> {
   const kv = await bus.js.views.kv(buckets.identities, { bindOnly: true });
   const out = new Map<string, Identity>();
-  // Keys first, then values: awaiting a get inside the keys() iteration ends it after the first key (nats.js 2.x).
+  // Collect the keys before reading any: the keys iterator ends (and drops what it still holds) while a get awaits.
   const keys: string[] = [];
   for await (const key of await kv.keys()) keys.push(key);
   for (const key of keys) {

@@ -2,6 +2,8 @@ import type { Bus } from "./connection.js";
 import { openStateStore, type StateStore } from "./state-store.js";
 
 export const modelBuckets = { objects: "mesh_models", current: "mesh_models_current" } as const;
+/** Promotions kept per model name in the pointer bucket. */
+export const modelPointerHistory = 64;
 
 export interface ModelPointer {
   readonly version: string;
@@ -23,7 +25,7 @@ export interface ModelStore {
 
 export async function openModelStore(bus: Bus, opts: { replicas?: number } = {}): Promise<ModelStore> {
   const objects = await bus.js.views.os(modelBuckets.objects, { replicas: opts.replicas ?? 1 });
-  const pointers: StateStore = await openStateStore(bus, modelBuckets.current, { history: 64, ...opts });
+  const pointers: StateStore = await openStateStore(bus, modelBuckets.current, { history: modelPointerHistory, ...opts });
   const objectName = (name: string, version: string) => `${name}@${version}`;
   const current = async (name: string) => (await pointers.get<ModelPointer>(name))?.value;
   return {

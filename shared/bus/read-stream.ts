@@ -17,7 +17,16 @@ export interface StoredMessage {
 export async function readStream(
   bus: Bus,
   stream: string,
-  opts: { filterSubject?: string; fromSeq?: number; limit?: number } = {},
+  opts: {
+    filterSubject?: string;
+    fromSeq?: number;
+    limit?: number;
+    /**
+     * Delete the consumer when done (default). An agent identity may not delete consumers (it could delete
+     * another's), so agents leave theirs to the server, which removes it after the inactivity threshold.
+     */
+    deleteWhenDone?: boolean;
+  } = {},
 ): Promise<StoredMessage[]> {
   const out: StoredMessage[] = [];
   // An ephemeral consumer with a single filter_subject: ordered consumers send filter_subjects, which needs
@@ -42,7 +51,7 @@ export async function readStream(
       if (got === 0) break;
     }
   } finally {
-    await bus.jsm.consumers.delete(stream, ci.name).catch(() => undefined);
+    if (opts.deleteWhenDone !== false) await bus.jsm.consumers.delete(stream, ci.name).catch(() => undefined);
   }
   return out;
 }

@@ -1,9 +1,11 @@
 import { MeshError } from "../errors/index.js";
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type StreamConfig } from "nats";
+import type { Bus } from "./connection.js";
+import { modelBuckets, modelPointerHistory } from "./model-store.js";
 
 /**
- * Streams, consumers and buckets, declared once. `ensureTopology` creates or updates them idempotently at
- * start-up, so every agent can call it and the last writer leaves the same configuration.
+ * Streams, consumers and buckets, declared once. The operator identity creates or updates them idempotently
+ * (`mesh init`, `mesh up`); agents only check that theirs exist (their broker identity may not create any).
  */
 export interface TopologyOptions {
   /** Replicas per stream: 1 on a laptop, 3 on a NATS cluster. */
@@ -61,6 +63,14 @@ export async function ensureBuckets(js: JetStreamClient, opts: TopologyOptions =
   await js.views.kv(buckets.seen, { history: 1, ttl: opts.maxAgeDays * 86_400_000, replicas: opts.replicas });
   // Public keys of agents and operators (shared/bus/identities.ts); history keeps a rotated key's record.
   await js.views.kv(buckets.identities, { history: 8, replicas: opts.replicas });
+  await js.views.os(modelBuckets.objects, { replicas: opts.replicas });
+  await js.views.kv(modelBuckets.current, { history: modelPointerHistory, replicas: opts.replicas });
+}
+
+/** Streams and shared buckets; the operator's first step (agents' consumers and own buckets follow). */
+export async function declareTopology(bus: Bus, opts: TopologyOptions = defaultTopologyOptions): Promise<void> {
+  await ensureTopology(bus.jsm, opts);
+  await ensureBuckets(bus.js, opts);
 }
 
 const ns = (ms: number) => ms * 1_000_000;
@@ -120,6 +130,34 @@ export interface ConsumerSpec {
   readonly maxDeliver: number;
   /** Upper bound on unacknowledged messages across all replicas: the queue grows in JetStream, not in memory. */
   readonly maxAckPending: number;
+}
+
+/**
+ * Compares each spec with the consumer on the broker: `missing` (its stream missing counts as missing), and for
+ * those that exist the settings that differ from the spec (`durable: ack_wait 2000 ms on the broker, 30000 ms here`).
+ */
+export async function compareConsumers(
+  jsm: JetStreamManager,
+  specs: readonly ConsumerSpec[],
+): Promise<{ missing: ConsumerSpec[]; differing: string[] }> {
+  const missing: ConsumerSpec[] = [];
+  const differing: string[] = [];
+  for (const spec of specs) {
+    try {
+      const { config } = await jsm.consumers.info(spec.stream, spec.durable);
+      const pairs: [string, number | undefined, number][] = [
+        ["ack_wait ms", config.ack_wait === undefined ? undefined : config.ack_wait / 1_000_000, spec.ackWaitMs],
+        ["max_deliver", config.max_deliver, spec.maxDeliver],
+        ["max_ack_pending", config.max_ack_pending, spec.maxAckPending],
+      ];
+      for (const [name, there, here] of pairs) if (there !== here) differing.push(`${spec.stream}/${spec.durable}: ${name} ${there} on the broker, ${here} here`);
+      if (config.filter_subject !== spec.filterSubject) differing.push(`${spec.stream}/${spec.durable}: filter ${config.filter_subject} on the broker, ${spec.filterSubject} here`);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      missing.push(spec);
+    }
+  }
+  return { missing, differing };
 }
 
 export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {

@@ -37,6 +37,8 @@ export const agentConfigSchema = z.object({
   backoffBaseMs: int(0).default(1000),
   backoffMaxMs: int(0).default(60_000),
   shutdownGraceMs: int(0).default(10_000),
+  /** How often the agent checks that its durable consumers still exist (readiness turns false when one is gone). */
+  consumerCheckMs: int(100).default(5000),
   maxEventBytes: int(1).default(defaultMaxEventBytes),
   streamReplicas: int(1).max(5).default(1),
   duplicateWindowMs: int(1000).default(10 * 60_000),
@@ -89,6 +91,7 @@ const envNames: Record<keyof AgentConfig, string> = {
   backoffBaseMs: "BACKOFF_BASE_MS",
   backoffMaxMs: "BACKOFF_MAX_MS",
   shutdownGraceMs: "SHUTDOWN_GRACE_MS",
+  consumerCheckMs: "CONSUMER_CHECK_MS",
   maxEventBytes: "MAX_EVENT_BYTES",
   streamReplicas: "STREAM_REPLICAS",
   duplicateWindowMs: "DUPLICATE_WINDOW_MS",

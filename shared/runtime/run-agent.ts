@@ -1,6 +1,5 @@
 import {
   connectBus,
-  ensureConsumer,
   buckets,
   openModelStore,
   openRateLimitStore,
@@ -17,6 +16,7 @@ import {
   type Bus,
   type ConsumeLoop,
   type Delivery,
+  type DeadLetter,
   type Identity,
   type ModelStore,
   type StateStore,
@@ -45,6 +45,10 @@ import { AuditWriter } from "./audit-writer.js";
 import { redactedConfig, type AgentConfig } from "./config.js";
 import { EffectScope, type ServiceContext } from "./context.js";
 import { agentKind, type AgentDefinition, type TaskAgentDefinition } from "./define-agent.js";
+import { consumerSpecs, type AgentConsumerSpec } from "./consumer-specs.js";
+import { watchConsumers } from "./consumer-readiness.js";
+import { requireConsumers } from "./mesh-topology.js";
+import { inboxPrefixOf } from "../../policy/nats-permissions/index.js";
 import { startHealthServer } from "./health-server.js";
 import { labelSchema, reviewDecisionSchema, reviewRequestSchema, taskMessageSchema } from "./messages.js";
 import { ModelAccess } from "./model-access.js";
@@ -89,19 +93,20 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   const metrics = createMetrics();
   const drift = new DriftMonitor(metrics, { referenceSize: config.driftReferenceSize, windowSize: config.driftWindowSize });
   let ready = false;
-  const http = await startHealthServer({ host: config.httpHost, port: config.httpPort, registry: metrics.registry, ready: () => ready });
+  let consumersPresent = () => true;
+  const http = await startHealthServer({ host: config.httpHost, port: config.httpPort, registry: metrics.registry, ready: () => ready && consumersPresent() });
 
   const bus = await connectBus({
     servers: config.natsUrl,
     name: `${def.name}@${config.instance}`,
     ...(config.natsUser ? { user: config.natsUser, pass: config.natsPass } : {}),
-    topology: {
-      replicas: config.streamReplicas,
-      duplicateWindowMs: config.duplicateWindowMs,
-      maxAgeDays: 14,
-      maxMsgBytes: Math.max(8 * 1024 * 1024, config.maxEventBytes * 2),
-    },
+    ...(config.identitySeed ? { seed: config.identitySeed } : {}),
+    inboxPrefix: inboxPrefixOf(def.name),
   });
+  // The operator creates topology (mesh init); an agent only checks that its consumers are there.
+  const specs = consumerSpecs(def, config);
+  const differing = await requireConsumers(bus, def.name, specs);
+  if (differing.length) log.warn({ differing }, "the broker's consumers differ from this configuration; the broker's settings apply (mesh init updates them)");
   const audit = new AuditWriter(bus, def.name, config.instance, config.identitySeed);
   const gate = new PolicyGate(policy, metrics);
   const perform = createEffectPipeline({
@@ -158,7 +163,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     );
 
   const audited = modelStore ? auditedModelStore(modelStore, newScope, config.region) : undefined;
-  const subscriptions = subscriptionsOf(def, {
+  const subscriptions = subscriptionsOf(def, specs, {
     maxEventBytes: config.maxEventBytes,
     traced,
     state,
@@ -171,18 +176,22 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   const concurrency = config.concurrency ?? def.concurrency ?? 16;
   const loops: ConsumeLoop[] = [];
   const advisories: { unsubscribe(): void }[] = [];
-  for (const sub of subscriptions) {
-    await ensureConsumer(bus.jsm, {
-      stream: sub.stream,
-      durable: sub.durable,
-      filterSubject: sub.filterSubject,
-      ackWaitMs: config.ackWaitMs,
-      // The server's limit is the larger one; the loop applies the smaller one to non-transient failures.
-      maxDeliver: Math.max(config.maxDeliver, config.maxParkedDeliveries),
-      maxAckPending: config.maxAckPending,
+  // A dead letter is an effect too: decided (event.emit on mesh.dlq.<flow>) and audited like any other, whether
+  // the consume loop writes it or the MAX_DELIVERIES advisory does.
+  const deadLetter = (letter: DeadLetter) =>
+    newScope(parseTraceparent(letter.traceparent ?? letter.headers.traceparent) ?? childSpan()).perform({
+      action: "event.emit",
+      resource: { subject: deadLetterSubject(letter) },
+      facts: {},
+      region: config.region,
+      auditDetail: { code: letter.code, stream: letter.stream, streamSeq: letter.streamSeq, ...(letter.envelopeId ? { envelopeId: letter.envelopeId } : {}) },
+      run: () => publishDeadLetter(bus, letter),
     });
-    loops.push(await startLoop(bus, sub, def, config, concurrency, metrics, log, newScope));
-    advisories.push(watchMaxDeliveries(bus, sub.stream, sub.durable, def.name, (err) => log.error({ err }, "max-deliveries advisory"), sub.encodeBody));
+  const consumers = watchConsumers(bus, specs, { intervalMs: config.consumerCheckMs, metrics, log });
+  consumersPresent = consumers.present;
+  for (const sub of subscriptions) {
+    loops.push(await startLoop(bus, sub, def, config, concurrency, metrics, log, deadLetter, () => void consumers.check()));
+    advisories.push(watchMaxDeliveries(bus, sub, def.name, deadLetter, (err) => log.error({ err }, "max-deliveries advisory")));
   }
   const lag = setInterval(() => {
     void reportLag(bus, subscriptions, metrics);
@@ -206,6 +215,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
         ready = false;
         log.info("draining");
         clearInterval(lag);
+        consumers.stop();
         await service?.close();
         await Promise.all(loops.map((l) => l.stop(config.shutdownGraceMs)));
         for (const a of advisories) a.unsubscribe();
@@ -235,18 +245,19 @@ interface SubscriptionDeps {
   readonly personal: PersonalData;
 }
 
-/** Every kind of agent is a set of durable consumers over the same delivery machinery. */
-function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscription[] {
+/** Every kind of agent is a set of durable consumers (from consumerSpecs) over the same delivery machinery. */
+function subscriptionsOf(def: AgentDefinition, specs: readonly AgentConsumerSpec[], deps: SubscriptionDeps): Subscription[] {
   const token = (d: Delivery, i: number) => d.subject.split(".")[i] ?? "unknown";
   const kind = agentKind(def);
+  const consumerOf = (role: AgentConsumerSpec["role"]) => {
+    const spec = specs.find((s) => s.role === role)!;
+    return { stream: spec.stream, durable: spec.durable, filterSubject: spec.filterSubject };
+  };
   if (kind === "ingest") {
-    const { inbound } = (def as Extract<AgentDefinition, { consumes: { inbound: string } }>).consumes;
     const ingest = def as Extract<AgentDefinition, { consumes: { inbound: string } }>;
     return [
       {
-        stream: streamNames.in,
-        durable: def.name,
-        filterSubject: inbound === "*" ? subjects.allInbound() : subjects.inbound(inbound),
+        ...consumerOf("main"),
         flowOf: (d) => token(d, 2),
         encodeBody: deps.personal.sealLetterBody,
         async handle(d, state) {
@@ -268,17 +279,13 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
   }
   // Review intake and label learners: a parsed body, its envelope id, and the agent's own context.
   const bodySubscription = <T extends { envelopeId: string }>(
-    stream: string,
-    filterSubject: string,
     schema: z.ZodType<T>,
     what: string,
     traceOf: (body: T) => string | undefined,
     run: (body: T, scope: EffectScope, attempt: number) => Promise<void>,
   ): Subscription[] => [
     {
-      stream,
-      durable: def.name,
-      filterSubject,
+      ...consumerOf("main"),
       flowOf: (d) => token(d, 2),
       async handle(d, state) {
         const body = parseBody(d.data, schema, what);
@@ -289,10 +296,7 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
   ];
   if (kind === "review") {
     const review = def as Extract<AgentDefinition, { consumes: { reviews: string } }>;
-    const flow = review.consumes.reviews;
     return bodySubscription(
-      streamNames.review,
-      flow === "*" ? subjects.allReviewRequests() : subjects.reviewRequested(flow),
       reviewRequestSchema,
       "review request",
       (request) => request.traceparent,
@@ -301,10 +305,7 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
   }
   if (kind === "label") {
     const learner = def as Extract<AgentDefinition, { consumes: { labels: string } }>;
-    const flow = learner.consumes.labels;
     return bodySubscription(
-      streamNames.label,
-      flow === "*" ? subjects.allLabels() : subjects.label(flow),
       labelSchema,
       "label",
       () => undefined,
@@ -312,12 +313,10 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
     );
   }
   const worker = def as TaskAgentDefinition;
-  const { flow, stage } = worker.consumes;
+  const { flow } = worker.consumes;
   const subs: Subscription[] = [
     {
-      stream: streamNames.task,
-      durable: def.name,
-      filterSubject: subjects.task(flow, stage),
+      ...consumerOf("main"),
       flowOf: () => flow,
       async handle(d, state) {
         const message = parseBody(d.data, taskMessageSchema, "task message");
@@ -334,9 +333,7 @@ function subscriptionsOf(def: AgentDefinition, deps: SubscriptionDeps): Subscrip
   if (worker.resume) {
     const resume = worker.resume.bind(worker);
     subs.push({
-      stream: streamNames.review,
-      durable: `${def.name}-resume`,
-      filterSubject: subjects.reviewDecided(flow),
+      ...consumerOf("resume"),
       flowOf: () => flow,
       async handle(d, state) {
         const decision = parseBody(d.data, reviewDecisionSchema, "review decision");
@@ -366,22 +363,12 @@ async function startLoop(
   concurrency: number,
   metrics: MeshMetrics,
   log: Logger,
-  newScope: (trace: TraceContext) => EffectScope,
+  deadLetter: (letter: DeadLetter) => Promise<unknown>,
+  onLoopError: () => void,
 ): Promise<ConsumeLoop> {
   const states = new WeakMap<Delivery, DeliveryState>();
   return startConsumeLoop(bus, {
-    // A dead letter is an effect too: decided (event.emit on mesh.dlq.<flow>) and audited like any other.
-    deadLetter: (letter) => {
-      const trace = parseTraceparent(letter.traceparent ?? letter.headers.traceparent) ?? childSpan();
-      return newScope(trace).perform({
-        action: "event.emit",
-        resource: { subject: deadLetterSubject(letter) },
-        facts: {},
-        region: config.region,
-        auditDetail: { code: letter.code, stream: letter.stream, streamSeq: letter.streamSeq, ...(letter.envelopeId ? { envelopeId: letter.envelopeId } : {}) },
-        run: () => publishDeadLetter(bus, letter),
-      });
-    },
+    deadLetter,
     stream: sub.stream,
     durable: sub.durable,
     agent: def.name,
@@ -430,7 +417,11 @@ async function startLoop(
         log.warn({ code: outcome.letter.code, reason: outcome.letter.reason, subject: d.subject, seq: d.streamSeq }, "dead-lettered");
       }
     },
-    onError: (err, where) => log.error({ err, where }, "consume loop error"),
+    onError: (err, where) => {
+      log.error({ err, where }, "consume loop error");
+      // A loop that cannot pull may have lost its consumer: find out now rather than at the next check.
+      onLoopError();
+    },
   });
 }
 
@@ -465,7 +456,7 @@ function serviceContext(
     revealForReviewer: (envelopes, reviewer) =>
       personal.revealFor(envelopes, (e) => subjects.reviewRequested(e.flow), reviewer, newScope(currentTrace() ?? childSpan())),
     async labels(flow) {
-      return (await readStream(bus, streamNames.label, { filterSubject: subjects.label(flow) })).map((m) =>
+      return (await readStream(bus, streamNames.label, { filterSubject: subjects.label(flow), deleteWhenDone: false })).map((m) =>
         parseBody(m.data, labelSchema, "label"),
       );
     },

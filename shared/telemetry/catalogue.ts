@@ -136,6 +136,11 @@ export const catalogue = {
     help: "Share of reviewed tasks whose model answer was corrected, over the recent window.",
     labels: ["flow"],
   },
+  mesh_consumer_present: {
+    kind: "gauge",
+    help: "1 while the agent's durable consumer exists on the broker, 0 once it is gone (only the operator recreates it: mesh init).",
+    labels: ["stream", "consumer"],
+  },
   mesh_consumer_pending_messages: {
     kind: "gauge",
     help: "Messages waiting in a durable consumer (lag).",

@@ -3,8 +3,10 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { spawnAgent, waitReady, type AgentProcess } from "../../cli/agent-process.js";
 import { freePort } from "../../cli/local-nats.js";
-import { registerIdentity } from "../../shared/bus/index.js";
+import { registerIdentity, type Bus } from "../../shared/bus/index.js";
 import { createSigningKey, publicKeyOfSeed } from "../../policy/signing/index.js";
+import { loadAgentConfig, loadAgentDefinition } from "../../shared/runtime/index.js";
+import { declareAgentTopology } from "../../shared/runtime/mesh-topology.js";
 import { testDataKeysJson } from "./data-keys.js";
 import type { TestNats } from "./nats.js";
 
@@ -28,13 +30,19 @@ export const fastDelivery = {
   LOG_LEVEL: "info",
 };
 
-/** Each agent as its own process (the production entry point), stopped with the test. */
+/**
+ * Each agent as its own process (the production entry point), stopped with the test. Like `mesh init`, the test's
+ * operator connection first declares the agent's consumers, with the settings the agent's own environment gives.
+ * On a broker that enforces identities (startSecureNats) each agent runs under its own seed.
+ */
 export async function startAgents(t: TestContext, nats: TestNats, names: string[], env: Record<string, string> = {}): Promise<TestMesh> {
   const running = new Map<string, AgentProcess[]>();
   const all: AgentProcess[] = [];
   const logFile = (name: string) => join(nats.dir, `${name}.log`);
-  // One identity per agent name, shared by its replicas, registered by the test playing the operator.
-  const seeds = new Map<string, string>();
+  // One identity per agent name, shared by its replicas: the secure broker's, or one registered here as the operator would.
+  const seeds = new Map<string, string>(Object.entries(nats.identities?.agents ?? {}));
+  let operatorBus: Promise<Bus> | undefined;
+  const operator = () => (operatorBus ??= nats.connect("operator"));
   const identity = async (name: string): Promise<string> => {
     let seed = seeds.get(name);
     if (!seed) {
@@ -43,11 +51,10 @@ export async function startAgents(t: TestContext, nats: TestNats, names: string[
     }
     return seed;
   };
-  let operatorBus: ReturnType<TestNats["connect"]> | undefined;
-  const operator = () => (operatorBus ??= nats.connect("test-operator"));
   const mesh: TestMesh = {
     async start(name, extra = {}) {
       const agentEnv = { NATS_URL: nats.url, MESH_DATA_KEYS: testDataKeysJson, ...fastDelivery, MESH_IDENTITY_SEED: await identity(name), ...env, ...extra };
+      await declareAgentTopology(await operator(), await loadAgentDefinition(name), loadAgentConfig({ ...agentEnv, AGENT: name }));
       const agent = spawnAgent(name, agentEnv, await freePort(), logFile(name));
       running.set(name, [...(running.get(name) ?? []), agent]);
       all.push(agent);

@@ -3,7 +3,7 @@ import type { Bus } from "../../shared/bus/index.js";
 import { startStandIn, type EndpointConfig, type StandIn } from "../../shared/models/index.js";
 import { endpoint } from "../unit/models/fixtures.js";
 import { startAgents, type TestMesh } from "./mesh.js";
-import { startNats, type TestNats } from "./nats.js";
+import { startSecureNats, type TestNats } from "./nats.js";
 
 export interface TriageMesh {
   readonly standIn: StandIn;
@@ -13,7 +13,7 @@ export interface TriageMesh {
 }
 
 /**
- * The ticket path as it runs in production: the OpenAI-compatible stand-in, a real nats-server, and the agents
+ * The ticket path as it runs in production: the OpenAI-compatible stand-in, a real nats-server enforcing identities, and the agents
  * (ingest and triage unless told otherwise) as processes with the stand-in as their model endpoint. All stopped by `t`.
  */
 export async function startTriageMesh(
@@ -22,7 +22,8 @@ export async function startTriageMesh(
 ): Promise<TriageMesh> {
   const standIn = await startStandIn({ port: 0 });
   t.after(() => standIn.close());
-  const nats = await startNats(t);
+  // Configured as `mesh up` renders it: each agent under its own nkey, limited to its grants and footprint.
+  const nats = await startSecureNats(t);
   const endpoints = opts.endpoints?.(standIn) ?? [endpoint(standIn)];
   const mesh = await startAgents(t, nats, opts.agents ?? ["ingest", "triage"], { MODEL_ENDPOINTS: JSON.stringify(endpoints), ...opts.env });
   return { standIn, nats, mesh, bus: await nats.connect() };

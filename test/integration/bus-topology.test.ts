@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { buckets, connectBus, streamNames } from "../../shared/bus/index.js";
+import { buckets, declareTopology, streamNames } from "../../shared/bus/index.js";
 import { startNats } from "../helpers/nats.js";
 
-test("the topology is created idempotently: two agents declaring it concurrently leave one of each", async (t) => {
+test("the topology is declared idempotently: two operators declaring it concurrently leave one of each", async (t) => {
   const nats = await startNats(t);
   const [a, b] = await Promise.all([nats.connect("a"), nats.connect("b")]);
-  const again = await connectBus({ servers: nats.url, name: "c" });
-  t.after(() => again.close());
+  await Promise.all([declareTopology(a), declareTopology(b)]);
   const names = [];
-  for await (const s of a.jsm.streams.list()) if (!s.config.name.startsWith("KV_")) names.push(s.config.name);
+  for await (const s of a.jsm.streams.list()) if (s.config.name.startsWith("MESH_")) names.push(s.config.name);
   assert.deepEqual(names.sort(), Object.values(streamNames).sort());
   const kv = await b.js.views.kv(buckets.policy);
   assert.equal((await kv.status()).history, 64);

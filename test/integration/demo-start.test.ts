@@ -3,15 +3,19 @@ import { execFile } from "node:child_process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { startNats } from "../helpers/nats.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const run = promisify(execFile);
 const mesh = fileURLToPath(new URL("../../cli/mesh.mjs", import.meta.url));
 
 test("the demo (npm start) runs every agent, says it uses the LLM stand-in without a key, and reports both flows", { timeout: 240_000 }, async (t) => {
-  const nats = await startNats(t);
-  const env: NodeJS.ProcessEnv = { ...process.env, NATS_URL: nats.url };
-  for (const k of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "MODEL_ENDPOINTS"]) delete env[k];
+  // As `npm start` runs it: its own broker, each agent under its own nkey; its state in a temp MESH_DIR.
+  const dir = mkdtempSync(join(tmpdir(), "mesh-demo-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const env: NodeJS.ProcessEnv = { ...process.env, MESH_DIR: dir };
+  for (const k of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "MODEL_ENDPOINTS", "NATS_URL", "NATS_NKEY_SEED", "NATS_USER", "NATS_PASS"]) delete env[k];
   const { stdout, stderr } = await run(process.execPath, [mesh, "demo", "--exit", "--invoices", "30", "--tickets", "20"], { env, timeout: 200_000 });
   assert.match(stderr, /no LLM key configured .* using the local OpenAI-compatible stand-in/);
   assert.match(stdout, /invoice flow: \d+ matched and completed, \d+ escalated to a human, 1 dead-lettered/);

@@ -11,7 +11,7 @@ import { createSigningKey } from "../../policy/signing/index.js";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
 import { parseExposition } from "../../shared/telemetry/index.js";
 import { expectedInvoiceOutcome, invoiceEvents } from "../../cli/demo/sample-invoices.js";
-import { startNats } from "../helpers/nats.js";
+import { startSecureNats } from "../helpers/nats.js";
 import { startAgents } from "../helpers/mesh.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -24,7 +24,8 @@ async function revisionOf(port: number): Promise<number | undefined> {
 }
 
 test("a signed policy pushed with mesh policy push takes effect in every running agent; an unsigned one is rejected and audited", { timeout: 180_000 }, async (t) => {
-  const nats = await startNats(t);
+  // Agents follow the signed policy under their own identities, which may only read the policy bucket.
+  const nats = await startSecureNats(t, ["ingest", "invoice"]);
   const approver = createSigningKey();
   const agents = await startAgents(t, nats, ["ingest", "invoice"], { MESH_POLICY_APPROVERS: approver.publicKey });
   const ports = ["ingest", "invoice"].map((n) => agents.get(n).httpPort);
@@ -35,7 +36,7 @@ test("a signed policy pushed with mesh policy push takes effect in every running
   writeFileSync(seedFile, approver.seed);
   const candidate = join(nats.dir, "policy-2.yaml");
   writeFileSync(candidate, readFileSync(defaultPolicyPath, "utf8").replace(/^revision: 1$/m, "revision: 2").replace(`"mesh.review.invoice.requested", `, ""));
-  const env = { ...process.env, NATS_URL: nats.url };
+  const env = nats.cliEnv();
 
   const pushedAt = Date.now();
   const pushed = await run(process.execPath, [mesh, "policy", "push", candidate, "--seed-file", seedFile], { env });

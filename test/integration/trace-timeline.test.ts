@@ -36,7 +36,7 @@ test("mesh trace on a ticket that was triaged, escalated and reviewed shows ever
   await waitFor("the corrected ticket completed", async () =>
     (await readStream(bus, streamNames.result, { filterSubject: subjects.result("ticket") })).length === 1, { timeoutMs: 60_000 });
 
-  const { stdout } = await run(process.execPath, [cli, "trace", id], { env: { ...process.env, NATS_URL: nats.url } });
+  const { stdout } = await run(process.execPath, [cli, "trace", id], { env: nats.cliEnv() });
   const lines = stdout.split("\n").slice(1);
   const at = (pattern: RegExp) => {
     const i = lines.findIndex((l) => pattern.test(l));
@@ -62,7 +62,7 @@ test("mesh trace on a ticket that was triaged, escalated and reviewed shows ever
   assert.equal(traceIds.size, 1, "one trace from ingest to completion");
 
   // The reviewer's work, seen from the CLI: the label in the export, the correction in the replay, an empty queue.
-  const env = { ...process.env, NATS_URL: nats.url };
+  const env = nats.cliEnv();
   const exported = (await run(process.execPath, [cli, "labels", "export", "--flow", "ticket"], { env })).stdout.trim().split("\n");
   assert.equal(exported.length, 1);
   const label = JSON.parse(exported[0]!) as { envelopeId: string; correction: string; reviewer: { id: string } };

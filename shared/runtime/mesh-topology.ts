@@ -1,0 +1,49 @@
+import { compareConsumers, declareTopology, ensureConsumer, openStateStore, defaultTopologyOptions, type Bus, type ConsumerSpec, type TopologyOptions } from "../bus/index.js";
+import { MeshError } from "../errors/index.js";
+import { consumerSpecs, stateBucketOf, type ConsumerSettings } from "./consumer-specs.js";
+import type { AgentConfig } from "./config.js";
+import type { AgentDefinition } from "./define-agent.js";
+
+/** Stream settings from the same configuration agents read (STREAM_REPLICAS, DUPLICATE_WINDOW_MS, MAX_EVENT_BYTES). */
+export function topologyOptionsOf(config: AgentConfig): TopologyOptions {
+  return {
+    replicas: config.streamReplicas,
+    duplicateWindowMs: config.duplicateWindowMs,
+    maxAgeDays: defaultTopologyOptions.maxAgeDays,
+    // Inbound bodies over the ingest limit must still fit, so they can reach the DLQ.
+    maxMsgBytes: Math.max(defaultTopologyOptions.maxMsgBytes, config.maxEventBytes * 2),
+  };
+}
+
+/**
+ * The operator's side of topology (`mesh init`, `mesh up`, test helpers): streams, shared buckets, and for each
+ * agent its durable consumers and its own state bucket. Idempotent; agents never run this (their identity may not).
+ */
+export async function initMeshTopology(
+  bus: Bus,
+  agents: readonly { readonly def: AgentDefinition; readonly settings?: ConsumerSettings }[],
+  opts: TopologyOptions = defaultTopologyOptions,
+): Promise<void> {
+  await declareTopology(bus, opts);
+  for (const { def, settings } of agents) await declareAgentTopology(bus, def, settings, opts.replicas);
+}
+
+/** One agent's consumers and state bucket; the streams must exist (initMeshTopology). */
+export async function declareAgentTopology(bus: Bus, def: AgentDefinition, settings?: ConsumerSettings, replicas = 1): Promise<void> {
+  for (const spec of consumerSpecs(def, settings)) await ensureConsumer(bus.jsm, spec);
+  const own = stateBucketOf(def);
+  if (own) await openStateStore(bus, own, { replicas });
+}
+
+/**
+ * At start-up: the agent's consumers must already exist; it may not create them, so it says who does. Returns the
+ * settings in which the broker's consumers differ from the agent's configuration (the agent logs them).
+ */
+export async function requireConsumers(bus: Bus, agent: string, specs: readonly ConsumerSpec[]): Promise<string[]> {
+  const { missing, differing } = await compareConsumers(bus.jsm, specs);
+  if (missing.length) {
+    const names = missing.map((m) => `${m.stream}/${m.durable}`).join(", ");
+    throw new MeshError("E_CONFIG", `agent ${agent}: consumer ${names} does not exist; the operator creates topology: run \`mesh init\` (mesh up does it)`);
+  }
+  return differing;
+}
