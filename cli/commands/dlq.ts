@@ -1,6 +1,7 @@
 import { decodeBody, deadLetterSchema, readStream, streamNames, subjects, type Bus, type DeadLetter } from "../../shared/bus/index.js";
 import type { DataKeys } from "../../policy/pii/data-keys.js";
 import { openLetterBody } from "../../shared/runtime/personal-data.js";
+import { personalDataClass } from "../../shared/envelope/index.js";
 import { connectCli } from "../connect.js";
 import { cliDataKeys } from "../local-state.js";
 import { connectOperator } from "../operator.js";
@@ -62,7 +63,20 @@ export async function dlqReplay(opts: { flow?: string; seq?: number }): Promise<
     let keys: DataKeys | undefined;
     for (const { seq, letter } of chosen) {
       try {
-        const inline = decodeBody(letter.body) ?? (letter.body.encoding === "sealed" ? openLetterBody((keys ??= cliDataKeys()), letter) : undefined);
+        // Opening a sealed body reads personal data: an operator effect like the others (data.read, audited).
+        const opened =
+          letter.body.encoding === "sealed"
+            ? await operator.perform({
+                action: "data.read",
+                principal: operator.principal,
+                resource: { subject: subjects.dlq(letter.flow), dataClass: personalDataClass },
+                facts: {},
+                region: operator.region,
+                auditDetail: { person: operator.person, command: "dlq replay", letter: seq },
+                run: async () => openLetterBody((keys ??= cliDataKeys()), letter),
+              })
+            : undefined;
+        const inline = decodeBody(letter.body) ?? opened;
         // A letter without the body points at the stored message, which also names the exact subject.
         const stored = inline ? undefined : await bus.jsm.streams.getMessage(letter.stream, { seq: letter.streamSeq });
         await operator.publish(stored?.subject ?? letter.subject, inline ?? stored!.data, `replay:${streamNames.dlq}:${seq}`, letter.traceparent ? { traceparent: letter.traceparent } : {});

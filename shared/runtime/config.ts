@@ -162,6 +162,12 @@ export function withholdSecrets(env: NodeJS.ProcessEnv = process.env): void {
   for (const key of secretKeys) delete env[envNames[key]];
 }
 
+/** The agent's own settings for its `serve`: only `<AGENT>_*` variables (REVIEW_PORT for review), nothing else of the process. */
+export function agentSettingsEnv(agent: string, env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const prefix = `${agent.toUpperCase().replace(/-/g, "_")}_`;
+  return Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith(prefix)));
+}
+
 /** What start-up prints: every value, secrets masked. */
 export function redactedConfig(config: AgentConfig): Record<string, unknown> {
   return Object.fromEntries(

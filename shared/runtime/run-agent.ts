@@ -42,7 +42,7 @@ import { piiLogOptions } from "../../policy/pii/index.js";
 import { loadStoredPolicy, watchPolicy, type PolicyWatch } from "../../policy/distribution/index.js";
 import type { z } from "zod";
 import { AuditWriter } from "./audit-writer.js";
-import { redactedConfig, type AgentConfig } from "./config.js";
+import { agentSettingsEnv, redactedConfig, type AgentConfig } from "./config.js";
 import { EffectScope, type ServiceContext } from "./context.js";
 import { agentKind, type AgentDefinition, type TaskAgentDefinition } from "./define-agent.js";
 import { consumerSpecs, type AgentConsumerSpec } from "./consumer-specs.js";
@@ -438,12 +438,11 @@ function serviceContext(
   hasModels: boolean,
   personal: PersonalData,
 ): ServiceContext {
-  const prefix = `${config.agent.toUpperCase().replace(/-/g, "_")}_`;
   return {
     log,
     metrics,
     config,
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith(prefix))),
+    env: agentSettingsEnv(config.agent),
     state,
     models: hasModels ? models : undefined,
     decide: (input) =>
