@@ -35,7 +35,12 @@ test("1,000 invoice events produce exactly 1,000 outcomes, and republishing them
     const info = await bus.jsm.consumers.info("MESH_IN", "ingest");
     return info.num_pending === 0 && info.num_ack_pending === 0;
   });
-  await new Promise((r) => setTimeout(r, 1500));
+  // A second outcome would be published before invoice acknowledged its task: once invoice has nothing pending
+  // or unacknowledged either, every outcome the second batch could cause is in the streams.
+  await waitFor("invoice to settle", async () => {
+    const info = await bus.jsm.consumers.info("MESH_TASK", "invoice");
+    return info.num_pending === 0 && info.num_ack_pending === 0;
+  });
   const second = await outcomes(bus, "invoice");
   assert.equal(second.total, 1000);
   assert.deepEqual([...second.counts.values()].filter((n) => n !== 1), []);
