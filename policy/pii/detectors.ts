@@ -15,6 +15,10 @@ interface Detector {
   entity: PiiEntity;
   /** Higher wins when two findings overlap (a card number also looks like a phone number). */
   priority: number;
+  /** Fewest digits a match can hold: a text with fewer is not searched (most audit strings hold one or two). */
+  minDigits?: number;
+  /** A character every match holds (`@` for an email), checked before the search. */
+  needs?: string;
   find(text: string): Finding[];
 }
 
@@ -34,14 +38,25 @@ function byRegex(entity: PiiEntity, priority: number, regex: RegExp, valid: (mat
 
 const digitsOf = (s: string) => s.replace(/\D/g, "");
 
+const withNeeds = (needs: Pick<Detector, "minDigits" | "needs">, d: Detector): Detector => ({ ...d, ...needs });
+
+function digitCount(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
+}
+
 /**
  * 13–19 digits, optionally grouped by single spaces or dashes, passing Luhn, standing as a word of its
  * own: digits inside an identifier (`env_3ecde8033768…`) are not a card.
  */
-const creditCard = byRegex("CREDIT_CARD", 90, /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g, (m) => {
+const creditCard = withNeeds({ minDigits: 13 }, byRegex("CREDIT_CARD", 90, /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g, (m) => {
   const d = digitsOf(m);
   return d.length >= 13 && d.length <= 19 && luhnValid(d);
-});
+}));
 
 /**
  * A known country code, check digits, then exactly the country's length of letters/digits, allowing
@@ -51,6 +66,7 @@ const creditCard = byRegex("CREDIT_CARD", 90, /(?<![\w-])\d(?:[ -]?\d){12,18}(?!
 const iban: Detector = {
   entity: "IBAN",
   priority: 95,
+  minDigits: 2,
   find(text) {
     const out: Finding[] = [];
     for (const m of text.matchAll(/(?<![\w-])[A-Za-z]{2}\d{2}(?=[ ]?[A-Za-z0-9])/g)) {
@@ -74,13 +90,13 @@ const iban: Detector = {
   },
 };
 
-const email = byRegex("EMAIL", 80, /[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}/g);
+const email = withNeeds({ needs: "@" }, byRegex("EMAIL", 80, /[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}/g));
 
 /**
  * International (+CC ...) or national numbers written with separators or a leading 0/(area); 8–15 digits.
  * Recall first: a bare run of digits that is not a card is left alone, a grouped one is taken.
  */
-const phone = byRegex(
+const phone = withNeeds({ minDigits: 8 }, byRegex(
   "PHONE",
   50,
   /(?<![\w+])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}|\(\d{2,4}\)[ .-]?\d{3,4}[ .-]?\d{3,4}|0\d{1,4}[ .-]\d{2,4}(?:[ .-]?\d{2,4}){1,3}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w])/g,
@@ -88,23 +104,23 @@ const phone = byRegex(
     const n = digitsOf(m).length;
     return n >= 8 && n <= 15;
   },
-);
+));
 
 const octet = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
-const ipv4 = byRegex("IP_ADDRESS", 60, new RegExp(`(?<![\\w.])${octet}(?:\\.${octet}){3}(?![\\d.]*\\d)`, "g"));
-const ipv6 = byRegex("IP_ADDRESS", 60, /(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})(?![0-9A-Fa-f:])/g, (m) => isIPv6(m));
+const ipv4 = withNeeds({ minDigits: 4 }, byRegex("IP_ADDRESS", 60, new RegExp(`(?<![\\w.])${octet}(?:\\.${octet}){3}(?![\\d.]*\\d)`, "g")));
+const ipv6 = withNeeds({ needs: ":" }, byRegex("IP_ADDRESS", 60, /(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})(?![0-9A-Fa-f:])/g, (m) => isIPv6(m)));
 
 /** AAA-GG-SSSS with the never-issued ranges (000, 666, 9xx areas; 00 group; 0000 serial) excluded. */
-const usSsn = byRegex("US_SSN", 70, /(?<![\w-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-])/g);
+const usSsn = withNeeds({ minDigits: 9 }, byRegex("US_SSN", 70, /(?<![\w-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-])/g));
 
 /** UK National Insurance number: two letters (HMRC's excluded prefixes removed), six digits, A–D. */
-const ukNino = byRegex(
+const ukNino = withNeeds({ minDigits: 6 }, byRegex(
   "UK_NINO",
   70,
   /(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ|bg|gb|nk|kn|tn|nt|zz)[A-CEGHJ-PR-TW-Za-ceghj-pr-tw-z][A-CEGHJ-NPR-TW-Za-ceghj-npr-tw-z] ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d](?![A-Za-z0-9])/g,
-);
+));
 
-const esNif = byRegex("ES_NIF", 70, /(?<![A-Za-z0-9])[XYZxyz]?\d{7,8}-?[A-Za-z](?![A-Za-z0-9])/g, spanishIdValid);
+const esNif = withNeeds({ minDigits: 7 }, byRegex("ES_NIF", 70, /(?<![A-Za-z0-9])[XYZxyz]?\d{7,8}-?[A-Za-z](?![A-Za-z0-9])/g, spanishIdValid));
 
 /** Lowest priority: a name inside an email address is the email's. */
 const person: Detector = {
@@ -128,9 +144,11 @@ export function detectPii(text: string, entities?: ReadonlySet<PiiEntity>): Find
   const names = mayHoldName.test(text);
   if (!numbers && !names) return [];
   const ranked: (Finding & { priority: number })[] = [];
+  const digits = numbers ? digitCount(text) : 0;
   for (const d of detectors) {
     if (entities && !entities.has(d.entity)) continue;
     if (!(d.entity === "PERSON" ? names : numbers)) continue;
+    if ((d.minDigits && digits < d.minDigits) || (d.needs && !text.includes(d.needs))) continue;
     for (const f of d.find(text)) ranked.push({ ...f, priority: d.priority });
   }
   ranked.sort((a, b) => b.priority - a.priority || b.end - b.start - (a.end - a.start) || a.start - b.start);
