@@ -13,14 +13,17 @@ import { connectCli } from "../connect.js";
 
 const json = (data: Uint8Array) => JSON.parse(Buffer.from(data).toString("utf8")) as unknown;
 
-async function withBus<T>(name: string, fn: (bus: Bus) => Promise<T>): Promise<T> {
-  const bus = await connectCli(name);
+/** Runs `fn` with a client that is closed afterwards, whatever happens. */
+async function using<C extends { close(): Promise<unknown> }, T>(open: Promise<C>, fn: (client: C) => Promise<T>): Promise<T> {
+  const client = await open;
   try {
-    return await fn(bus);
+    return await fn(client);
   } finally {
-    await bus.close();
+    await client.close();
   }
 }
+
+const withBus = <T>(name: string, fn: (bus: Bus) => Promise<T>) => using(connectCli(name), fn);
 
 /** `mesh labels export [--flow ticket] [--out file]`: every reviewer label of a flow as JSONL. */
 export function labelsExport(flow: string, out?: string): Promise<number> {
@@ -130,11 +133,4 @@ async function findReviewRequest(bus: Bus, envelope: TaskEnvelope): Promise<Revi
   throw new MeshError("E_CONFIG", `task ${envelope.id} was never escalated, so no agent waits for a decision on it; check it with 'mesh trace ${envelope.id}'`);
 }
 
-async function withOperator<T>(name: string, fn: (operator: Operator) => Promise<T>): Promise<T> {
-  const operator = await connectOperator(name);
-  try {
-    return await fn(operator);
-  } finally {
-    await operator.close();
-  }
-}
+const withOperator = <T>(name: string, fn: (operator: Operator) => Promise<T>) => using(connectOperator(name), fn);

@@ -28,7 +28,7 @@ export interface AuditEntry {
  * its format cannot carry free text, so it is kept as is; a value outside it is scrubbed like free text.
  * Scrubbing a random hex id could only corrupt it (a run of digits can pass a card checksum), never protect anyone.
  */
-const idFormats: Readonly<Record<string, RegExp>> = {
+export const idFormats: Readonly<Record<string, RegExp>> = {
   kind: /^(decision|effect|policy)$/,
   effect: /^(allow|deny|done|rejected)$/,
   outcome: /^(done|refused|failed)$/,
