@@ -69,7 +69,12 @@ export function takesRateLimitTokens(doc: PolicyDocument, agent: string): boolea
 
 /** Whether the document's `agents:` section lets `agent` publish into `$KV.<bucket>` (model pointers, dedupe marks). */
 export function writesBucket(doc: PolicyDocument, agent: string, bucket: string): boolean {
-  return (doc.agents[agent]?.publish ?? []).some((s) => s === `$KV.${bucket}.>`);
+  const all = `$KV.${bucket}.>`;
+  // Either a broker-only publish in the agent's identity, or a policy grant to write the bucket (data.write).
+  return (
+    (doc.agents[agent]?.publish ?? []).some((s) => s === all) ||
+    doc.rules.some((r) => r.effect === "permit" && appliesTo(r, agent, ["data.write"]) && (r.resources?.subjects ?? []).includes(all))
+  );
 }
 
 /** A short-lived consumer of its own on `stream`: created without a name (or with one), pulled, or pushed to its inbox. */
