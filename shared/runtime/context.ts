@@ -271,6 +271,7 @@ export class EffectScope {
       complete: async (result) => {
         const message: ResultMessage = {
           envelopeId: task.id,
+          source: task.source,
           digest: task.digest,
           flow: task.flow,
           tenant: task.tenant,
@@ -288,6 +289,7 @@ export class EffectScope {
       escalate: async (req) => {
         const message: ReviewRequest = {
           envelopeId: task.id,
+          source: task.source,
           digest: task.digest,
           flow: task.flow,
           envelope: task,
