@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { demoCommand } from "./commands/demo.js";
-import { dlqList, dlqReplay } from "./commands/dlq.js";
+import { dlqEdit, dlqList, dlqReplay, dlqShow } from "./commands/dlq.js";
 import { publishCommand } from "./commands/publish.js";
 import { reconcileCommand } from "./commands/reconcile.js";
 import { statusCommand } from "./commands/status.js";
@@ -34,7 +34,11 @@ const usage = `usage: mesh <command>
   reconcile <flow> [--since <iso time>] [--json]   every admitted input has exactly one terminal outcome; lists the
                                        missing and the doubled; exit 0 all good, 3 missing, 4 doubled (4 when both)
   dlq ls [--flow f] [--json]           list dead letters with their reasons
-  dlq replay [--flow f] [--seq n]      republish dead letters to their original subjects
+  dlq show <seq> [--json]              one letter: its reason and its original body (a sealed body is opened, audited)
+  dlq replay [--flow f] [--seq n]      republish dead letters to their original subjects; an inbound event ingest
+                                       would refuse again stays, with the reason
+  dlq edit <seq> --body <file|->       correct a refused inbound event: checked as ingest checks it, republished,
+                                       the letter removed, audited as a correction naming the letter
   eval triage [--data f.csv] [--json]  accuracy and coverage of the shipped ticket model (held-out fifth by default)
   cost [--metrics url,...] [--json]    cost per task and flow (model + human) against the manual baseline
        [--hourly-rate 50] [--human-minutes 4] [--manual-minutes 6]
@@ -107,12 +111,15 @@ const commands: Record<string, Handler> = {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { flow: { type: "string" }, json: { type: "boolean" }, seq: { type: "string" } },
+      options: { flow: { type: "string" }, json: { type: "boolean" }, seq: { type: "string" }, body: { type: "string" } },
     });
     const flow = values.flow ? { flow: values.flow } : {};
-    if (positionals[0] === "ls") return dlqList({ ...flow, json: values.json ?? false });
-    if (positionals[0] === "replay") return dlqReplay({ ...flow, ...(values.seq ? { seq: positiveInt("--seq", values.seq) } : {}) });
-    throw new UsageError("mesh dlq ls|replay [--flow f]");
+    const [sub, seq] = positionals;
+    if (sub === "ls") return dlqList({ ...flow, json: values.json ?? false });
+    if (sub === "replay") return dlqReplay({ ...flow, ...(values.seq ? { seq: positiveInt("--seq", values.seq) } : {}) });
+    if (sub === "show" && seq) return dlqShow(positiveInt("<seq>", seq), { json: values.json ?? false });
+    if (sub === "edit" && seq && values.body) return dlqEdit(positiveInt("<seq>", seq), values.body);
+    throw new UsageError("mesh dlq ls [--flow f] | show <seq> | replay [--flow f] [--seq n] | edit <seq> --body <file>");
   },
   async eval(args) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { data: { type: "string" }, json: { type: "boolean" } } });
