@@ -29,8 +29,8 @@ const usage = `usage: mesh <command>
   demo [--exit] [--invoices N] [--tickets N]   the mesh plus sample traffic and a summary (npm start)
   publish <flow> <file.jsonl|->        publish one event per line to mesh.in.<flow>
   tail <subject>                       print messages on a subject (wildcards allowed) [--json]
-  status <flow> <source-system> <source-id> [--json]   where the event is: not admitted, in stage X, waiting for
-                                       review, done (with the result) or dead-lettered (with the reason)
+  status <flow> <source-system> <source-id> [--json]   where the event is: not admitted, in stage X, waiting
+                                       for review, done (with the result), dead-lettered (with the reason)
   reconcile <flow> [--since <iso time>] [--json]   every admitted input has exactly one terminal outcome; lists the
                                        missing and the doubled; exit 0 all good, 3 missing, 4 doubled (4 when both)
   dlq ls [--flow f] [--json]           list dead letters with their reasons

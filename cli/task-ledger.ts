@@ -20,6 +20,11 @@ export interface TaskTrail {
   readonly reviewDecisions: (Stored & { readonly decision: string })[];
   /** Letters that end the task: of its task messages or of its review decision (not of the review agent's intake or of labels). */
   readonly letters: (Stored & { readonly letter: DeadLetter })[];
+  /**
+   * Inbound events under this source ref that ingest refused. Not outcomes of an admitted task (a bad republish of
+   * an admitted event is refused on its own), but the answer for an event that never got in.
+   */
+  readonly refusals: (Stored & { readonly letter: DeadLetter })[];
 }
 
 export interface FlowLedger {
@@ -48,7 +53,7 @@ export async function readFlowLedger(bus: Bus, flow: string, opts: { since?: Dat
   const unreadable: string[] = [];
   const trail = (id: string): TaskTrail => {
     let t = trails.get(id);
-    if (!t) trails.set(id, (t = { id, stages: [], results: [], reviewRequests: [], reviewDecisions: [], letters: [] }));
+    if (!t) trails.set(id, (t = { id, stages: [], results: [], reviewRequests: [], reviewDecisions: [], letters: [], refusals: [] }));
     return t;
   };
   const each = <T extends z.ZodType>(stream: string, msgs: StoredMessage[], schema: T, file: (body: z.infer<T>, at: Stored, m: StoredMessage) => void) => {
@@ -85,12 +90,13 @@ export async function readFlowLedger(bus: Bus, flow: string, opts: { since?: Dat
     trail(msg.envelopeId).reviewDecisions.push({ ...at, decision: msg.decision });
   });
   each(streamNames.dlq, letters, deadLetterSchema, (letter, at) => {
-    const endsTask = letter.subject.startsWith(subjects.tasksOfFlow(flow).slice(0, -1)) || letter.subject === subjects.reviewDecided(flow) || letter.stream === streamNames.in;
+    const refusal = letter.stream === streamNames.in;
+    const endsTask = letter.stream === streamNames.task || (letter.stream === streamNames.review && letter.subject === subjects.reviewDecided(flow));
     const id = letter.envelopeId ?? (letter.stream === streamNames.task ? taskSeqs.get(letter.streamSeq) : undefined);
-    if (!endsTask || !id) return;
+    if (!id || !(refusal || endsTask)) return;
     const t = trail(id);
     t.source ??= letter.source;
-    t.letters.push({ ...at, letter });
+    (refusal ? t.refusals : t.letters).push({ ...at, letter });
   });
   return { trails, unreadable };
 }
@@ -127,5 +133,8 @@ export function taskState(t: TaskTrail | undefined): TaskState {
   if (decision) return { state: "review decided", decision: decision.decision, at: decision.at.toISOString() };
   const stage = t?.stages.at(-1);
   if (stage) return { state: "in stage", stage: stage.stage, since: stage.at.toISOString() };
+  const refusal = t?.refusals.at(-1);
+  // Never admitted: the refusal is the event's dead letter (its agent is ingest).
+  if (refusal) return { state: "dead-lettered", code: refusal.letter.code, reason: refusal.letter.reason, agent: refusal.letter.agent, letterSeq: refusal.seq };
   return { state: "not admitted" };
 }

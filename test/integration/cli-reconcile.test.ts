@@ -38,6 +38,9 @@ test("mesh reconcile finds a planted missing outcome (exit 3) and a planted doub
         }
       }),
     );
+  // A bad republish of an admitted event is refused on its own: its letter is not a second outcome of the task.
+  await publish(bus, subjects.inbound("invoice"), { ...events[1]!, payload: { ...events[1]!.payload, amount: "twelve" } }, { msgId: "rec-bad-republish" });
+  await waitFor("the republish's letter", async () => (await readStream(bus, streamNames.dlq)).length >= 1);
   const clean = await reconcile();
   assert.deepEqual([clean.code, clean.report.admitted, clean.report.missing, clean.report.doubled], [0, 10, [], []]);
 
