@@ -69,8 +69,10 @@ export async function readFlowLedger(bus: Bus, flow: string, opts: { since?: Dat
       else unreadable.push(`${stream}:${m.seq}`);
     }
   };
-  // Task-stream sequence → envelope id, for letters that point at their message instead of naming the id.
+  // Sequence → envelope id on the task and review streams, for letters that point at their message instead of naming
+  // the id (the MAX_DELIVERIES advisory path).
   const taskSeqs = new Map<number, string>();
+  const decisionSeqs = new Map<number, string>();
   each(streamNames.task, tasks, taskMessage, (msg, at, m) => {
     const t = trail(msg.envelope.id);
     t.source ??= msg.envelope.source;
@@ -87,12 +89,14 @@ export async function readFlowLedger(bus: Bus, flow: string, opts: { since?: Dat
     t.reviewRequests.push({ ...at, code: msg.code, reason: msg.reason, agent: msg.requestedBy.name });
   });
   each(streamNames.review, decisions, reviewDecisionSchema, (msg, at) => {
+    decisionSeqs.set(at.seq, msg.envelopeId);
     trail(msg.envelopeId).reviewDecisions.push({ ...at, decision: msg.decision });
   });
   each(streamNames.dlq, letters, deadLetterSchema, (letter, at) => {
     const refusal = letter.stream === streamNames.in;
     const endsTask = letter.stream === streamNames.task || (letter.stream === streamNames.review && letter.subject === subjects.reviewDecided(flow));
-    const id = letter.envelopeId ?? (letter.stream === streamNames.task ? taskSeqs.get(letter.streamSeq) : undefined);
+    const bySeq = letter.stream === streamNames.task ? taskSeqs : letter.stream === streamNames.review ? decisionSeqs : undefined;
+    const id = letter.envelopeId ?? bySeq?.get(letter.streamSeq);
     if (!id || !(refusal || endsTask)) return;
     const t = trail(id);
     t.source ??= letter.source;
