@@ -27,9 +27,9 @@ test("mesh reconcile finds a planted missing outcome (exit 3) and a planted doub
   const events = invoiceEvents(10, { system: "erp" });
   await Promise.all(events.map((e, i) => publish(bus, subjects.inbound("invoice"), e, { msgId: `rec-${i}` })));
   await waitFor("10 outcomes", async () => (await outcomes(bus, "invoice")).total >= 10);
-  const reconcile = () =>
+  const reconcile = (...extra: string[]) =>
     new Promise<{ code: number; report: Report }>((resolve, reject) =>
-      execFile(process.execPath, [cli, "reconcile", "invoice", "--json"], { env: nats.cliEnv() }, (err, stdout) => {
+      execFile(process.execPath, [cli, "reconcile", "invoice", "--json", ...extra], { env: nats.cliEnv() }, (err, stdout) => {
         const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
         try {
           resolve({ code, report: JSON.parse(stdout) as Report });
@@ -60,6 +60,9 @@ test("mesh reconcile finds a planted missing outcome (exit 3) and a planted doub
   assert.equal(doubled.code, 4, "a double outranks a missing one");
   assert.deepEqual(doubled.report.doubled.map((d) => [d.envelopeId, d.outcomes]), [[twice.envelopeId, 2]]);
   assert.deepEqual(doubled.report.missing.map((m) => m.envelopeId), [orphan.id]);
+
+  const later = await reconcile("--since", new Date(Date.now() + 60_000).toISOString());
+  assert.deepEqual([later.code, later.report.admitted], [0, 0], "--since leaves out what was admitted before it");
 
   const human = await new Promise<string>((resolve) => execFile(process.execPath, [cli, "reconcile", "invoice"], { env: nats.cliEnv() }, (_e, stdout) => resolve(stdout)));
   assert.match(human, new RegExp(`missing  ${orphan.id} \\(erp ORPHAN\\)`));
