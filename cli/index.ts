@@ -6,8 +6,10 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { demoCommand } from "./commands/demo.js";
-import { dlqList, dlqReplay } from "./commands/dlq.js";
+import { dlqEdit, dlqList, dlqReplay, dlqShow } from "./commands/dlq.js";
 import { publishCommand } from "./commands/publish.js";
+import { reconcileCommand } from "./commands/reconcile.js";
+import { statusCommand } from "./commands/status.js";
 import { tailCommand } from "./commands/tail.js";
 import { allowUnauthenticatedFlag, upCommand } from "./commands/up.js";
 import { initCommand } from "./commands/init.js";
@@ -27,8 +29,16 @@ const usage = `usage: mesh <command>
   demo [--exit] [--invoices N] [--tickets N]   the mesh plus sample traffic and a summary (npm start)
   publish <flow> <file.jsonl|->        publish one event per line to mesh.in.<flow>
   tail <subject>                       print messages on a subject (wildcards allowed) [--json]
+  status <flow> <source-system> <source-id> [--json]   where the event is: not admitted, in stage X, waiting
+                                       for review, done (with the result), dead-lettered (with the reason)
+  reconcile <flow> [--since <iso time>] [--json]   every admitted input has exactly one terminal outcome; lists the
+                                       missing and the doubled; exit 0 all good, 3 missing, 4 doubled (4 when both)
   dlq ls [--flow f] [--json]           list dead letters with their reasons
-  dlq replay [--flow f] [--seq n]      republish dead letters to their original subjects
+  dlq show <seq> [--json]              one letter: its reason and its original body (a sealed body is opened, audited)
+  dlq replay [--flow f] [--seq n]      republish dead letters to their original subjects; an inbound event ingest
+                                       would refuse again stays, with the reason
+  dlq edit <seq> --body <file|->       correct a refused inbound event: checked as ingest checks it, republished,
+                                       the letter removed, audited as a correction naming the letter
   eval triage [--data f.csv] [--json]  accuracy and coverage of the shipped ticket model (held-out fifth by default)
   cost [--metrics url,...] [--json]    cost per task and flow (model + human) against the manual baseline
        [--hourly-rate 50] [--human-minutes 4] [--manual-minutes 6]
@@ -85,16 +95,31 @@ const commands: Record<string, Handler> = {
     if (!positionals[0]) throw new UsageError(`mesh tail <subject>, e.g. mesh tail "mesh.result.>"`);
     return tailCommand(positionals[0], { json: values.json ?? false });
   },
+  async status(args) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" } } });
+    const [flow, system, id] = positionals;
+    if (!flow || !system || id === undefined) throw new UsageError("mesh status <flow> <source-system> <source-id> [--json]");
+    return statusCommand(flow, system, id, { json: values.json ?? false });
+  },
+  async reconcile(args) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { since: { type: "string" }, json: { type: "boolean" } } });
+    if (!positionals[0]) throw new UsageError("mesh reconcile <flow> [--since <iso time>] [--json]");
+    const since = values.since === undefined ? undefined : isoTime("--since", values.since);
+    return reconcileCommand(positionals[0], { ...(since ? { since } : {}), json: values.json ?? false });
+  },
   async dlq(args) {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { flow: { type: "string" }, json: { type: "boolean" }, seq: { type: "string" } },
+      options: { flow: { type: "string" }, json: { type: "boolean" }, seq: { type: "string" }, body: { type: "string" } },
     });
     const flow = values.flow ? { flow: values.flow } : {};
-    if (positionals[0] === "ls") return dlqList({ ...flow, json: values.json ?? false });
-    if (positionals[0] === "replay") return dlqReplay({ ...flow, ...(values.seq ? { seq: positiveInt("--seq", values.seq) } : {}) });
-    throw new UsageError("mesh dlq ls|replay [--flow f]");
+    const [sub, seq] = positionals;
+    if (sub === "ls") return dlqList({ ...flow, json: values.json ?? false });
+    if (sub === "replay") return dlqReplay({ ...flow, ...(values.seq ? { seq: positiveInt("--seq", values.seq) } : {}) });
+    if (sub === "show" && seq) return dlqShow(positiveInt("<seq>", seq), { json: values.json ?? false });
+    if (sub === "edit" && seq && values.body) return dlqEdit(positiveInt("<seq>", seq), values.body);
+    throw new UsageError("mesh dlq ls [--flow f] | show <seq> | replay [--flow f] [--seq n] | edit <seq> --body <file>");
   },
   async eval(args) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { data: { type: "string" }, json: { type: "boolean" } } });
@@ -184,6 +209,12 @@ function positiveInt(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a whole number above 0, not "${value}"`);
   return n;
+}
+
+function isoTime(flag: string, value: string): Date {
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) throw new UsageError(`${flag} takes an ISO 8601 time such as 2026-12-01T22:00:00Z, not "${value}"`);
+  return at;
 }
 
 function positiveNumber(flag: string, value: string): number {

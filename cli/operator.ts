@@ -23,8 +23,8 @@ export interface Operator {
   readonly region: string;
   /** The operator's identity seed, when it has one (it signs replayed review decisions and audit checkpoints). */
   readonly seed: string | undefined;
-  /** A JetStream publish as an operator effect (event.emit on `subject`), idempotent by `msgId`. */
-  publish(subject: string, body: unknown, msgId: string, headers?: Readonly<Record<string, string>>): Promise<Published>;
+  /** A JetStream publish as an operator effect (event.emit on `subject`), idempotent by `msgId`; `detail` adds to its audit record. */
+  publish(subject: string, body: unknown, msgId: string, headers?: Readonly<Record<string, string>>, detail?: Readonly<Record<string, unknown>>): Promise<Published>;
   close(): Promise<void>;
 }
 
@@ -58,14 +58,14 @@ export async function connectOperator(name: string): Promise<Operator> {
     person,
     region,
     seed,
-    publish(subject, body, msgId, headers = {}) {
+    publish(subject, body, msgId, headers = {}, detail = {}) {
       return perform({
         action: "event.emit",
         principal,
         resource: { subject },
         facts: {},
         region,
-        auditDetail: { person, command: name },
+        auditDetail: { person, command: name, ...detail },
         run: () => publish(bus, subject, body, { msgId, headers: { "Mesh-Agent": OPERATOR, ...headers } }),
         describe: (p) => ({ seq: p.seq, duplicate: p.duplicate }),
       });

@@ -1,10 +1,12 @@
+import { readFileSync } from "node:fs";
 import { decodeBody, deadLetterSchema, readStream, streamNames, subjects, type Bus, type DeadLetter } from "../../shared/bus/index.js";
 import type { DataKeys } from "../../policy/pii/data-keys.js";
 import { openLetterBody } from "../../shared/runtime/personal-data.js";
-import { personalDataClass } from "../../shared/envelope/index.js";
+import { createEnvelope, decodeUtf8, parseJsonBody, personalDataClass, sha256Hex } from "../../shared/envelope/index.js";
+import { MeshError, SchemaError } from "../../shared/errors/index.js";
 import { connectCli } from "../connect.js";
 import { cliDataKeys } from "../local-state.js";
-import { connectOperator } from "../operator.js";
+import { connectOperator, type Operator } from "../operator.js";
 import { progress } from "../progress.js";
 
 interface StoredLetter {
@@ -14,8 +16,134 @@ interface StoredLetter {
 
 async function letters(bus: Bus, flow?: string): Promise<StoredLetter[]> {
   const msgs = await readStream(bus, streamNames.dlq, flow ? { filterSubject: subjects.dlq(flow) } : {});
-  return msgs.map((m) => ({ seq: m.seq, letter: deadLetterSchema.parse(JSON.parse(Buffer.from(m.data).toString("utf8"))) }));
+  return msgs.map((m) => ({ seq: m.seq, letter: deadLetterSchema.parse(parseJsonBody(m.data, "dead letter")) }));
 }
+
+async function letterAt(bus: Bus, seq: number): Promise<DeadLetter> {
+  const stored = await bus.jsm.streams.getMessage(streamNames.dlq, { seq }).catch(() => {
+    throw new MeshError("E_CONFIG", `the dead-letter queue holds no letter ${seq} (mesh dlq ls lists them)`);
+  });
+  return deadLetterSchema.parse(parseJsonBody(stored.data, "dead letter"));
+}
+
+interface Original {
+  readonly subject: string;
+  readonly data: Uint8Array;
+}
+
+/**
+ * A letter's original message, body and exact subject. Sealed bodies (raw inbound events) are opened with the data
+ * keys, as an operator data.read effect (audited); bodies the letter does not carry (too large, or written by an
+ * agent that may not read the stream) are read back from their source stream.
+ */
+function letterOpener(operator: Operator, command: string): (seq: number, letter: DeadLetter) => Promise<Original> {
+  let keys: DataKeys | undefined;
+  return async (seq, letter) => {
+    const opened =
+      letter.body.encoding === "sealed"
+        ? await operator.perform({
+            action: "data.read",
+            principal: operator.principal,
+            resource: { subject: subjects.dlq(letter.flow), dataClass: personalDataClass },
+            facts: {},
+            region: operator.region,
+            auditDetail: { person: operator.person, command, letter: seq },
+            run: async () => openLetterBody((keys ??= cliDataKeys()), letter),
+          })
+        : undefined;
+    const inline = decodeBody(letter.body) ?? opened;
+    if (inline) return { subject: letter.subject, data: inline };
+    const stored = await operator.bus.jsm.streams.getMessage(letter.stream, { seq: letter.streamSeq });
+    return { subject: stored.subject, data: stored.data };
+  };
+}
+
+/**
+ * A raw inbound event is checked as ingest checks it (at the default size limit) before it goes back: republished
+ * unchanged, bad input would only come back as a new letter. Task letters carry an envelope that was valid.
+ */
+function stillRefused(letter: DeadLetter, data: Uint8Array): string | undefined {
+  if (letter.stream !== streamNames.in) return undefined;
+  try {
+    createEnvelope(letter.flow, data, { traceparent: letter.traceparent ?? "" });
+    return undefined;
+  } catch (err) {
+    if (err instanceof SchemaError) return err.message;
+    throw err;
+  }
+}
+
+/** Republishes to the original subject, then removes the letter: two operator effects, decided and audited. */
+async function republish(operator: Operator, seq: number, letter: DeadLetter, to: Original, msgId: string, detail: Readonly<Record<string, unknown>> = {}) {
+  const published = await operator.publish(to.subject, to.data, msgId, letter.traceparent ? { traceparent: letter.traceparent } : {}, detail);
+  await operator.perform({
+    action: "data.write",
+    principal: operator.principal,
+    resource: { subject: subjects.dlq(letter.flow) },
+    facts: {},
+    region: operator.region,
+    auditDetail: { person: operator.person, command: "dlq", removed: seq, ...detail },
+    run: () => operator.bus.jsm.streams.deleteMessage(streamNames.dlq, seq),
+  });
+  return published;
+}
+
+/** `mesh dlq show <seq> [--json]`: the letter with its reason and its original body (opened when sealed). */
+export async function dlqShow(seq: number, opts: { json?: boolean } = {}): Promise<number> {
+  const operator = await connectOperator("dlq show");
+  try {
+    const letter = await letterAt(operator.bus, seq);
+    const original = await letterOpener(operator, "dlq show")(seq, letter);
+    const { text, invalidAt } = decodeUtf8(original.data);
+    const body = invalidAt === undefined ? { encoding: "utf8", text } : { encoding: "base64", data: Buffer.from(original.data).toString("base64"), invalidUtf8At: invalidAt };
+    const { body: _held, headers: _headers, ...about } = letter;
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ seq, ...about, original: { subject: original.subject, bytes: original.data.byteLength, sha256: sha256Hex(original.data), ...body } })}\n`);
+      return 0;
+    }
+    const lines = [
+      `letter ${seq}: ${letter.code} from ${letter.agent} after ${letter.attempts} attempt(s), ${letter.at}`,
+      `reason:   ${letter.reason}`,
+      `message:  ${original.subject} (${letter.stream} seq ${letter.streamSeq}), ${original.data.byteLength} bytes, sha256 ${sha256Hex(original.data)}`,
+      ...(letter.envelopeId ? [`task:     ${letter.envelopeId}${letter.source ? ` (${letter.source.system} ${letter.source.id})` : ""}`] : []),
+      body.encoding === "utf8" ? `body:\n${text}` : `body (not UTF-8 from byte ${invalidAt}, base64):\n${body.data}`,
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return 0;
+  } finally {
+    await operator.close();
+  }
+}
+
+/**
+ * `mesh dlq edit <seq> --body <file>`: replaces a refused inbound event's body with a corrected one. The correction
+ * is checked as ingest will check it, republished to the original subject and the letter removed, each an operator
+ * effect whose audit record names the original letter and both bodies' digests (never their bytes).
+ */
+export async function dlqEdit(seq: number, file: string): Promise<number> {
+  const operator = await connectOperator("dlq edit");
+  try {
+    const letter = await letterAt(operator.bus, seq);
+    if (letter.stream !== streamNames.in) {
+      throw new MeshError("E_CONFIG", `letter ${seq} holds a task (${letter.stream}), whose envelope is immutable: replay it, or correct the task through review`);
+    }
+    const corrected = readFileSync(file === "-" ? 0 : file);
+    const refused = stillRefused(letter, corrected);
+    if (refused) {
+      process.stderr.write(`the corrected body is refused as ingest would refuse it: ${refused}\nletter ${seq} stays in the DLQ\n`);
+      return 1;
+    }
+    const originalSha256 = letter.body.encoding === "sealed" || letter.body.encoding === "omitted" ? letter.body.sha256 : undefined;
+    const correction = { correctionOf: { letter: seq, stream: letter.stream, streamSeq: letter.streamSeq, code: letter.code, ...(originalSha256 ? { sha256: originalSha256 } : {}) }, correctedSha256: sha256Hex(corrected) };
+    const published = await republish(operator, seq, letter, { subject: letter.subject, data: corrected }, `correction:${streamNames.dlq}:${seq}`, correction);
+    process.stdout.write(`letter ${seq} corrected: republished to ${letter.subject} (${published.stream} seq ${published.seq}); the letter is removed\n`);
+    return 0;
+  } finally {
+    await operator.close();
+  }
+}
+
+
 
 /** `mesh dlq ls [--flow f] [--json]` */
 export async function dlqList(opts: { flow?: string; json?: boolean }): Promise<number> {
@@ -43,52 +171,27 @@ export async function dlqList(opts: { flow?: string; json?: boolean }): Promise<
 }
 
 /**
- * `mesh dlq replay [--flow f] [--seq n]`: republishes each letter's original message to its original
- * subject and removes the letter once the republish is stored. Sealed bodies (raw inbound events) are opened
- * with the data keys; bodies the letter does not carry (too large, or written by an agent that may not read the
- * stream) are read back from their source stream. The republish and the removal are operator effects, decided
- * and audited.
+ * `mesh dlq replay [--flow f] [--seq n]`: republishes each letter's original message to its original subject and
+ * removes the letter once the republish is stored. A raw inbound event that ingest would refuse again stays, with
+ * the reason and the way to correct it (`mesh dlq edit`).
  */
 export async function dlqReplay(opts: { flow?: string; seq?: number }): Promise<number> {
   const operator = await connectOperator("dlq");
-  const { bus } = operator;
   try {
-    const chosen = (await letters(bus, opts.flow)).filter((l) => opts.seq === undefined || l.seq === opts.seq);
+    const chosen = (await letters(operator.bus, opts.flow)).filter((l) => opts.seq === undefined || l.seq === opts.seq);
     if (!chosen.length) {
       process.stdout.write("nothing to replay\n");
       return 0;
     }
     const bar = progress("replaying", chosen.length);
+    const open = letterOpener(operator, "dlq replay");
     let failed = 0;
-    let keys: DataKeys | undefined;
     for (const { seq, letter } of chosen) {
       try {
-        // Opening a sealed body reads personal data: an operator effect like the others (data.read, audited).
-        const opened =
-          letter.body.encoding === "sealed"
-            ? await operator.perform({
-                action: "data.read",
-                principal: operator.principal,
-                resource: { subject: subjects.dlq(letter.flow), dataClass: personalDataClass },
-                facts: {},
-                region: operator.region,
-                auditDetail: { person: operator.person, command: "dlq replay", letter: seq },
-                run: async () => openLetterBody((keys ??= cliDataKeys()), letter),
-              })
-            : undefined;
-        const inline = decodeBody(letter.body) ?? opened;
-        // A letter without the body points at the stored message, which also names the exact subject.
-        const stored = inline ? undefined : await bus.jsm.streams.getMessage(letter.stream, { seq: letter.streamSeq });
-        await operator.publish(stored?.subject ?? letter.subject, inline ?? stored!.data, `replay:${streamNames.dlq}:${seq}`, letter.traceparent ? { traceparent: letter.traceparent } : {});
-        await operator.perform({
-          action: "data.write",
-          principal: operator.principal,
-          resource: { subject: subjects.dlq(letter.flow) },
-          facts: {},
-          region: operator.region,
-          auditDetail: { person: operator.person, command: "dlq replay", removed: seq },
-          run: () => bus.jsm.streams.deleteMessage(streamNames.dlq, seq),
-        });
+        const original = await open(seq, letter);
+        const refused = stillRefused(letter, original.data);
+        if (refused) throw new SchemaError(`ingest would refuse it again (${refused}); correct it with 'mesh dlq edit ${seq} --body <file>'`);
+        await republish(operator, seq, letter, original, `replay:${streamNames.dlq}:${seq}`);
       } catch (err) {
         failed++;
         process.stderr.write(`\nletter ${seq}: ${(err as Error).message}\n`);

@@ -91,6 +91,7 @@ export function replayCommand(id: string, opts: { publish?: boolean }): Promise<
     const decision = sealDecision(
       {
         envelopeId: id,
+        source: envelope.source,
         digest: envelope.digest,
         flow: envelope.flow,
         envelope,

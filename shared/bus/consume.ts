@@ -40,11 +40,13 @@ export interface ConsumeLoopOptions {
   deadLetter(letter: DeadLetter): Promise<unknown>;
   /** How the dead letter holds the message's body (default: as it came). */
   readonly encodeBody?: BodyEncoder;
-  /** What to record in the dead letter besides the message itself (envelope id, trace). */
-  describe?(delivery: Delivery): Partial<Pick<DeadLetter, "envelopeId" | "traceparent">>;
+  /** What to record in the dead letter besides the message itself (envelope id, source ref, trace). */
+  describe?(delivery: Delivery): LetterDescription;
   onOutcome?(delivery: Delivery, outcome: DeliveryOutcome, durationMs: number): void;
   onError?(err: unknown, where: string): void;
 }
+
+export type LetterDescription = Partial<Pick<DeadLetter, "envelopeId" | "source" | "traceparent">>;
 
 export interface ConsumeLoop {
   /** Stops pulling, lets in-flight handlers finish (nak what is left after graceMs), then resolves. */
@@ -156,7 +158,7 @@ export function buildDeadLetter(
   d: Delivery,
   code: string,
   reason: string,
-  extra: Partial<Pick<DeadLetter, "envelopeId" | "traceparent">> = {},
+  extra: LetterDescription = {},
   encode: BodyEncoder = (m) => encodeBody(m.data),
 ): DeadLetter {
   return {

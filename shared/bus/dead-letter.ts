@@ -16,6 +16,8 @@ export const deadLetterSchema = z.object({
   attempts: z.number().int().nonnegative(),
   at: z.string(),
   envelopeId: z.string().optional(),
+  /** The caller's source ref (system + id), so a publisher can find what became of its event. */
+  source: z.object({ system: z.string(), id: z.string() }).optional(),
   traceparent: z.string().optional(),
   headers: z.record(z.string(), z.string()),
   body: z.discriminatedUnion("encoding", [

@@ -20,6 +20,8 @@ export async function readStream(
   opts: {
     filterSubject?: string;
     fromSeq?: number;
+    /** Only messages the broker stored at or after this time (ignored when fromSeq is given). */
+    since?: Date;
     limit?: number;
     /**
      * Delete the consumer when done (default). An agent identity may not delete consumers (it could delete
@@ -34,7 +36,11 @@ export async function readStream(
   const ci = await bus.jsm.consumers.add(stream, {
     ack_policy: AckPolicy.None,
     ...(opts.filterSubject ? { filter_subject: opts.filterSubject } : {}),
-    ...(opts.fromSeq ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.fromSeq } : { deliver_policy: DeliverPolicy.All }),
+    ...(opts.fromSeq
+      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.fromSeq }
+      : opts.since
+        ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: opts.since.toISOString() }
+        : { deliver_policy: DeliverPolicy.All }),
     inactive_threshold: 30_000_000_000,
   });
   try {

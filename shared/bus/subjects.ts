@@ -19,6 +19,8 @@ export const subjects = {
   inbound: (flow: string) => `mesh.in.${tok("flow", flow)}`,
   allInbound: () => "mesh.in.>",
   task: (flow: string, stage: string) => `mesh.task.${tok("flow", flow)}.${tok("stage", stage)}`,
+  /** Every stage of one flow's tasks. */
+  tasksOfFlow: (flow: string) => `mesh.task.${tok("flow", flow)}.*`,
   result: (flow: string) => `mesh.result.${tok("flow", flow)}`,
   reviewRequested: (flow: string) => `mesh.review.${tok("flow", flow)}.requested`,
   allReviewRequests: () => "mesh.review.*.requested",

@@ -2,9 +2,13 @@ import { z } from "zod";
 import { SchemaError, describeIssues } from "../errors/index.js";
 import { canonicalJson, deepFreeze, sha256Hex } from "./canonical.js";
 import { isFlow, payloadSchema } from "./flows.js";
-import { parseJsonBody } from "./json-body.js";
+import { exactStrings, notExactMessage } from "./exact-strings.js";
+import { decodeUtf8, invalidUtf8Reason, parseJsonText } from "./json-body.js";
 
-const name = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits and _ . : - only");
+// Never trimmed: " erp" and "erp" would name one source, and feed one envelope id. The regex refuses what trim would hide.
+const name = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits and _ . : - only");
+/** A source system's own id: any text, but exactly the text it sent (it is hashed into the envelope id). */
+const sourceId = z.string().min(1).max(256).refine((s) => s.isWellFormed(), notExactMessage);
 export const region = z.string().regex(/^[a-z]{2}(-[a-z0-9]+)*$/, "must be a region code such as eu or us-east");
 export const classification = z.enum(["public", "internal", "confidential", "restricted"]);
 
@@ -14,7 +18,7 @@ export const inboundEventSchema = z.object({
   type: name.default("created"),
   tenant: name,
   region,
-  source: z.object({ system: name, id: z.string().min(1).max(256) }),
+  source: z.object({ system: name, id: sourceId }),
   classification: classification.default("internal"),
   payload: z.unknown(),
 });
@@ -36,9 +40,27 @@ export const taskEnvelopeSchema = z.object({
 });
 export type TaskEnvelope = Readonly<z.infer<typeof taskEnvelopeSchema>>;
 
-/** Derived from the source event's identity, so republishing the same source event is a duplicate. */
+/**
+ * Derived from the source event's identity, so republishing the same source event is a duplicate. The hash is over
+ * the UTF-8 bytes of system, NUL, id: exact and one-to-one for the well-formed strings ingest admits (a system name
+ * holds no NUL, so system and id cannot run into each other).
+ */
 export function envelopeId(source: { system: string; id: string }): string {
-  return `env_${sha256Hex(`${source.system}\u0000${source.id}`).slice(0, 32)}`;
+  return `env_${sha256Hex(Buffer.from(`${source.system}\u0000${source.id}`, "utf8")).slice(0, 32)}`;
+}
+
+/** The source ref and envelope id of an inbound body, when it names a valid one; for dead letters of refused events. */
+export function sourceRefOf(body: Uint8Array): { source: { system: string; id: string }; envelopeId: string } | undefined {
+  const { text, invalidAt } = decodeUtf8(body);
+  if (invalidAt !== undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const source = inboundEventSchema.shape.source.safeParse((json as { source?: unknown } | null)?.source);
+  return source.success ? { source: source.data, envelopeId: envelopeId(source.data) } : undefined;
 }
 
 /** Digest of what the task is about; trace and timestamps are excluded, so a replay has the same digest. */
@@ -62,16 +84,29 @@ export function createEnvelope(flow: string, body: Uint8Array | string, opts: En
   const maxBytes = opts.maxBytes ?? defaultMaxEventBytes;
   if (bytes > maxBytes) throw new SchemaError(`(body): event is ${bytes} bytes; the limit is ${maxBytes}`, { bytes });
   if (!isFlow(flow)) throw new SchemaError(`flow: unknown flow "${flow.slice(0, 64)}"`, { flow });
-  const json = parseJsonBody(body, "event");
+  // Invalid bytes are refused whatever else holds; decoded as lone surrogates, the schemas below name their field.
+  const { text, invalidAt } = typeof body === "string" ? { text: body, invalidAt: undefined } : decodeUtf8(body);
+  const refuse = (issues?: string): never => {
+    const utf8 = invalidAt === undefined ? [] : [invalidUtf8Reason("event", body as Uint8Array, invalidAt)];
+    throw new SchemaError([...(issues ? [issues] : []), ...utf8].join("; "));
+  };
+  let json: unknown;
+  try {
+    json = parseJsonText(text, "event");
+  } catch (err) {
+    if (invalidAt !== undefined) refuse();
+    throw err;
+  }
   const inbound = inboundEventSchema.safeParse(json);
-  if (!inbound.success) throw new SchemaError(describeIssues(inbound.error.issues));
+  if (!inbound.success) return refuse(describeIssues(inbound.error.issues));
   const ev = inbound.data;
   const schema = payloadSchema(flow, ev.schemaVersion);
-  if (!schema) throw new SchemaError(`schemaVersion: flow ${flow} has no payload schema version ${ev.schemaVersion}`);
-  const payload = schema.safeParse(ev.payload);
-  if (!payload.success) {
-    throw new SchemaError(describeIssues(payload.error.issues.map((i) => ({ ...i, path: ["payload", ...i.path] }))));
-  }
+  if (!schema) return refuse(`schemaVersion: flow ${flow} has no payload schema version ${ev.schemaVersion}`);
+  // Checked on the parsed payload, whose keys are the schema's own: a reason never repeats a key the sender made up,
+  // and strings under keys the schema drops feed no digest.
+  const payload = schema.superRefine(exactStrings).safeParse(ev.payload);
+  if (!payload.success) return refuse(describeIssues(payload.error.issues.map((i) => ({ ...i, path: ["payload", ...i.path] }))));
+  if (invalidAt !== undefined) refuse();
   const content = {
     schemaVersion: ev.schemaVersion,
     flow,

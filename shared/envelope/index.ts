@@ -18,6 +18,7 @@ export {
   createEnvelope,
   parseEnvelope,
   envelopeId,
+  sourceRefOf,
   contentDigest,
   defaultMaxEventBytes,
   inboundEventSchema,
@@ -28,5 +29,6 @@ export {
   type InboundEvent,
   type EnvelopeOptions,
 } from "./envelope.js";
-export { parseJsonBody } from "./json-body.js";
+export { parseJsonBody, decodeUtf8 } from "./json-body.js";
+export { illFormedPaths, notExactMessage } from "./exact-strings.js";
 export { correctionEventSchema, createCorrection, applyCorrections, type CorrectionEvent } from "./correction.js";

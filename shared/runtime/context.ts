@@ -238,7 +238,7 @@ export class EffectScope {
         const envelope = this.deps.personal.protect(clear);
         const message: TaskMessage = { envelope, stage: "ingested", from: this.deps.agent };
         const subject = subjects.task(envelope.flow, "ingested");
-        const { seq } = await this.publishEffect(envelope, "event.emit", subject, "ingested", message);
+        const { seq, duplicate } = await this.publishEffect(envelope, "event.emit", subject, "ingested", message);
         // Where the envelope is, not the envelope: `mesh replay` reads it back from the task stream by sequence.
         const record: AdmittedRecord = { id: envelope.id, digest: envelope.digest, stream: streamNames.task, seq, subject, at: new Date().toISOString() };
         await this.perform({
@@ -248,7 +248,9 @@ export class EffectScope {
           region: envelope.region,
           run: () => this.deps.seen.put(envelope.id, record),
         });
-        this.outcome = "admitted";
+        // The broker found the publish a duplicate inside its window (it answers with the first copy's sequence). The
+        // mark is still written: the first publisher may have died before writing it.
+        this.outcome = duplicate ? "duplicate" : "admitted";
       },
     };
   }
@@ -269,6 +271,7 @@ export class EffectScope {
       complete: async (result) => {
         const message: ResultMessage = {
           envelopeId: task.id,
+          source: task.source,
           digest: task.digest,
           flow: task.flow,
           tenant: task.tenant,
@@ -286,6 +289,7 @@ export class EffectScope {
       escalate: async (req) => {
         const message: ReviewRequest = {
           envelopeId: task.id,
+          source: task.source,
           digest: task.digest,
           flow: task.flow,
           envelope: task,

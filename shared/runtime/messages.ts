@@ -13,8 +13,16 @@ export const taskMessageSchema = z.object({
 });
 export type TaskMessage = z.infer<typeof taskMessageSchema>;
 
+/**
+ * The caller's own name for its event (source system + id) on every outcome, so a publisher finds what became of
+ * what it sent without re-deriving the envelope id. Optional only because messages written before it existed
+ * may still be in the streams.
+ */
+export const sourceRefSchema = z.object({ system: z.string(), id: z.string() });
+
 export const resultMessageSchema = z.object({
   envelopeId: z.string(),
+  source: sourceRefSchema.optional(),
   digest: z.string(),
   flow: z.string(),
   tenant: z.string(),
@@ -30,6 +38,7 @@ export type ResultMessage = z.infer<typeof resultMessageSchema>;
 
 export const reviewRequestSchema = z.object({
   envelopeId: z.string(),
+  source: sourceRefSchema.optional(),
   digest: z.string(),
   flow: z.string(),
   envelope: taskEnvelopeSchema,
@@ -54,6 +63,7 @@ export const reviewerSchema = z.object({ id: z.string().min(1), roles: z.array(z
 /** mesh.review.<flow>.decided: what a human decided about an escalated task. */
 export const reviewDecisionSchema = z.object({
   envelopeId: z.string(),
+  source: sourceRefSchema.optional(),
   digest: z.string(),
   flow: z.string(),
   /** The task as it was escalated, so the agent that asked can resume it. */

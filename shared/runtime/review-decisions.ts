@@ -25,6 +25,7 @@ export async function recordReviewDecision(
   const gateExtra = { principal: { ...scope.principal, roles: reviewer.roles }, auditDetail: { reviewer: reviewer.id, decision: input.decision } };
   const decision = sealDecision({
     envelopeId: task.id,
+    source: task.source,
     digest: task.digest,
     flow: task.flow,
     envelope: task,

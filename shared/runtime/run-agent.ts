@@ -21,7 +21,7 @@ import {
   type ModelStore,
   type StateStore,
 } from "../bus/index.js";
-import { parseEnvelope, parseJsonBody, type TaskEnvelope } from "../envelope/index.js";
+import { parseEnvelope, parseJsonBody, sourceRefOf, type TaskEnvelope } from "../envelope/index.js";
 import { MeshError, SchemaError, describeIssues } from "../errors/index.js";
 import {
   DriftMonitor,
@@ -69,6 +69,8 @@ interface DeliveryState {
   scope?: EffectScope;
   flow: string;
   envelopeId?: string;
+  /** The caller's source ref, carried by every outcome including a dead letter. */
+  source?: { system: string; id: string };
   traceparent?: string;
   createdAt?: string;
 }
@@ -271,6 +273,9 @@ function subscriptionsOf(def: AgentDefinition, specs: readonly AgentConsumerSpec
             deps.onIngested(state.flow, state.scope?.outcome === "duplicate" ? "duplicate" : "accepted");
           } catch (err) {
             if (err instanceof SchemaError) deps.onIngested(state.flow, "invalid");
+            // A refused event's letter names its source and envelope id when the body names a valid source ref.
+            const ref = sourceRefOf(d.data);
+            if (ref) Object.assign(state, ref);
             throw err;
           }
         },
@@ -322,6 +327,7 @@ function subscriptionsOf(def: AgentDefinition, specs: readonly AgentConsumerSpec
         const message = parseBody(d.data, taskMessageSchema, "task message");
         const task: TaskEnvelope = parseEnvelope(message.envelope);
         state.envelopeId = task.id;
+        state.source = task.source;
         state.createdAt = task.createdAt;
         await deps.traced(d, state, task.trace.traceparent, async (scope) => {
           const ctx = await deps.personal.revealContext(scope.taskContext(task, message.data, d.attempt), d.subject, scope);
@@ -341,6 +347,7 @@ function subscriptionsOf(def: AgentDefinition, specs: readonly AgentConsumerSpec
         if (decision.requestedBy.name !== def.name) return;
         const task = parseEnvelope(decision.envelope);
         state.envelopeId = task.id;
+        state.source = task.source;
         state.createdAt = task.createdAt;
         // Only a decision the runtime verified may stand behind the task's facts (approved, a corrected category).
         const human = await verifyReviewDecision(decision, task, deps.verifier);
@@ -391,7 +398,11 @@ async function startLoop(
     },
     describe: (d) => {
       const s = states.get(d);
-      return { ...(s?.envelopeId ? { envelopeId: s.envelopeId } : {}), ...(s?.traceparent ? { traceparent: s.traceparent } : {}) };
+      return {
+        ...(s?.envelopeId ? { envelopeId: s.envelopeId } : {}),
+        ...(s?.source ? { source: s.source } : {}),
+        ...(s?.traceparent ? { traceparent: s.traceparent } : {}),
+      };
     },
     onOutcome: (d, outcome, ms) => {
       const s = states.get(d);
