@@ -4,7 +4,6 @@ import { envelopeId } from "../../shared/envelope/index.js";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
 import { loadShippedClassifiers, pinLabel } from "../../shared/models/index.js";
 import { loadBanking77, splitBanking77 } from "../../shared/datasets/index.js";
-import { endpoint } from "../unit/models/fixtures.js";
 import { outcomes, streamCount } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
 import { startTriageMesh } from "../helpers/triage-mesh.js";

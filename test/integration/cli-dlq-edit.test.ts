@@ -4,7 +4,6 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { OPERATOR } from "../../policy/index.js";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
 import { envelopeId } from "../../shared/envelope/index.js";

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
 import { createEnvelope } from "../../shared/envelope/index.js";
 import { invoiceEvents } from "../../cli/demo/sample-invoices.js";
