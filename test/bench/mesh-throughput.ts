@@ -11,7 +11,10 @@ import { AckPolicy, connect } from "nats";
 import { spawnAgent, waitReady } from "../../cli/agent-process.js";
 import { freePort, startLocalNats } from "../../cli/local-nats.js";
 import { invoiceEvents } from "../../cli/demo/sample-invoices.js";
-import { connectBus, publish, streamNames, subjects } from "../../shared/bus/index.js";
+import { connectBus, publish, registerIdentity, streamNames, subjects } from "../../shared/bus/index.js";
+import { loadAgentDefinition } from "../../shared/runtime/index.js";
+import { initMeshTopology } from "../../shared/runtime/mesh-topology.js";
+import { createSigningKey } from "../../policy/signing/index.js";
 import { testDataKeysJson } from "../helpers/data-keys.js";
 import { parseExposition } from "../../shared/telemetry/index.js";
 
@@ -54,8 +57,16 @@ export async function run(opts: { count?: number; print?: boolean } = {}): Promi
   const agents: ReturnType<typeof spawnAgent>[] = [];
   try {
     const rawPerSecond = await rawBaseline(nats.url, count);
-    for (const name of ["ingest", "invoice"]) {
-      const a = spawnAgent(name, { NATS_URL: nats.url, LOG_LEVEL: "warn", MESH_DATA_KEYS: testDataKeysJson }, await freePort(), join(dir, `${name}.log`));
+    // As `mesh up` does: the operator declares the topology and registers each agent's identity.
+    const names = ["ingest", "invoice"];
+    const operator = await connectBus({ servers: nats.url, name: "bench-operator" });
+    await initMeshTopology(operator, await Promise.all(names.map(async (n) => ({ def: await loadAgentDefinition(n) }))));
+    const seeds = Object.fromEntries(names.map((n) => [n, createSigningKey()]));
+    for (const [name, key] of Object.entries(seeds)) await registerIdentity(operator, { publicKey: key.publicKey, name, kind: "agent" });
+    await operator.close();
+    for (const name of names) {
+      const env = { NATS_URL: nats.url, LOG_LEVEL: "warn", MESH_DATA_KEYS: testDataKeysJson, MESH_IDENTITY_SEED: seeds[name]!.seed };
+      const a = spawnAgent(name, env, await freePort(), join(dir, `${name}.log`));
       agents.push(a);
       await waitReady(a);
     }
