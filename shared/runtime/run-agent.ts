@@ -374,7 +374,7 @@ async function startLoop(
   metrics: MeshMetrics,
   log: Logger,
   deadLetter: (letter: DeadLetter) => Promise<unknown>,
-  onLoopError: () => void,
+  checkConsumers: () => void,
 ): Promise<ConsumeLoop> {
   const states = new WeakMap<Delivery, DeliveryState>();
   return startConsumeLoop(bus, {
@@ -434,12 +434,16 @@ async function startLoop(
     onPullState: (s) => {
       const fields = { stream: sub.stream, consumer: sub.durable, reason: s.reason, detail: s.detail };
       if (s.live) log.info(fields, "consumer pull is live again");
-      else log.warn(fields, "consumer pull is not live: not ready until deliveries or pulls resume");
+      else {
+        log.warn(fields, "consumer pull is not live: not ready until deliveries or pulls resume");
+        // The consumer may be gone: find out now rather than at the next check.
+        checkConsumers();
+      }
     },
     onError: (err, where) => {
       log.error({ err, where }, "consume loop error");
       // A loop that cannot pull may have lost its consumer: find out now rather than at the next check.
-      onLoopError();
+      checkConsumers();
     },
   });
 }
