@@ -36,13 +36,16 @@ export interface PullLiveness {
  */
 export function watchPull(nc: NatsConnection, messages: ConsumerMessages, busy: () => boolean, onChange: (s: PullState) => void): PullLiveness {
   let live = true;
+  let reason = "started";
   let connected = !nc.isClosed();
   let lastLife = Date.now();
   let stopped = false;
-  const set = (next: boolean, reason: string, detail?: unknown) => {
+  // Reported when the pull comes or goes, and when the reason it is down changes (deleted, then not found...).
+  const set = (next: boolean, why: string, detail?: unknown) => {
     if (next) lastLife = Date.now();
-    if (next === live) return;
+    if (next === live && (next || why === reason)) return;
     live = next;
+    reason = why;
     onChange({ live, reason, ...(detail === undefined ? {} : { detail }) });
   };
 
@@ -67,7 +70,8 @@ export function watchPull(nc: NatsConnection, messages: ConsumerMessages, busy: 
           if (connected) set(true, "pulling", s.data);
           break;
         case ConsumerEvents.HeartbeatsMissed:
-          if (!busy()) set(false, "heartbeats missed: no pull outstanding on the broker", s.data);
+          // Once down, the misses repeat every heartbeat and add nothing to the reason already given.
+          if (live && !busy()) set(false, "heartbeats missed: no pull outstanding on the broker", s.data);
           break;
         case ConsumerEvents.ConsumerNotFound:
         case ConsumerEvents.StreamNotFound:

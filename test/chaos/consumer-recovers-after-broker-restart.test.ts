@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
+import { loadAgentConfig, loadAgentDefinition } from "../../shared/runtime/index.js";
+import { declareAgentTopology } from "../../shared/runtime/mesh-topology.js";
+import { testDataKeysJson } from "../helpers/data-keys.js";
 import { restartNats, startNats } from "../helpers/nats.js";
-import { startAgents } from "../helpers/mesh.js";
+import { fastDelivery, startAgents } from "../helpers/mesh.js";
 import { outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
 import { invoiceEvents } from "../../cli/demo/sample-invoices.js";
@@ -75,6 +78,47 @@ test("work resumes within 10 s of a restarted broker listening again (about 1 s 
     return info.num_pending === 0 && info.num_ack_pending === 0;
   }, { timeoutMs: 60_000 });
   const settled = await outcomes(bus, "invoice");
+  assert.equal(settled.counts.size, events.length);
+  assert.deepEqual([...settled.counts.values()].filter((n) => n !== 1), [], "every invoice has exactly one outcome");
+});
+
+// Without a disconnect nothing tells nats.js its pull is gone but missing heartbeats; then it looks the consumer up
+// again every `expires` (with jitter). Its defaults took 30 s to notice and retried every 15–45 s: this is the stall.
+test("work resumes within 10 s of the operator recreating a deleted consumer (lookups retried every 2.5–7.5 s), readiness shows the gap, every invoice has one outcome", { timeout: 180_000 }, async (t) => {
+  const nats = await startNats(t);
+  const env = { CONCURRENCY: String(concurrency) };
+  const mesh = await startAgents(t, nats, ["ingest", "invoice"], env);
+  const port = mesh.get("invoice").httpPort;
+  const operator = await nats.connect("operator");
+  await operator.jsm.consumers.delete(streamNames.task, "invoice");
+  await waitFor("invoice's /readyz to turn non-200", async () => (await get(port, "/readyz")).code !== 200, { timeoutMs: 30_000 });
+  // The agent is in nats.js's lookup loop: heartbeats were missed and CONSUMER.INFO said the consumer is gone.
+  await waitFor("the agent to log the consumer as not found", async () => /"reason":"consumer_not_found"/.test(mesh.logs("invoice")), {
+    timeoutMs: 30_000,
+    describe: () => mesh.logs("invoice").split("\n").filter((l) => /pull|consumer/.test(l)).slice(-8).join("\n"),
+  });
+
+  const events = invoiceEvents(50, { system: "erp-recreate" });
+  await Promise.all(events.map((e, i) => publish(operator, subjects.inbound("invoice"), e, { msgId: `recreate-${i}` })));
+  const agentEnv = { NATS_URL: nats.url, MESH_DATA_KEYS: testDataKeysJson, ...fastDelivery, MESH_IDENTITY_SEED: mesh.seed("invoice"), ...env, AGENT: "invoice" };
+  await declareAgentTopology(operator, await loadAgentDefinition("invoice"), loadAgentConfig(agentEnv));
+  const recreatedAt = Date.now();
+
+  const first = await waitFor("the first invoice result", async () => {
+    const results = await readStream(operator, streamNames.result, { filterSubject: subjects.result("invoice") });
+    return results.length > 0 && Math.min(...results.map((m) => m.time.getTime()));
+  }, { timeoutMs: 60_000, describe: () => mesh.logs("invoice").slice(-2000) });
+  const recoveryMs = first - recreatedAt;
+  t.diagnostic(`work resumed ${(recoveryMs / 1000).toFixed(2)} s after the consumer was recreated`);
+  assert.ok(recoveryMs <= 10_000, `work resumed ${recoveryMs} ms after the consumer was recreated (limit 10 s)`);
+
+  await waitFor("invoice's /readyz 200 again", async () => (await get(port, "/readyz")).code === 200, { timeoutMs: 15_000 });
+  await waitFor("50 outcomes", async () => (await outcomes(operator, "invoice")).total >= events.length, { timeoutMs: 60_000 });
+  await waitFor("the invoice consumer settled", async () => {
+    const info = await operator.jsm.consumers.info(streamNames.task, "invoice");
+    return info.num_pending === 0 && info.num_ack_pending === 0;
+  }, { timeoutMs: 60_000 });
+  const settled = await outcomes(operator, "invoice");
   assert.equal(settled.counts.size, events.length);
   assert.deepEqual([...settled.counts.values()].filter((n) => n !== 1), [], "every invoice has exactly one outcome");
 });
