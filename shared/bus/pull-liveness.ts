@@ -2,10 +2,10 @@ import { ConsumerDebugEvents, ConsumerEvents, Events, type ConsumerMessages, typ
 
 /**
  * Pull settings for `consume()`. nats.js defaults (30 s expiry, 15 s heartbeat) let a lost pull go unnoticed for
- * 30 s and, once noticed, retry the consumer lookup at a random 15–45 s (its backoff is the expiry): the 24–47 s
- * stalls seen after a leader change. A pull is one small request and a heartbeat a few bytes, while a stall holds
- * every task, so we pay for a pull every 5 s and a heartbeat every 2 s: a lost pull is seen within 4 s (two
- * missed heartbeats) and the lookup is retried every 2.5–7.5 s until the broker answers.
+ * 30 s and, once noticed, retry the consumer lookup every 15–45 s (its backoff is the expiry, with jitter): a fit
+ * for the 24–47 s stalls seen after a leader change. A pull is one small request and a heartbeat a few bytes, while
+ * a stall holds every task, so we pay for a pull every 5 s and a heartbeat every 2 s: a lost pull is seen within
+ * 4–6 s (two missed heartbeats, checked every 2 s) and the lookup is retried every 2.5–7.5 s until it answers.
  */
 export const pullSettings = { expires: 5_000, idle_heartbeat: 2_000 } as const;
 
@@ -30,7 +30,7 @@ export interface PullLiveness {
  * Follows a consume() pull from its status events and the connection's. nats.js reports trouble (heartbeats
  * missed, consumer or stream not found, consumer deleted, no responders) but never says it recovered, so life
  * is a delivery or a new pull request (`next`): nats.js issues one after a reconnect or a missed heartbeat only
- * once CONSUMER.INFO has answered, and otherwise when a pull expires (every `expires`) or is half used.
+ * once CONSUMER.INFO has answered, and otherwise when a pull expires (every `expires`) or is mostly filled.
  * `busy()` says the loop holds as many tasks as it may run: it then leaves the next pull queued on purpose, so
  * the heartbeats that stop are flow control, not a stall.
  */
