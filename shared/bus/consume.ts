@@ -3,6 +3,7 @@ import { MeshError, isTransient } from "../errors/index.js";
 import type { Bus } from "./connection.js";
 import { deadLetterMsgId, encodeBody, type BodyEncoder, type DeadLetter } from "./dead-letter.js";
 import { headerRecord, publish } from "./publish.js";
+import { pullSettings, watchPull, type PullState } from "./pull-liveness.js";
 import { flowOf, subjects } from "./subjects.js";
 
 export interface Delivery {
@@ -44,6 +45,8 @@ export interface ConsumeLoopOptions {
   describe?(delivery: Delivery): LetterDescription;
   onOutcome?(delivery: Delivery, outcome: DeliveryOutcome, durationMs: number): void;
   onError?(err: unknown, where: string): void;
+  /** The pull stopped or resumed (heartbeats missed, consumer missing, broker away; deliveries again). */
+  onPullState?(state: PullState): void;
 }
 
 export type LetterDescription = Partial<Pick<DeadLetter, "envelopeId" | "source" | "traceparent">>;
@@ -52,6 +55,12 @@ export interface ConsumeLoop {
   /** Stops pulling, lets in-flight handlers finish (nak what is left after graceMs), then resolves. */
   stop(graceMs?: number): Promise<void>;
   readonly inFlight: () => number;
+  /** False while no pull is live on the broker (readiness follows it). */
+  readonly pulling: () => boolean;
+  /** Milliseconds since the pull last showed life while it is not live; 0 while it is. */
+  readonly stalledMs: () => number;
+  /** Work this loop knows of: tasks in flight plus what the broker said was still pending at the last delivery. */
+  readonly knownBacklog: () => number;
 }
 
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
@@ -61,10 +70,12 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number): nu
 export async function startConsumeLoop(bus: Bus, opts: ConsumeLoopOptions): Promise<ConsumeLoop> {
   const consumer = await bus.js.consumers.get(opts.stream, opts.durable);
   // Pull no more than we can run: anything else waits in JetStream, not in this process.
-  const messages = await consumer.consume({ max_messages: opts.concurrency });
+  const messages = await consumer.consume({ max_messages: opts.concurrency, ...pullSettings });
   const running = new Set<Promise<void>>();
+  const pull = watchPull(bus.nc, messages, () => running.size >= opts.concurrency, (s) => opts.onPullState?.(s));
   const live = new Set<JsMsg>();
   let stopping = false;
+  let pendingAtLastDelivery = 0;
   let slotFree: (() => void) | undefined;
 
   const settle = async (m: JsMsg): Promise<void> => {
@@ -124,6 +135,8 @@ export async function startConsumeLoop(bus: Bus, opts: ConsumeLoopOptions): Prom
 
   const loop = (async () => {
     for await (const m of messages) {
+      pull.delivered();
+      pendingAtLastDelivery = m.info.pending;
       if (stopping) {
         m.nak();
         continue;
@@ -142,8 +155,12 @@ export async function startConsumeLoop(bus: Bus, opts: ConsumeLoopOptions): Prom
 
   return {
     inFlight: () => running.size,
+    pulling: () => pull.live(),
+    stalledMs: () => pull.stalledMs(),
+    knownBacklog: () => running.size + pendingAtLastDelivery,
     async stop(graceMs = 10_000) {
       stopping = true;
+      pull.stop();
       messages.stop();
       const drained = Promise.allSettled([...running]);
       const timedOut = await Promise.race([drained.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);

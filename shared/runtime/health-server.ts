@@ -8,7 +8,7 @@ export interface HealthServer {
 }
 
 /**
- * /healthz: the process is alive. /readyz: connected, policy loaded and consuming (503 while starting and
+ * /healthz: the process is alive. /readyz: connected, policy loaded and consuming with a live pull (503 while starting and
  * while draining, so a load balancer or Kubernetes stops sending work first). /metrics: Prometheus text.
  */
 export async function startHealthServer(opts: {

@@ -96,7 +96,10 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   const drift = new DriftMonitor(metrics, { referenceSize: config.driftReferenceSize, windowSize: config.driftWindowSize });
   let ready = false;
   let consumersPresent = () => true;
-  const http = await startHealthServer({ host: config.httpHost, port: config.httpPort, registry: metrics.registry, ready: () => ready && consumersPresent() });
+  const loops: ConsumeLoop[] = [];
+  // Ready means work can reach this agent: a consumer that exists is not enough, its pull must be live too.
+  const pulling = () => loops.every((l) => l.pulling());
+  const http = await startHealthServer({ host: config.httpHost, port: config.httpPort, registry: metrics.registry, ready: () => ready && consumersPresent() && pulling() });
 
   const bus = await connectBus({
     servers: config.natsUrl,
@@ -176,7 +179,6 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     personal,
   });
   const concurrency = config.concurrency ?? def.concurrency ?? 16;
-  const loops: ConsumeLoop[] = [];
   const advisories: { unsubscribe(): void }[] = [];
   // A dead letter is an effect too: decided (event.emit on mesh.dlq.<flow>) and audited like any other, whether
   // the consume loop writes it or the MAX_DELIVERIES advisory does.
@@ -195,8 +197,9 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     loops.push(await startLoop(bus, sub, def, config, concurrency, metrics, log, deadLetter, () => void consumers.check()));
     advisories.push(watchMaxDeliveries(bus, sub, def.name, deadLetter, (err) => log.error({ err }, "max-deliveries advisory")));
   }
+  const backlog = new Map<string, number>();
   const lag = setInterval(() => {
-    void reportLag(bus, subscriptions, metrics);
+    void reportLag(bus, subscriptions, loops, backlog, metrics);
     drift.refresh();
   }, 5000);
   lag.unref();
@@ -371,7 +374,7 @@ async function startLoop(
   metrics: MeshMetrics,
   log: Logger,
   deadLetter: (letter: DeadLetter) => Promise<unknown>,
-  onLoopError: () => void,
+  checkConsumers: () => void,
 ): Promise<ConsumeLoop> {
   const states = new WeakMap<Delivery, DeliveryState>();
   return startConsumeLoop(bus, {
@@ -428,10 +431,19 @@ async function startLoop(
         log.warn({ code: outcome.letter.code, reason: outcome.letter.reason, subject: d.subject, seq: d.streamSeq }, "dead-lettered");
       }
     },
+    onPullState: (s) => {
+      const fields = { stream: sub.stream, consumer: sub.durable, reason: s.reason, detail: s.detail };
+      if (s.live) log.info(fields, "consumer pull is live again");
+      else {
+        log.warn(fields, "consumer pull is not live: not ready until deliveries or pulls resume");
+        // The consumer may be gone: find out now rather than at the next check.
+        checkConsumers();
+      }
+    },
     onError: (err, where) => {
       log.error({ err, where }, "consume loop error");
       // A loop that cannot pull may have lost its consumer: find out now rather than at the next check.
-      onLoopError();
+      checkConsumers();
     },
   });
 }
@@ -553,14 +565,22 @@ async function followPolicy(bus: Bus, config: AgentConfig, gate: PolicyGate, aud
   });
 }
 
-async function reportLag(bus: Bus, subs: readonly Subscription[], metrics: MeshMetrics): Promise<void> {
-  for (const sub of subs) {
+/** Consumer lag, and how long a consumer with work waiting has had no live pull (`backlog` keeps the last lag seen). */
+async function reportLag(bus: Bus, subs: readonly Subscription[], loops: readonly ConsumeLoop[], backlog: Map<string, number>, metrics: MeshMetrics): Promise<void> {
+  for (const [i, sub] of subs.entries()) {
+    const labels = { stream: sub.stream, consumer: sub.durable };
+    const key = `${sub.stream}/${sub.durable}`;
     try {
       const info = await bus.jsm.consumers.info(sub.stream, sub.durable);
-      metrics.mesh_consumer_pending_messages.set({ stream: sub.stream, consumer: sub.durable }, info.num_pending + info.num_ack_pending);
+      backlog.set(key, info.num_pending + info.num_ack_pending);
+      metrics.mesh_consumer_pending_messages.set(labels, backlog.get(key)!);
     } catch {
       // the broker is away; the gauge keeps its last value until it is back
     }
+    // A stall only matters with work waiting. While the broker is away the last backlog seen stands for it, and
+    // the loop's own count (in flight, and pending as of its last delivery) covers the time before the first poll.
+    const waiting = Math.max(backlog.get(key) ?? 0, loops[i]?.knownBacklog() ?? 0);
+    metrics.mesh_consumer_stalled_seconds.set(labels, waiting > 0 ? (loops[i]?.stalledMs() ?? 0) / 1000 : 0);
   }
 }
 

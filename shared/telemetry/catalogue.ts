@@ -141,6 +141,11 @@ export const catalogue = {
     help: "1 while the agent's durable consumer exists on the broker, 0 once it is gone (only the operator recreates it: mesh init).",
     labels: ["stream", "consumer"],
   },
+  mesh_consumer_stalled_seconds: {
+    kind: "gauge",
+    help: "Seconds since the agent's pull on a durable consumer last delivered or was renewed, while no pull is live and the consumer has pending work; 0 otherwise.",
+    labels: ["stream", "consumer"],
+  },
   mesh_consumer_pending_messages: {
     kind: "gauge",
     help: "Messages waiting in a durable consumer (lag).",

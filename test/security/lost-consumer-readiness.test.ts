@@ -43,7 +43,8 @@ test("after the operator deletes an agent's consumer, its /readyz turns 503 and 
     timeoutMs: 30_000,
     describe: () => mesh.logs("invoice").slice(-1500),
   });
-  assert.equal(present.exec((await status(port, "/metrics")).text)?.[1], "0");
+  // The pull notices first (readiness), the consumer check a moment later (the gauge).
+  await waitFor("mesh_consumer_present to drop to 0", async () => present.exec((await status(port, "/metrics")).text)?.[1] === "0", { timeoutMs: 10_000 });
   assert.match(mesh.logs("invoice"), /durable consumer is gone from the broker/);
   assert.equal(mesh.get("invoice").child.exitCode, null, "the agent keeps running and reports; it does not (and may not) recreate the consumer");
 });
