@@ -15,7 +15,8 @@ export function meshDir(): string {
   return process.env.MESH_DIR || fileURLToPath(new URL("../.mesh/", import.meta.url));
 }
 const operatorFile = () => join(meshDir(), "operator.json");
-const auditKeysFile = () => join(meshDir(), "audit-keys.json");
+// The file name predates the seeds doubling as broker identities; kept so existing .mesh/ folders still verify.
+const agentSeedsFile = () => join(meshDir(), "audit-keys.json");
 
 const operatorSchema = z.object({
   url: z.string().min(1),
@@ -48,13 +49,13 @@ export function removeLocalOperator(): void {
  * when the mesh stops, unlike the operator file and nats.conf: audit checkpoints already in the stream were signed
  * with these keys and must stay verifiable (`mesh audit verify`) across runs.
  */
-export function readAuditKeys(): Record<string, string> {
-  if (!existsSync(auditKeysFile())) return {};
-  return z.record(z.string(), z.string()).parse(JSON.parse(readFileSync(auditKeysFile(), "utf8")));
+export function readAgentSeeds(): Record<string, string> {
+  if (!existsSync(agentSeedsFile())) return {};
+  return z.record(z.string(), z.string()).parse(JSON.parse(readFileSync(agentSeedsFile(), "utf8")));
 }
 
-export function writeAuditKeys(keys: Record<string, string>): void {
-  writeFileSync(auditKeysFile(), JSON.stringify(keys), { mode: 0o600 });
+export function writeAgentSeeds(keys: Record<string, string>): void {
+  writeFileSync(agentSeedsFile(), JSON.stringify(keys), { mode: 0o600 });
 }
 
 /**

@@ -12,7 +12,7 @@ import { spawnAgent, waitReady, type AgentProcess } from "../agent-process.js";
 import { brokerAuthorization, meshIdentities } from "../broker-identities.js";
 import { cliIdentity } from "../connect.js";
 import { freePort, isListening, startLocalNats, type LocalNats } from "../local-nats.js";
-import { ensureLocalDataKeys, localOperatorPath, meshDir, readAuditKeys, removeLocalOperator, writeAuditKeys, writeLocalOperator } from "../local-state.js";
+import { ensureLocalDataKeys, localOperatorPath, meshDir, readAgentSeeds, removeLocalOperator, writeAgentSeeds, writeLocalOperator } from "../local-state.js";
 import { initMesh } from "./init.js";
 
 /** The flag that lets `mesh up` use a broker that accepts anonymous clients. */
@@ -82,7 +82,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
   const names = opts.agents?.length ? [...opts.agents] : listAgents();
   const defs = await Promise.all(names.map((n) => loadAgentDefinition(n)));
   const doc = parsePolicyDocument(readFileSync(env.POLICY_FILE ?? process.env.POLICY_FILE ?? defaultPolicyPath, "utf8"));
-  const ids = meshIdentities(names, readAuditKeys());
+  const ids = meshIdentities(names, readAgentSeeds());
   for (const name of names) if (!agentsOf(doc).includes(name)) log(`agent ${name} is not named in the policy document; the broker will refuse it`);
   const explicitUrl = opts.natsUrl ?? process.env.NATS_URL;
   let nats: LocalNats | undefined;
@@ -132,7 +132,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
     removeSecrets();
     throw err;
   }
-  writeAuditKeys({ ...readAuditKeys(), ...ids.agents });
+  writeAgentSeeds({ ...readAgentSeeds(), ...ids.agents });
 
   const llmConfigured = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "MODEL_ENDPOINTS"].some((k) => process.env[k] || env[k]);
   let standIn: StandIn | undefined;

@@ -6,20 +6,12 @@ import { declareAgentTopology } from "../../shared/runtime/mesh-topology.js";
 import { testDataKeysJson } from "../helpers/data-keys.js";
 import { restartNats, startNats } from "../helpers/nats.js";
 import { fastDelivery, startAgents } from "../helpers/mesh.js";
-import { outcomes } from "../helpers/outcomes.js";
+import { consumerSettled, outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
+import { httpGet } from "../helpers/http.js";
 import { invoiceEvents } from "../../cli/demo/sample-invoices.js";
 
 const concurrency = 4;
-
-const get = async (port: number, path: string) => {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`);
-    return { code: res.status, text: await res.text() };
-  } catch {
-    return { code: 0, text: "" };
-  }
-};
 
 /** The largest mesh_consumer_stalled_seconds an agent reports (over its consumers). */
 const stalled = (metrics: string) => Math.max(0, ...[...metrics.matchAll(/^mesh_consumer_stalled_seconds\{[^}]*\} ([\d.e+-]+)$/gm)].map((m) => Number(m[1])));
@@ -40,10 +32,10 @@ test("work resumes within 10 s of a restarted broker listening again (about 1 s 
   }, { timeoutMs: 120_000 });
 
   await restartNats(t, nats, async () => {
-    await waitFor("invoice's /readyz to turn non-200 while the broker is down", async () => (await get(port, "/readyz")).code !== 200, { timeoutMs: 15_000 });
+    await waitFor("invoice's /readyz to turn non-200 while the broker is down", async () => (await httpGet(port, "/readyz")).code !== 200, { timeoutMs: 15_000 });
     // Mid-run the backlog is somewhere in the pipeline: before ingest or between ingest and invoice.
     await waitFor("mesh_consumer_stalled_seconds above 0 on an agent with work waiting while the broker is down", async () => {
-      const [a, b] = await Promise.all(agentPorts.map(async (p) => stalled((await get(p, "/metrics")).text)));
+      const [a, b] = await Promise.all(agentPorts.map(async (p) => stalled((await httpGet(p, "/metrics")).text)));
       return Math.max(a!, b!) > 0;
     }, { timeoutMs: 30_000, describe: () => mesh.logs("invoice").slice(-1500) });
   });
@@ -60,9 +52,9 @@ test("work resumes within 10 s of a restarted broker listening again (about 1 s 
   t.diagnostic(`work resumed ${(recoveryMs / 1000).toFixed(2)} s after the broker listened again`);
   assert.ok(recoveryMs <= 10_000, `work resumed ${recoveryMs} ms after the broker came back (limit 10 s)`);
 
-  await waitFor("invoice's /readyz 200 again", async () => (await get(port, "/readyz")).code === 200, { timeoutMs: 15_000 });
+  await waitFor("invoice's /readyz 200 again", async () => (await httpGet(port, "/readyz")).code === 200, { timeoutMs: 15_000 });
   await waitFor("mesh_consumer_stalled_seconds back to 0 on both agents", async () => {
-    const values = await Promise.all(agentPorts.map(async (p) => stalled((await get(p, "/metrics")).text)));
+    const values = await Promise.all(agentPorts.map(async (p) => stalled((await httpGet(p, "/metrics")).text)));
     return values.every((v) => v === 0);
   }, { timeoutMs: 15_000 });
   assert.match(mesh.logs("invoice"), /consumer pull is not live/);
@@ -73,10 +65,7 @@ test("work resumes within 10 s of a restarted broker listening again (about 1 s 
     return o.total >= events.length && o;
   }, { timeoutMs: 180_000, describe: async () => `have ${(await outcomes(bus, "invoice")).total}` });
   // Nothing pending or unacknowledged: no redelivery can still add an outcome.
-  await waitFor("the invoice consumer settled", async () => {
-    const info = await bus.jsm.consumers.info(streamNames.task, "invoice");
-    return info.num_pending === 0 && info.num_ack_pending === 0;
-  }, { timeoutMs: 60_000 });
+  await consumerSettled(bus, streamNames.task, "invoice");
   const settled = await outcomes(bus, "invoice");
   assert.equal(settled.counts.size, events.length);
   assert.deepEqual([...settled.counts.values()].filter((n) => n !== 1), [], "every invoice has exactly one outcome");
@@ -91,7 +80,7 @@ test("work resumes within 10 s of the operator recreating a deleted consumer (wo
   const port = mesh.get("invoice").httpPort;
   const operator = await nats.connect("operator");
   await operator.jsm.consumers.delete(streamNames.task, "invoice");
-  await waitFor("invoice's /readyz to turn non-200", async () => (await get(port, "/readyz")).code !== 200, { timeoutMs: 30_000 });
+  await waitFor("invoice's /readyz to turn non-200", async () => (await httpGet(port, "/readyz")).code !== 200, { timeoutMs: 30_000 });
   // The agent is in nats.js's lookup loop: heartbeats were missed and CONSUMER.INFO said the consumer is gone.
   await waitFor("the agent to log the consumer as not found", async () => /"reason":"consumer_not_found"/.test(mesh.logs("invoice")), {
     timeoutMs: 30_000,
@@ -112,12 +101,9 @@ test("work resumes within 10 s of the operator recreating a deleted consumer (wo
   t.diagnostic(`work resumed ${(recoveryMs / 1000).toFixed(2)} s after the consumer was recreated`);
   assert.ok(recoveryMs <= 10_000, `work resumed ${recoveryMs} ms after the consumer was recreated (limit 10 s)`);
 
-  await waitFor("invoice's /readyz 200 again", async () => (await get(port, "/readyz")).code === 200, { timeoutMs: 15_000 });
+  await waitFor("invoice's /readyz 200 again", async () => (await httpGet(port, "/readyz")).code === 200, { timeoutMs: 15_000 });
   await waitFor("50 outcomes", async () => (await outcomes(operator, "invoice")).total >= events.length, { timeoutMs: 60_000 });
-  await waitFor("the invoice consumer settled", async () => {
-    const info = await operator.jsm.consumers.info(streamNames.task, "invoice");
-    return info.num_pending === 0 && info.num_ack_pending === 0;
-  }, { timeoutMs: 60_000 });
+  await consumerSettled(operator, streamNames.task, "invoice");
   const settled = await outcomes(operator, "invoice");
   assert.equal(settled.counts.size, events.length);
   assert.deepEqual([...settled.counts.values()].filter((n) => n !== 1), [], "every invoice has exactly one outcome");

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { publish, streamNames, subjects } from "../../shared/bus/index.js";
 import { startNats } from "../helpers/nats.js";
 import { startAgents } from "../helpers/mesh.js";
-import { outcomes } from "../helpers/outcomes.js";
+import { consumerSettled, outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
 import { invoiceEvents } from "../../cli/demo/sample-invoices.js";
 
@@ -31,10 +31,7 @@ test("the invoice agent killed with SIGKILL twice mid-run still yields every tas
     return o.total >= events.length && o;
   }, { timeoutMs: 180_000, describe: async () => `have ${(await outcomes(bus, "invoice")).total}` });
   // Every delivery has settled (nothing pending or unacknowledged), so no redelivery can still add an outcome.
-  const consumer = await waitFor("the invoice consumer settled", async () => {
-    const info = await bus.jsm.consumers.info(streamNames.task, "invoice");
-    return info.num_pending === 0 && info.num_ack_pending === 0 && info;
-  }, { timeoutMs: 60_000 });
+  const consumer = await consumerSettled(bus, streamNames.task, "invoice");
   const settled = await outcomes(bus, "invoice");
   assert.equal(done.counts.size, events.length);
   assert.equal(settled.total, events.length);

@@ -4,7 +4,7 @@ import { envelopeId } from "../../shared/envelope/index.js";
 import { publish, subjects } from "../../shared/bus/index.js";
 import { startNats } from "../helpers/nats.js";
 import { startAgents } from "../helpers/mesh.js";
-import { outcomes } from "../helpers/outcomes.js";
+import { consumerSettled, outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
 import { expectedInvoiceOutcome, invoiceEvents } from "../../cli/demo/sample-invoices.js";
 
@@ -31,16 +31,10 @@ test("1,000 invoice events produce exactly 1,000 outcomes, and republishing them
 
   await publishAll();
   // The second batch is consumed (ingest's consumer catches up) and yields no new outcome.
-  await waitFor("ingest to consume the second batch", async () => {
-    const info = await bus.jsm.consumers.info("MESH_IN", "ingest");
-    return info.num_pending === 0 && info.num_ack_pending === 0;
-  });
+  await consumerSettled(bus, "MESH_IN", "ingest");
   // A second outcome would be published before invoice acknowledged its task: once invoice has nothing pending
   // or unacknowledged either, every outcome the second batch could cause is in the streams.
-  await waitFor("invoice to settle", async () => {
-    const info = await bus.jsm.consumers.info("MESH_TASK", "invoice");
-    return info.num_pending === 0 && info.num_ack_pending === 0;
-  });
+  await consumerSettled(bus, "MESH_TASK", "invoice");
   const second = await outcomes(bus, "invoice");
   assert.equal(second.total, 1000);
   assert.deepEqual([...second.counts.values()].filter((n) => n !== 1), []);

@@ -6,7 +6,7 @@ import { openModelStore, openStateStore, publish, readStream, streamNames, subje
 import { foldOf, loadBanking77, splitBanking77 } from "../../shared/datasets/index.js";
 import { classifierFromBytes, triageModelName } from "../../shared/models/index.js";
 import type { Label } from "../../shared/runtime/index.js";
-import { outcomes } from "../helpers/outcomes.js";
+import { consumerSettled, outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
 import { startTriageMesh } from "../helpers/triage-mesh.js";
 
@@ -43,10 +43,7 @@ test("after N new labels the trainer retrains, beats the weak champion on the he
   // 19 labels and one redelivered duplicate: not yet enough new inputs.
   for (const l of labels.slice(0, 19)) await publish(bus, subjects.label("ticket"), l, { msgId: `${l.envelopeId}:review:label` });
   await publish(bus, subjects.label("ticket"), labels[0], { msgId: "a-redelivery" });
-  await waitFor("the first 20 label messages consumed", async () => {
-    const info = await bus.jsm.consumers.info(streamNames.label, "trainer").catch(() => undefined);
-    return info !== undefined && info.num_pending === 0 && info.num_ack_pending === 0;
-  });
+  await consumerSettled(bus, streamNames.label, "trainer");
   // Give the trainer's due-check (every 500 ms) a few turns before asserting it did not train.
   await new Promise((r) => setTimeout(r, 2000));
   assert.equal((await models.current(triageModelName))?.version, weak.version, "19 distinct labels do not trigger a training");

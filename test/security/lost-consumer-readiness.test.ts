@@ -7,16 +7,8 @@ import { streamNames } from "../../shared/bus/index.js";
 import { startAgents } from "../helpers/mesh.js";
 import { startSecureNats } from "../helpers/nats.js";
 import { waitFor } from "../helpers/wait.js";
+import { httpGet } from "../helpers/http.js";
 import { readFileSync } from "node:fs";
-
-const status = async (port: number, path: string) => {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`);
-    return { code: res.status, text: await res.text() };
-  } catch {
-    return { code: 0, text: "" };
-  }
-};
 
 test("an agent whose consumer the operator has not created refuses to start and names mesh init", { timeout: 120_000 }, async (t) => {
   const nats = await startSecureNats(t, ["invoice"]);
@@ -34,17 +26,17 @@ test("after the operator deletes an agent's consumer, its /readyz turns 503 and 
   const mesh = await startAgents(t, nats, ["invoice"], { CONSUMER_CHECK_MS: "250" });
   const port = mesh.get("invoice").httpPort;
   const present = /mesh_consumer_present\{stream="MESH_TASK",consumer="invoice"\} (\d)/;
-  assert.equal((await status(port, "/readyz")).code, 200);
-  assert.equal(present.exec((await status(port, "/metrics")).text)?.[1], "1");
+  assert.equal((await httpGet(port, "/readyz")).code, 200);
+  assert.equal(present.exec((await httpGet(port, "/metrics")).text)?.[1], "1");
 
   const operator = await nats.connect("operator");
   await operator.jsm.consumers.delete(streamNames.task, "invoice");
-  await waitFor("invoice's /readyz to turn non-200", async () => (await status(port, "/readyz")).code === 503, {
+  await waitFor("invoice's /readyz to turn non-200", async () => (await httpGet(port, "/readyz")).code === 503, {
     timeoutMs: 30_000,
     describe: () => mesh.logs("invoice").slice(-1500),
   });
   // The pull notices first (readiness), the consumer check a moment later (the gauge).
-  await waitFor("mesh_consumer_present to drop to 0", async () => present.exec((await status(port, "/metrics")).text)?.[1] === "0", { timeoutMs: 10_000 });
+  await waitFor("mesh_consumer_present to drop to 0", async () => present.exec((await httpGet(port, "/metrics")).text)?.[1] === "0", { timeoutMs: 10_000 });
   assert.match(mesh.logs("invoice"), /durable consumer is gone from the broker/);
   assert.equal(mesh.get("invoice").child.exitCode, null, "the agent keeps running and reports; it does not (and may not) recreate the consumer");
 });
