@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { startNats } from "../../helpers/nats.js";
+import { waitFor } from "../../helpers/wait.js";
 import { defaultPolicyPath, loadPolicyFile, parsePolicyDocument, type CompiledPolicy } from "../../../policy/index.js";
 import { openPolicyStore, pushPolicy, watchPolicy, type PolicyChange, type PolicyRejection } from "../../../policy/distribution/index.js";
 import { createSigningKey, signPolicyDocument } from "../../../policy/signing/index.js";
@@ -16,14 +17,6 @@ function revision(n: number): string {
   doc.revision = n;
   doc.rules.push({ id: "rogue-dlq", effect: "permit", mode: "enforce", actions: ["event.emit"], principals: ["rogue"], resources: { subjects: ["mesh.dlq.*"] } });
   return stringify(doc);
-}
-
-async function until(what: string, cond: () => boolean, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const rogueMayDlq = (p: CompiledPolicy) => p.decide({ action: "event.emit", principal: { agent: "rogue" }, resource: { subject: "mesh.dlq.ticket" } }).effect;
@@ -51,7 +44,7 @@ test("a signed policy pushed to KV takes effect in every running agent; unsigned
   const pushed = await pushPolicy(operator, { text: revision(2), source: "rev2.yaml", approverSeed: approver.seed });
   assert.equal(pushed.revision, 2);
   assert.equal(pushed.approver, approver.publicKey);
-  await until("every agent on revision 2", () => agents.every((a) => a.current().revision === 2));
+  await waitFor("every agent on revision 2", async () => agents.every((a) => a.current().revision === 2), { timeoutMs: 10_000, intervalMs: 20 });
   const tookMs = Date.now() - started;
   t.diagnostic(`revision 2 in force in all 3 agents after ${tookMs} ms`);
   assert.ok(agents.every((a) => rogueMayDlq(a.current()) === "allow"), "the new grant is in force");
@@ -66,7 +59,7 @@ test("a signed policy pushed to KV takes effect in every running agent; unsigned
   const stranger = signPolicyDocument(parsePolicyDocument(revision(3)), createSigningKey().seed);
   const stale = signPolicyDocument(parsePolicyDocument(revision(1)), approver.seed);
   for (const bad of [unsigned, tampered, stranger, stale, "{not json"]) await store.putRaw(typeof bad === "string" ? bad : JSON.stringify(bad));
-  await until("all five rejected by every agent", () => rejections.every((r) => r.length === 5));
+  await waitFor("all five rejected by every agent", async () => rejections.every((r) => r.length === 5), { timeoutMs: 10_000, intervalMs: 20 });
   for (const r of rejections) {
     assert.deepEqual(r.map((x) => x.kept), [2, 2, 2, 2, 2]);
     assert.match(r[0]!.error.message, /unsigned/);
@@ -79,7 +72,7 @@ test("a signed policy pushed to KV takes effect in every running agent; unsigned
 
   // A valid push after the garbage still lands; a push that is not newer is refused by the pusher itself.
   await pushPolicy(operator, { text: revision(3), approverSeed: approver.seed });
-  await until("every agent on revision 3", () => agents.every((a) => a.current().revision === 3));
+  await waitFor("every agent on revision 3", async () => agents.every((a) => a.current().revision === 3), { timeoutMs: 10_000, intervalMs: 20 });
   await assert.rejects(pushPolicy(operator, { text: revision(3), approverSeed: approver.seed }), /not newer than the stored revision 3/);
   assert.equal((await store.history()).length, 7, "KV keeps every pushed value");
 });
@@ -89,5 +82,5 @@ test("a new agent starting after a push picks up the stored revision at once", a
   await pushPolicy(await nats.connect("operator"), { text: revision(5), approverSeed: approver.seed });
   const watch = await watchPolicy(await nats.connect("late"), { trustedApprovers: [approver.publicKey], initial: loadPolicyFile(defaultPolicyPath) });
   t.after(() => watch.stop());
-  await until("revision 5", () => watch.current().revision === 5);
+  await waitFor("revision 5", async () => watch.current().revision === 5, { timeoutMs: 10_000, intervalMs: 20 });
 });
