@@ -129,8 +129,9 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   const stateBucket = `mesh_state_${def.name.replace(/-/g, "_")}`;
   const personal = new PersonalData(kind === "label" ? config.dataKeys : requireDataKeys(config.dataKeys, def.name), def.name, config.region);
 
-  const newScope = (trace: TraceContext): EffectScope =>
+  const newScope = (trace: TraceContext, delivery = false): EffectScope =>
     new EffectScope({
+      delivery,
       perform,
       bus,
       agent: { name: def.name, version: def.version },
@@ -157,11 +158,13 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     inSpan(
       `${def.name} consume`,
       { "messaging.destination": d.subject, "mesh.agent": def.name, "mesh.attempt": d.attempt, ...(state.envelopeId ? { "mesh.envelope": state.envelopeId } : {}) },
-      () => {
+      async () => {
         const trace = currentTrace()!;
         state.traceparent = formatTraceparent(trace);
-        state.scope = newScope(trace);
-        return fn(state.scope);
+        const scope = (state.scope = newScope(trace, true));
+        await fn(scope);
+        // The consume loop acks when this resolves: only once every effect of the delivery is on the audit stream.
+        await scope.auditsStored();
       },
       "consumer",
       parseTraceparent(d.headers.traceparent) ?? parseTraceparent(fallback),
