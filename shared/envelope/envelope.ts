@@ -130,8 +130,16 @@ export function createEnvelope(flow: string, body: Uint8Array | string, opts: En
 export function parseEnvelope(value: unknown): TaskEnvelope {
   const parsed = taskEnvelopeSchema.safeParse(value);
   if (!parsed.success) throw new SchemaError(`envelope.${describeIssues(parsed.error.issues)}`);
-  if (contentDigest(parsed.data) !== parsed.data.digest) {
-    throw new SchemaError(`envelope.digest: does not match the content of envelope ${parsed.data.id}`);
+  return checkedEnvelope(parsed.data);
+}
+
+/**
+ * An envelope a message schema already parsed (one that embeds taskEnvelopeSchema), frozen once its digest is
+ * checked: parsing it a second time would only repeat the schema's work.
+ */
+export function checkedEnvelope(envelope: TaskEnvelope): TaskEnvelope {
+  if (contentDigest(envelope) !== envelope.digest) {
+    throw new SchemaError(`envelope.digest: does not match the content of envelope ${envelope.id}`);
   }
-  return deepFreeze(parsed.data);
+  return deepFreeze(envelope);
 }

@@ -21,7 +21,7 @@ import {
   type ModelStore,
   type StateStore,
 } from "../bus/index.js";
-import { parseEnvelope, parseJsonBody, sourceRefOf, type TaskEnvelope } from "../envelope/index.js";
+import { checkedEnvelope, parseJsonBody, sourceRefOf, type TaskEnvelope } from "../envelope/index.js";
 import { MeshError, SchemaError, describeIssues } from "../errors/index.js";
 import {
   DriftMonitor,
@@ -331,7 +331,7 @@ function subscriptionsOf(def: AgentDefinition, specs: readonly AgentConsumerSpec
       flowOf: () => flow,
       async handle(d, state) {
         const message = parseBody(d.data, taskMessageSchema, "task message");
-        const task: TaskEnvelope = parseEnvelope(message.envelope);
+        const task: TaskEnvelope = checkedEnvelope(message.envelope);
         state.envelopeId = task.id;
         state.source = task.source;
         state.createdAt = task.createdAt;
@@ -351,7 +351,7 @@ function subscriptionsOf(def: AgentDefinition, specs: readonly AgentConsumerSpec
         const decision = parseBody(d.data, reviewDecisionSchema, "review decision");
         // Decisions on tasks another agent escalated are theirs to resume.
         if (decision.requestedBy.name !== def.name) return;
-        const task = parseEnvelope(decision.envelope);
+        const task = checkedEnvelope(decision.envelope);
         state.envelopeId = task.id;
         state.source = task.source;
         state.createdAt = task.createdAt;
