@@ -42,9 +42,10 @@ interface Outgoing {
  * publish fails is retried with every record after it (same seq, same Nats-Msg-Id, so what the broker had in fact
  * stored is dropped as a duplicate), so no later record is counted stored before it. (A broker that refuses one
  * record of a batch yet stores a later one, as a cluster electing a stream leader can, holds the pair out of stream
- * order: the chain by seq stays whole, and `mesh audit verify` names the pair as reordered.) `append` resolves once its records are
- * stored, so the effect is acked only after its audit; past the deadline it throws a TransientError (the task is
- * nak'd) and the record stays first in line for the next append, the idle checkpoint or `close`.
+ * order: the chain by seq stays whole, and `mesh audit verify` names the pair as reordered.) `append` resolves once
+ * its records are stored, so the effect is acked only after its audit; past the deadline it throws a
+ * TransientError (the task is nak'd) and the record stays first in line for the next append, the idle checkpoint
+ * or `close`.
  */
 export class AuditWriter {
   private readonly chain: AuditChain;
@@ -133,16 +134,16 @@ export class AuditWriter {
       );
       // Stored is the leading run of acks. A record after a failed one is published again with it, and its
       // Nats-Msg-Id makes the broker drop the copy it already holds.
-      const acked = results.findIndex((r) => r.status === "rejected");
-      const through = acked === -1 ? batch.length : acked;
+      const firstFailed = results.findIndex((r) => r.status === "rejected");
+      const through = firstFailed === -1 ? batch.length : firstFailed;
       if (through > 0) {
         this.queue.splice(0, through);
         this.stored = batch[through - 1]!.record.seq;
       }
-      if (acked === -1) continue;
-      const failed = batch[acked]!;
+      if (firstFailed === -1) continue;
+      const failed = batch[firstFailed]!;
       if (Date.now() + delay > deadline) {
-        const err = (results[acked] as PromiseRejectedResult).reason as Error;
+        const err = (results[firstFailed] as PromiseRejectedResult).reason as Error;
         throw new TransientError("E_AUDIT_UNAVAILABLE", `audit record seq ${failed.record.seq} of ${this.instance} not stored: ${err.message}`, { seq: failed.record.seq });
       }
       await new Promise((r) => setTimeout(r, delay));
