@@ -27,6 +27,8 @@ export interface UpOptions {
   readonly natsUrl?: string;
   /** Port for the broker it starts (default 4222 when free). */
   readonly natsPort?: number;
+  /** Serve the started broker's monitoring endpoint (/varz, /jsz) on this loopback port (the bench reads it). */
+  readonly monitorPort?: number;
   /** Use `natsUrl` even though it accepts anonymous clients (anyone could read and forge every message). */
   readonly allowUnauthenticatedBroker?: boolean;
   /** Extra environment for every agent (model endpoints, policy file...). */
@@ -96,7 +98,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
       dataDir: join(dir, "nats"),
       port,
       logFile: join(dir, "logs", "nats-server.log"),
-      extraConfig: brokerAuthorization(doc, defs, ids),
+      extraConfig: [brokerAuthorization(doc, defs, ids), ...(opts.monitorPort ? [`http: "127.0.0.1:${opts.monitorPort}"`] : [])].join("\n"),
     });
     url = nats.url;
     writeLocalOperator({ url, seed: ids.operator });

@@ -20,13 +20,14 @@ export function redactText(text: string, entities?: ReadonlySet<PiiEntity>): { t
 const secretKey = /^(password|passwd|secret|token|api[-_]?key|authorization|cookie|seed|private[-_]?key)$/i;
 
 /**
- * A deep copy of a value with PII redacted from every string and secret-named keys censored: for
- * log lines, audit records and DLQ entries. Cycles become "[circular]"; depth is capped.
+ * A deep copy of a value with PII redacted from every string (by `scrubText`, redactText unless a caller
+ * memoises it) and secret-named keys censored: for log lines, audit records and DLQ entries. Cycles become
+ * "[circular]"; depth is capped.
  */
-export function scrubValue<T>(value: T, maxDepth = 32): T {
+export function scrubValue<T>(value: T, maxDepth = 32, scrubText: (text: string) => string = (text) => redactText(text).text): T {
   const seen = new WeakSet<object>();
   const walk = (v: unknown, depth: number): unknown => {
-    if (typeof v === "string") return redactText(v).text;
+    if (typeof v === "string") return scrubText(v);
     if (v === null || typeof v !== "object") return v;
     if (seen.has(v)) return "[circular]";
     if (depth >= maxDepth) return "[too deep]";

@@ -92,7 +92,10 @@ export async function startConsumeLoop(bus: Bus, opts: ConsumeLoopOptions): Prom
     let outcome: DeliveryOutcome;
     try {
       await opts.handle(delivery);
-      await m.ackAck();
+      // A plain ack: when it is lost the task comes back after ack_wait, and every effect it repeats carries the
+      // Nats-Msg-Id (and ingest's mesh_seen mark) that turns it into a duplicate. Waiting for the broker to confirm
+      // the ack would cost a round trip per task and guarantee nothing more.
+      m.ack();
       outcome = { kind: "acked" };
     } catch (err) {
       outcome = await fail(m, delivery, err);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { SchemaError, describeIssues } from "../errors/index.js";
 import { canonicalJson, deepFreeze, sha256Hex } from "./canonical.js";
-import { isFlow, payloadSchema } from "./flows.js";
+import { isFlow, payloadSchema, type FlowName } from "./flows.js";
 import { exactStrings, notExactMessage } from "./exact-strings.js";
 import { decodeUtf8, invalidUtf8Reason, parseJsonText } from "./json-body.js";
 
@@ -78,6 +78,20 @@ export interface EnvelopeOptions {
 
 export const defaultMaxEventBytes = 1024 * 1024;
 
+/**
+ * A flow's payload schema with exact strings required, checked on the parsed payload, whose keys are the schema's
+ * own: a reason never repeats a key the sender made up, and strings under keys the schema drops feed no digest.
+ * Made once per schema: zod compiles a schema on its first parse, and a schema made per event was compiled per event.
+ */
+const exactPayloadSchemas = new Map<z.ZodType, z.ZodType>();
+function exactPayloadSchema(flow: FlowName, version: number): z.ZodType | undefined {
+  const schema = payloadSchema(flow, version);
+  if (!schema) return undefined;
+  let exact = exactPayloadSchemas.get(schema);
+  if (!exact) exactPayloadSchemas.set(schema, (exact = schema.superRefine(exactStrings)));
+  return exact;
+}
+
 /** Validates a raw inbound body against the inbound schema and the flow's versioned payload schema. */
 export function createEnvelope(flow: string, body: Uint8Array | string, opts: EnvelopeOptions): TaskEnvelope {
   const bytes = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
@@ -100,11 +114,9 @@ export function createEnvelope(flow: string, body: Uint8Array | string, opts: En
   const inbound = inboundEventSchema.safeParse(json);
   if (!inbound.success) return refuse(describeIssues(inbound.error.issues));
   const ev = inbound.data;
-  const schema = payloadSchema(flow, ev.schemaVersion);
+  const schema = exactPayloadSchema(flow, ev.schemaVersion);
   if (!schema) return refuse(`schemaVersion: flow ${flow} has no payload schema version ${ev.schemaVersion}`);
-  // Checked on the parsed payload, whose keys are the schema's own: a reason never repeats a key the sender made up,
-  // and strings under keys the schema drops feed no digest.
-  const payload = schema.superRefine(exactStrings).safeParse(ev.payload);
+  const payload = schema.safeParse(ev.payload);
   if (!payload.success) return refuse(describeIssues(payload.error.issues.map((i) => ({ ...i, path: ["payload", ...i.path] }))));
   if (invalidAt !== undefined) refuse();
   const content = {
@@ -130,8 +142,16 @@ export function createEnvelope(flow: string, body: Uint8Array | string, opts: En
 export function parseEnvelope(value: unknown): TaskEnvelope {
   const parsed = taskEnvelopeSchema.safeParse(value);
   if (!parsed.success) throw new SchemaError(`envelope.${describeIssues(parsed.error.issues)}`);
-  if (contentDigest(parsed.data) !== parsed.data.digest) {
-    throw new SchemaError(`envelope.digest: does not match the content of envelope ${parsed.data.id}`);
+  return checkedEnvelope(parsed.data);
+}
+
+/**
+ * An envelope a message schema already parsed (one that embeds taskEnvelopeSchema), frozen once its digest is
+ * checked: parsing it a second time would only repeat the schema's work.
+ */
+export function checkedEnvelope(envelope: TaskEnvelope): TaskEnvelope {
+  if (contentDigest(envelope) !== envelope.digest) {
+    throw new SchemaError(`envelope.digest: does not match the content of envelope ${envelope.id}`);
   }
-  return deepFreeze(parsed.data);
+  return deepFreeze(envelope);
 }

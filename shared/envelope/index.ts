@@ -17,6 +17,7 @@ export {
 export {
   createEnvelope,
   parseEnvelope,
+  checkedEnvelope,
   envelopeId,
   sourceRefOf,
   contentDigest,

@@ -28,3 +28,10 @@ test("ids in their format pass through unscanned, even a hex id whose digits wou
   const body = auditBody({ kind: "decision", action: "task.complete", effect: "allow", region: "eu", taskId, digest, revision: 7 });
   assert.deepEqual(body, { kind: "decision", action: "task.complete", effect: "allow", region: "eu", taskId, digest, revision: 7 });
 });
+
+test("a repeated text is redacted in every record that carries it, not only the first", () => {
+  const entry = { kind: "effect" as const, action: "tool.call", effect: "done" as const, region: "eu", detail: { note: "call +44 20 7946 0958", flow: "invoice" } };
+  const first = JSON.stringify(auditBody(entry));
+  assert.equal(JSON.stringify(auditBody(entry)), first);
+  assert.doesNotMatch(first, /7946/);
+});

@@ -1,4 +1,4 @@
-import { scrubValue } from "../../policy/pii/index.js";
+import { redactText, scrubValue } from "../../policy/pii/index.js";
 
 /** One audit record: a policy decision or an effect, never the task's content in clear. */
 export interface AuditEntry {
@@ -41,6 +41,25 @@ export const idFormats: Readonly<Record<string, RegExp>> = {
 };
 
 /**
+ * Audit records repeat the same subjects, rule ids, regions and tenants on every task, so each distinct short
+ * string is run through the detectors once (the result is the same either way: redactText depends on the text
+ * alone). Bounded: the cache starts over when full, since per-task strings (envelope ids, state keys) churn it.
+ */
+const scrubbedTexts = new Map<string, string>();
+const maxCachedTexts = 4096;
+const maxCachedLength = 256;
+
+function scrubText(text: string): string {
+  if (text.length > maxCachedLength) return redactText(text).text;
+  let out = scrubbedTexts.get(text);
+  if (out === undefined) {
+    if (scrubbedTexts.size >= maxCachedTexts) scrubbedTexts.clear();
+    scrubbedTexts.set(text, (out = redactText(text).text));
+  }
+  return out;
+}
+
+/**
  * The body of an entry's audit record: PII redacted from everything that can hold free text (subject, reasons,
  * roles, detail, request, and any id field not in its format), id fields passed through unscanned. It runs on
  * every effect, so the detectors only see what could hold PII.
@@ -51,7 +70,7 @@ export function auditBody(entry: AuditEntry): Record<string, unknown> {
     const value = entry[key];
     if (value === undefined) continue;
     const format = idFormats[key];
-    out[key] = typeof value === "number" || (format && typeof value === "string" && format.test(value)) ? value : scrubValue(value);
+    out[key] = typeof value === "number" || (format && typeof value === "string" && format.test(value)) ? value : scrubValue(value, undefined, scrubText);
   }
   return out;
 }

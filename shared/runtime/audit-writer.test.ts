@@ -82,3 +82,14 @@ test("close never throws when the broker is gone: it reports the records it coul
     assert.deepEqual(await writer.close(), { unstored: 2 }, "the failed entry and the closing checkpoint");
   });
 });
+
+test("120 appends at once (batches in flight while more are queued) store every seq once, in seq order, and verify", async (t) => {
+  const { bus, key } = await setup(t);
+  const writer = new AuditWriter(bus, "invoice", "invoice-1", key.seed, { idleCheckpointMs: 60_000, checkpointEvery: 40 });
+  await Promise.all(Array.from({ length: 120 }, (_, i) => writer.append(entry(i))));
+  await writer.close();
+  const seqs = (await readAuditTrail(bus)).records.map((r) => (r as { seq: number }).seq);
+  assert.deepEqual(seqs, seqs.map((_, i) => i + 1));
+  const v = await auditVerify({ bus });
+  assert.equal(v.ok, true, formatAuditVerification(v));
+});

@@ -24,6 +24,9 @@ const minAttemptMs = 200;
  */
 const maxAttemptMs = 2000;
 
+/** Records in flight at once: enough for every task of a busy agent, few enough to bound what a retry resends. */
+const maxBatch = 256;
+
 interface Outgoing {
   readonly subject: string;
   readonly record: ChainedRecord;
@@ -34,11 +37,15 @@ interface Outgoing {
  * signed with the agent's identity (policy/audit-chain), so `mesh audit verify` can name any altered, missing or
  * reordered record and any record its signer does not vouch for.
  *
- * Records are published one at a time in seq order: a record whose publish fails is retried (same seq, same
- * Nats-Msg-Id, so a retry that the broker had in fact stored is dropped as a duplicate) and every later record
- * waits behind it, so the stream never holds seq n+1 without seq n. `append` resolves once its records are
- * stored, so the effect is acked only after its audit; past the deadline it throws a TransientError (the task is
- * nak'd) and the record stays first in line for the next append, the idle checkpoint or `close`.
+ * Records are published in batches, each batch everything queued, in seq order on one connection (the broker
+ * stores them in that order); the next batch goes out once the previous one is acknowledged. A record whose
+ * publish fails is retried with every record after it (same seq, same Nats-Msg-Id, so what the broker had in fact
+ * stored is dropped as a duplicate), so no later record is counted stored before it. (A broker that refuses one
+ * record of a batch yet stores a later one, as a cluster electing a stream leader can, holds the pair out of stream
+ * order: the chain by seq stays whole, and `mesh audit verify` names the pair as reordered.) `append` resolves once
+ * its records are stored, so the effect is acked only after its audit; past the deadline it throws a
+ * TransientError (the task is nak'd) and the record stays first in line for the next append, the idle checkpoint
+ * or `close`.
  */
 export class AuditWriter {
   private readonly chain: AuditChain;
@@ -116,22 +123,31 @@ export class AuditWriter {
   private async drain(seq: number, deadline: number): Promise<void> {
     let delay = this.opts.retryBaseMs ?? 50;
     while (this.stored < seq) {
-      const next = this.queue[0]!;
-      try {
-        await publish(this.bus, next.subject, next.record, {
-          msgId: `audit:${this.instance}:${next.record.seq}`,
-          headers: { "Mesh-Agent": this.agent },
-          timeoutMs: Math.min(maxAttemptMs, Math.max(minAttemptMs, deadline - Date.now())),
-        });
-      } catch (err) {
-        if (Date.now() + delay > deadline)
-          throw new TransientError("E_AUDIT_UNAVAILABLE", `audit record seq ${next.record.seq} of ${this.instance} not stored: ${(err as Error).message}`, { seq: next.record.seq });
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 1000);
-        continue;
+      // Everything queued goes out at once, in seq order on the one connection, which the broker stores in that
+      // order: one round trip per batch instead of one per record, whatever the number of tasks in flight.
+      const batch = this.queue.slice(0, maxBatch);
+      const timeoutMs = Math.min(maxAttemptMs, Math.max(minAttemptMs, deadline - Date.now()));
+      const results = await Promise.allSettled(
+        batch.map((next) =>
+          publish(this.bus, next.subject, next.record, { msgId: `audit:${this.instance}:${next.record.seq}`, headers: { "Mesh-Agent": this.agent }, timeoutMs }),
+        ),
+      );
+      // Stored is the leading run of acks. A record after a failed one is published again with it, and its
+      // Nats-Msg-Id makes the broker drop the copy it already holds.
+      const firstFailed = results.findIndex((r) => r.status === "rejected");
+      const through = firstFailed === -1 ? batch.length : firstFailed;
+      if (through > 0) {
+        this.queue.splice(0, through);
+        this.stored = batch[through - 1]!.record.seq;
       }
-      this.queue.shift();
-      this.stored = next.record.seq;
+      if (firstFailed === -1) continue;
+      const failed = batch[firstFailed]!;
+      if (Date.now() + delay > deadline) {
+        const err = (results[firstFailed] as PromiseRejectedResult).reason as Error;
+        throw new TransientError("E_AUDIT_UNAVAILABLE", `audit record seq ${failed.record.seq} of ${this.instance} not stored: ${err.message}`, { seq: failed.record.seq });
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 1000);
     }
   }
 }

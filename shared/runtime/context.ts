@@ -137,6 +137,8 @@ export interface ScopeDeps {
   readonly personal: PersonalData;
   /** The policy revision in force, named in review requests. */
   readonly revision: () => number;
+  /** The scope of a delivery: its effects' audit records are awaited together by `auditsStored`, before the ack. */
+  readonly delivery?: boolean;
 }
 
 /** A human decision the runtime verified (signature of a known identity, allowed by policy, naming this envelope). */
@@ -160,6 +162,8 @@ export class EffectScope {
   escalationCode: string | undefined;
   private human: VerifiedDecision | undefined;
   private classified: string | undefined;
+  /** Audit records of this delivery's effects on their way to the stream (each settles to its error, if any). */
+  private readonly audits: Promise<unknown>[] = [];
   constructor(private readonly deps: ScopeDeps) {}
 
   get log(): Logger {
@@ -193,8 +197,15 @@ export class EffectScope {
   }
 
   /** An effect through the pipeline, as this agent, with this delivery's trace. */
-  perform<T>(effect: Omit<Effect<T>, "principal" | "traceId"> & { principal?: Principal }): Promise<T> {
-    return this.deps.perform({ principal: this.principal, ...effect, traceId: this.deps.trace.traceId });
+  perform<T>(effect: Omit<Effect<T>, "principal" | "traceId" | "auditLater"> & { principal?: Principal }): Promise<T> {
+    const later = this.deps.delivery ? { auditLater: (stored: Promise<void>) => void this.audits.push(stored.then(() => undefined, (err: unknown) => err ?? new Error("audit append failed"))) } : {};
+    return this.deps.perform({ principal: this.principal, ...effect, traceId: this.deps.trace.traceId, ...later });
+  }
+
+  /** Resolves once the audit record of every effect this delivery did is stored; throws the first that was not. */
+  async auditsStored(): Promise<void> {
+    const failures = (await Promise.all(this.audits)).filter((e) => e !== undefined);
+    if (failures.length) throw failures[0];
   }
 
   /** Publishes `body` as an effect on `subject`, idempotent per (envelope, agent, stage). */

@@ -21,7 +21,7 @@ import {
   type ModelStore,
   type StateStore,
 } from "../bus/index.js";
-import { parseEnvelope, parseJsonBody, sourceRefOf, type TaskEnvelope } from "../envelope/index.js";
+import { checkedEnvelope, parseJsonBody, sourceRefOf, type TaskEnvelope } from "../envelope/index.js";
 import { MeshError, SchemaError, describeIssues } from "../errors/index.js";
 import {
   DriftMonitor,
@@ -129,8 +129,9 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   const stateBucket = `mesh_state_${def.name.replace(/-/g, "_")}`;
   const personal = new PersonalData(kind === "label" ? config.dataKeys : requireDataKeys(config.dataKeys, def.name), def.name, config.region);
 
-  const newScope = (trace: TraceContext): EffectScope =>
+  const newScope = (trace: TraceContext, delivery = false): EffectScope =>
     new EffectScope({
+      delivery,
       perform,
       bus,
       agent: { name: def.name, version: def.version },
@@ -157,11 +158,13 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     inSpan(
       `${def.name} consume`,
       { "messaging.destination": d.subject, "mesh.agent": def.name, "mesh.attempt": d.attempt, ...(state.envelopeId ? { "mesh.envelope": state.envelopeId } : {}) },
-      () => {
+      async () => {
         const trace = currentTrace()!;
         state.traceparent = formatTraceparent(trace);
-        state.scope = newScope(trace);
-        return fn(state.scope);
+        const scope = (state.scope = newScope(trace, true));
+        await fn(scope);
+        // The consume loop acks when this resolves: only once every effect of the delivery is on the audit stream.
+        await scope.auditsStored();
       },
       "consumer",
       parseTraceparent(d.headers.traceparent) ?? parseTraceparent(fallback),
@@ -328,7 +331,7 @@ function subscriptionsOf(def: AgentDefinition, specs: readonly AgentConsumerSpec
       flowOf: () => flow,
       async handle(d, state) {
         const message = parseBody(d.data, taskMessageSchema, "task message");
-        const task: TaskEnvelope = parseEnvelope(message.envelope);
+        const task: TaskEnvelope = checkedEnvelope(message.envelope);
         state.envelopeId = task.id;
         state.source = task.source;
         state.createdAt = task.createdAt;
@@ -348,7 +351,7 @@ function subscriptionsOf(def: AgentDefinition, specs: readonly AgentConsumerSpec
         const decision = parseBody(d.data, reviewDecisionSchema, "review decision");
         // Decisions on tasks another agent escalated are theirs to resume.
         if (decision.requestedBy.name !== def.name) return;
-        const task = parseEnvelope(decision.envelope);
+        const task = checkedEnvelope(decision.envelope);
         state.envelopeId = task.id;
         state.source = task.source;
         state.createdAt = task.createdAt;

@@ -61,3 +61,24 @@ test("an effect whose audit record cannot be stored fails, so its message is not
   const broken = { append: () => Promise.reject(new TransientError("E_MODEL_ERROR", "audit stream unavailable")) };
   await assert.rejects(pipeline(audit(broken), policyDecision(grants))(effect), /audit stream unavailable/);
 });
+
+test("an effect of a delivery hands its record's storing to auditLater and returns without waiting for it", async () => {
+  let store!: () => void;
+  const pending = new Promise<void>((r) => (store = r));
+  const handed: Promise<void>[] = [];
+  const effect = countingEffect({ auditLater: (stored) => void handed.push(stored) });
+  const result = await pipeline(audit({ append: () => pending }), policyDecision(grants))(effect);
+  assert.equal(result, "published");
+  assert.equal(handed.length, 1, "the delivery gets the record to wait for before its ack");
+  store();
+  await handed[0];
+});
+
+test("a refused effect of a delivery is still recorded before its error leaves the pipeline", async () => {
+  const writer = recordingAudit();
+  const handed: Promise<void>[] = [];
+  const effect = countingEffect({ resource: { subject: "mesh.result.invoice" }, auditLater: (stored) => void handed.push(stored) });
+  await assert.rejects(pipeline(audit(writer), policyDecision(grants))(effect), PolicyDeniedError);
+  assert.equal(writer.records.length, 1);
+  assert.equal(handed.length, 0);
+});

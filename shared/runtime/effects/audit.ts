@@ -10,7 +10,8 @@ export interface AuditAppender {
  * One record per effect, written after it: the decision that allowed it folded into the record of what was
  * done, or the denial (and its reasons) when it was refused. A denied effect is recorded before its error
  * leaves the pipeline; an allowed effect that failed is recorded as failed. The effect's caller acknowledges
- * its message only after this resolves, so no effect goes unrecorded.
+ * its message only after this resolves (or, for an effect of a delivery, after every record it handed to
+ * `auditLater` is stored), so no effect goes unrecorded.
  * @example pipeline(audit(writer), policyDecision(gate))
  */
 export function audit(writer: AuditAppender): Interceptor {
@@ -25,7 +26,9 @@ export function audit(writer: AuditAppender): Interceptor {
       }
       throw err;
     }
-    await writer.append(record(effect, trail, "done", effect.describe?.(result)));
+    const stored = writer.append(record(effect, trail, "done", effect.describe?.(result)));
+    if (effect.auditLater) effect.auditLater(stored);
+    else await stored;
     return result;
   };
 }

@@ -28,6 +28,11 @@ export interface Effect<T = unknown> {
   run(decision: Decision): Promise<T>;
   /** What of the result the audit record keeps (a stream sequence, a duplicate flag). */
   describe?(result: T): Record<string, unknown>;
+  /**
+   * Set by the runtime for effects of a delivery: the record of an effect that was done is handed here instead of
+   * awaited, and the delivery waits for all of them before its ack (so records of one task are stored together).
+   */
+  auditLater?(stored: Promise<void>): void;
 }
 
 /** What the interceptors learn on the way in (the decision, as obligations change it), for those on the way out. */
