@@ -58,6 +58,17 @@ async function jetStreamReady(name: string, monitorPort: number, timeoutMs = 30_
  * cut, so a partition needs neither root nor network namespaces. Streams declared with 3 replicas live on every node.
  */
 export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
+  // A free port can be taken by another process between our probe and the server's bind: new ports, once more.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePorts(attempt === 1 ? opts : { ...opts, dataDir: join(opts.dataDir, `retry-${attempt}`) });
+    } catch (err) {
+      if (attempt === 3 || !/exited with code/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startOnFreePorts(opts: LocalClusterOptions): Promise<LocalCluster> {
   const size = opts.size ?? 3;
   const names = Array.from({ length: size }, (_, i) => `n${i + 1}`);
   const ports = await Promise.all(names.map(async () => ({ client: await freePort(), route: await freePort(), monitor: await freePort() })));

@@ -1,4 +1,5 @@
 import { streamNames, type Bus } from "../../shared/bus/index.js";
+import { connectCli } from "../connect.js";
 import type { Sandbox } from "./sandbox.js";
 import type { ChaosFlow } from "./workload.js";
 
@@ -127,9 +128,12 @@ export const scenarios: readonly Scenario[] = [
     async inject(ctx) {
       const cluster = ctx.sandbox.cluster!;
       const leader = await currentLeader(ctx);
+      // A client of the cut-off node stays connected to it and hears nothing from the others: watch from another node.
+      const observer = await connectCli("chaos-observer", { ...ctx.sandbox.operator, url: cluster.nodes.find((n) => n.name !== leader)!.url });
       const startedAt = Date.now();
       cluster.partition(leader);
-      const elected = await newLeader(ctx.bus, leader).catch(() => undefined);
+      const elected = await newLeader(observer, leader, ctx.downMs).catch(() => undefined);
+      await observer.close();
       await sleep(Math.max(0, startedAt + ctx.downMs - Date.now()));
       cluster.heal();
       return {
