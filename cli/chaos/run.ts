@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { connectOperator } from "../operator.js";
-import { reconcileFlow, type Finding, type TaskTrail } from "../task-ledger.js";
+import { readFlowLedger, reconcileFlow, type Finding, type TaskTrail } from "../task-ledger.js";
 import { startSandbox } from "./sandbox.js";
 import { scenarioNamed, type Fault } from "./scenarios.js";
 import { poisonEvents, publishUntilStored, validEvents, type Sent } from "./workload.js";
@@ -36,9 +36,9 @@ export interface ChaosReport {
   readonly doubled: number;
   /** Dead letters the flow's DLQ holds from this run. */
   readonly dlq: number;
-  /** 99th percentile, first publish attempt → first terminal outcome, of events sent while the fault lasted. */
+  /** 99th percentile, first publish attempt → first terminal outcome, of events the fault held up (sent before it was over, not done before it began). */
   readonly p99DuringFaultMs: number | null;
-  /** From the fault's repair to the first outcome of an event sent after it began. */
+  /** From the fault's repair to the first outcome after it (of an event sent after the fault began, when there is one). */
   readonly recoverMs: number | null;
   /** Events the broker never stored although the publisher kept trying (reported, not counted in `in`). */
   readonly notStored: number;
@@ -96,10 +96,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const send = (s: Sent, msgId: string) => publishUntilStored(operator, scenario.flow, s, msgId, publishDeadline());
       log(`sandbox up (${scenario.agents.join(", ")}); publishing ${events} ${scenario.flow} events at ${rate}/s`);
 
-      // The fault begins a third of the way through the workload, so there is work before, during and after it.
+      // The fault begins a third of the way through the workload and once work flows (a first outcome: agents that
+      // load a model on first use are then warm), so there is work before, during and after it.
       const faultAt = Date.now() + Math.round(((events / rate) * 1000) / 3);
       const fault = (async () => {
         await sleep(Math.max(0, faultAt - Date.now()));
+        for (;;) {
+          const { trails } = await readFlowLedger(operator.bus, scenario.flow, { since });
+          if ([...trails.values()].some((t) => firstOutcomeAt(t) !== undefined)) break;
+          await sleep(250);
+        }
         log(`fault: ${scenario.name}`);
         const f = await scenario.inject({
           sandbox,
@@ -125,21 +131,24 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const storedValid = valid.filter((s) => s.storedAt !== undefined);
       const ids = new Set(storedValid.map((s) => s.envelopeId!));
       const settleDeadline = Date.now() + (opts.settleTimeoutMs ?? 180_000);
-      let verdict = await reconcileFlow(operator.bus, scenario.flow, { since });
       const letters = async () => (await readStream(operator.bus, streamNames.dlq, { filterSubject: subjects.dlq(scenario.flow), since })).length;
       for (;;) {
-        const done = [...ids].filter((id) => firstOutcomeAt(verdict.ledger.trails.get(id)) !== undefined).length;
-        const dlq = await letters();
-        log(`outcomes ${done}/${ids.size}, DLQ ${dlq}`);
-        if (done === ids.size && dlq >= poison.length && (await consumersSettled(operator.bus))) break;
+        // Right after a fault the operator's node may still be catching up: a read that fails is tried again.
+        const settled = await (async () => {
+          const seen = await reconcileFlow(operator.bus, scenario.flow, { since });
+          const done = [...ids].filter((id) => firstOutcomeAt(seen.ledger.trails.get(id)) !== undefined).length;
+          const dlq = await letters();
+          log(`outcomes ${done}/${ids.size}, DLQ ${dlq}`);
+          return done === ids.size && dlq >= poison.length && (await consumersSettled(operator.bus));
+        })().catch((err: Error) => (log(`streams not readable yet (${err.message})`), false));
+        if (settled) break;
         if (Date.now() > settleDeadline) {
           log("settle timeout: judging what is there");
           break;
         }
         await sleep(1000);
-        verdict = await reconcileFlow(operator.bus, scenario.flow, { since });
       }
-      verdict = await reconcileFlow(operator.bus, scenario.flow, { since });
+      const verdict = await reconcileFlow(operator.bus, scenario.flow, { since });
       const trails = verdict.ledger.trails;
       const dlq = await letters();
       // Letters that end no admitted task are ingest's refusals.
@@ -152,27 +161,30 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       for (const f of verdict.missing) findings.push(`missing ${f.envelopeId}: ${f.detail}`);
       for (const f of verdict.doubled) findings.push(`doubled ${f.envelopeId}: ${f.detail}`);
 
-      const during = storedValid.filter((s) => s.firstAttemptAt! >= faultDone.startedAt && s.firstAttemptAt! <= faultDone.repairedAt);
-      const latencies = during.flatMap((s) => {
-        const at = firstOutcomeAt(trails.get(s.envelopeId!));
-        return at === undefined ? [] : [at - s.firstAttemptAt!];
+      const outcomeOf = (s: Sent) => firstOutcomeAt(trails.get(s.envelopeId!));
+      // Events the fault held up: sent before it was over, not finished before it began.
+      const latencies = storedValid.flatMap((s) => {
+        const at = outcomeOf(s);
+        return at !== undefined && s.firstAttemptAt! <= faultDone.repairedAt && at >= faultDone.startedAt ? [at - s.firstAttemptAt!] : [];
       });
-      const afterRepair = storedValid
-        .filter((s) => s.firstAttemptAt! >= faultDone.startedAt)
-        .flatMap((s) => {
-          const at = firstOutcomeAt(trails.get(s.envelopeId!));
-          return at !== undefined && at >= faultDone.repairedAt ? [at] : [];
+      // Recovery: the first outcome after the repair, of an event sent once the fault had begun when there are such
+      // (new work flows again), else of one the fault held up.
+      const afterRepair = (sentAfterFault: boolean) =>
+        storedValid.flatMap((s) => {
+          const at = outcomeOf(s);
+          return at !== undefined && at >= faultDone.repairedAt && (!sentAfterFault || s.firstAttemptAt! >= faultDone.startedAt) ? [at] : [];
         });
+      const resumed = afterRepair(true).length ? afterRepair(true) : afterRepair(false);
       return {
         scenario: scenario.name,
         fault: faultDone,
         in: stored.length,
-        out: storedValid.filter((s) => firstOutcomeAt(trails.get(s.envelopeId!)) !== undefined).length,
+        out: storedValid.filter((s) => outcomeOf(s) !== undefined).length,
         lost: verdict.missing.length + neverAdmitted.filter((s) => !trails.get(s.envelopeId!)?.refusals.length).length + poisonUnanswered,
         doubled: verdict.doubled.length,
         dlq,
         p99DuringFaultMs: p99(latencies),
-        recoverMs: afterRepair.length ? Math.max(0, Math.min(...afterRepair) - faultDone.repairedAt) : null,
+        recoverMs: resumed.length ? Math.min(...resumed) - faultDone.repairedAt : null,
         notStored: valid.length + poison.length - stored.length,
         reconcile: { admitted: verdict.admitted, missing: verdict.missing, doubled: verdict.doubled },
         findings,

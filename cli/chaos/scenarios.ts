@@ -151,10 +151,12 @@ export const scenarios: readonly Scenario[] = [
     broker: "single",
     async inject({ sandbox, downMs }) {
       const startedAt = Date.now();
+      const before = sandbox.standIn.requestCount();
       sandbox.standIn.configure({ failForMs: downMs });
       await sleep(downMs);
       sandbox.standIn.configure({ failUntil: 0 });
-      return { description: `LLM answering 5xx for ${downMs} ms`, startedAt, repairedAt: Date.now(), measures: { downMs, llmRequestsDuringRun: sandbox.standIn.requestCount() } };
+      const failed = sandbox.standIn.requestCount() - before;
+      return { description: `LLM answering 5xx for ${downMs} ms`, startedAt, repairedAt: Date.now(), measures: { downMs, llmRequestsFailed: failed } };
     },
   },
   {
