@@ -123,7 +123,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       for (const [i, s] of valid.entries()) {
         await sleep(Math.max(0, started + (i * 1000) / rate - Date.now()));
         publishing.push(send(s, `chaos:${runId}:${i}`));
-        if (i % Math.max(1, rate * 2) === 0 && i) log(`published ${i}/${events}`);
+        if (i % Math.max(1, rate * 2) === 0 && i) log(`sent ${i}/${events} (stored ${valid.filter((v) => v.storedAt !== undefined).length})`);
       }
       const [faultDone] = await Promise.all([fault, Promise.all(publishing)]);
 
