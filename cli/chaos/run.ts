@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { connectOperator } from "../operator.js";
-import { readFlowLedger, reconcileFlow, type Finding, type TaskTrail } from "../task-ledger.js";
+import { readFlowLedger, reconcileFlow, type Finding, type TaskTrail } from "../../shared/runtime/task-ledger.js";
 import { startSandbox } from "./sandbox.js";
 import { scenarioNamed, type Fault } from "./scenarios.js";
 import { poisonEvents, publishUntilStored, validEvents, type Sent } from "./workload.js";

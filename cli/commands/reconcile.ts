@@ -1,5 +1,5 @@
 import { connectCli } from "../connect.js";
-import { reconcileFlow, type Finding } from "../task-ledger.js";
+import { reconcileFlow, type Finding } from "../../shared/runtime/task-ledger.js";
 
 /** Exit codes of `mesh reconcile`: a script tells "work lost" from "work done twice" without parsing output. */
 export const reconcileExit = { ok: 0, missing: 3, doubled: 4 } as const;

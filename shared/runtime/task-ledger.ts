@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { buckets, deadLetterSchema, openStateStore, readStream, streamNames, subjects, type Bus, type DeadLetter, type StoredMessage } from "../shared/bus/index.js";
-import { parseJsonBody } from "../shared/envelope/index.js";
-import { resultMessageSchema, reviewDecisionSchema, reviewRequestSchema } from "../shared/runtime/index.js";
-import { admittedRecordSchema } from "../shared/runtime/messages.js";
+import { buckets, deadLetterSchema, openStateStore, readStream, streamNames, subjects, type Bus, type DeadLetter, type StoredMessage } from "../bus/index.js";
+import { parseJsonBody } from "../envelope/index.js";
+import { admittedRecordSchema, resultMessageSchema, reviewDecisionSchema, reviewRequestSchema } from "./messages.js";
 
 interface Stored {
   readonly seq: number;
