@@ -35,13 +35,21 @@ export interface FlowLedger {
 
 const taskMessage = z.object({ envelope: z.object({ id: z.string(), source: z.object({ system: z.string(), id: z.string() }) }), stage: z.string(), from: z.object({ name: z.string() }) });
 
+export interface LedgerReadOptions {
+  /** Only what the broker stored since this time. */
+  readonly since?: Date;
+  /** Read by an agent identity, which may not delete consumers: its readers are left to expire on the server. */
+  readonly asAgent?: boolean;
+}
+
 /**
  * Reads a flow's task, result, review and dead-letter streams by subject (optionally only what the broker stored
  * since a time) and files every message under its envelope id. Stream reads, not metrics: counters reset and
  * sample, the streams are the record.
  */
-export async function readFlowLedger(bus: Bus, flow: string, opts: { since?: Date } = {}): Promise<FlowLedger> {
-  const read = (stream: string, filterSubject: string) => readStream(bus, stream, { filterSubject, ...(opts.since ? { since: opts.since } : {}) });
+export async function readFlowLedger(bus: Bus, flow: string, opts: LedgerReadOptions = {}): Promise<FlowLedger> {
+  const read = (stream: string, filterSubject: string) =>
+    readStream(bus, stream, { filterSubject, ...(opts.since ? { since: opts.since } : {}), ...(opts.asAgent ? { deleteWhenDone: false } : {}) });
   const [tasks, results, requests, decisions, letters] = await Promise.all([
     read(streamNames.task, subjects.tasksOfFlow(flow)),
     read(streamNames.result, subjects.result(flow)),

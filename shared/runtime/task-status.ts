@@ -2,7 +2,7 @@ import { buckets, openStateStore, type Bus } from "../bus/index.js";
 import { envelopeId, inboundEventSchema } from "../envelope/index.js";
 import { describeIssues, SchemaError } from "../errors/index.js";
 import { admittedRecordSchema } from "./messages.js";
-import { readFlowLedger, taskState, type TaskState } from "./task-ledger.js";
+import { readFlowLedger, taskState, type LedgerReadOptions, type TaskState } from "./task-ledger.js";
 
 /** Outcomes follow admission; this margin covers the clock of the agent that wrote the mark against the broker's. */
 const clockSlackMs = 5 * 60_000;
@@ -26,14 +26,14 @@ export type TaskStatus = {
  * (`mesh.status.<flow>`). The envelope id is derived exactly as ingest derives it; KV mesh_seen says whether (and
  * when) it was admitted, and the flow's streams say what happened since.
  */
-export async function taskStatus(bus: Bus, flow: string, request: unknown): Promise<TaskStatus> {
+export async function taskStatus(bus: Bus, flow: string, request: unknown, opts: Pick<LedgerReadOptions, "asAgent"> = {}): Promise<TaskStatus> {
   const source = parseStatusRequest(request);
   const task = envelopeId(source);
   const seen = await (await openStateStore(bus, buckets.seen)).get(task);
   const admitted = seen ? admittedRecordSchema.parse(seen.value) : undefined;
   // Not admitted: a refusal at ingest may be anywhere in the DLQ, so the whole flow is read.
   const since = admitted ? new Date(Date.parse(admitted.at) - clockSlackMs) : undefined;
-  const ledger = await readFlowLedger(bus, flow, since ? { since } : {});
+  const ledger = await readFlowLedger(bus, flow, { ...opts, ...(since ? { since } : {}) });
   const state = taskState(ledger.trails.get(task));
   return { envelopeId: task, source, flow, admitted: admitted ? { at: admitted.at, stream: admitted.stream, seq: admitted.seq } : null, ...state };
 }
