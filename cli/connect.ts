@@ -38,17 +38,20 @@ export function cliIdentity(env: NodeJS.ProcessEnv = process.env): CliIdentity {
   return { auth: {}, describe: "anonymous (no NATS_NKEY_SEED, NATS_USER or .mesh/operator.json)" };
 }
 
+/** A broker and identity other than the environment's: the one `mesh chaos` starts for its run. */
+export interface BrokerTarget {
+  readonly url: string;
+  readonly identity: CliIdentity;
+}
+
 /** Connects the CLI to the mesh, saying on stderr where and as whom, or says how to get a mesh running. */
-export async function connectCli(name: string): Promise<Bus> {
-  const who = cliIdentity();
-  process.stderr.write(`mesh ${name}: broker ${natsUrl()} as ${who.describe}\n`);
+export async function connectCli(name: string, target: BrokerTarget = { url: natsUrl(), identity: cliIdentity() }): Promise<Bus> {
+  const { url, identity: who } = target;
+  process.stderr.write(`mesh ${name}: broker ${url} as ${who.describe}\n`);
   try {
-    return await connectBus({ servers: natsUrl(), name: `mesh-cli-${name}`, ...who.auth });
+    return await connectBus({ servers: url, name: `mesh-cli-${name}`, ...who.auth });
   } catch (err) {
-    throw new MeshError(
-      "E_CONFIG",
-      `cannot reach NATS at ${natsUrl()} (${(err as Error).message}). Start a mesh with 'npx mesh up', or set NATS_URL.`,
-    );
+    throw new MeshError("E_CONFIG", `cannot reach NATS at ${url} (${(err as Error).message}). Start a mesh with 'npx mesh up', or set NATS_URL.`);
   }
 }
 

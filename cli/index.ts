@@ -5,6 +5,8 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { chaosCommand } from "./commands/chaos.js";
+import { scenarios } from "./chaos/scenarios.js";
 import { demoCommand } from "./commands/demo.js";
 import { dlqEdit, dlqList, dlqReplay, dlqShow } from "./commands/dlq.js";
 import { publishCommand } from "./commands/publish.js";
@@ -39,6 +41,10 @@ const usage = `usage: mesh <command>
                                        would refuse again stays, with the reason
   dlq edit <seq> --body <file|->       correct a refused inbound event: checked as ingest checks it, republished,
                                        the letter removed, audited as a correction naming the letter
+  chaos <scenario...> [--events N] [--rate N] [--down-ms N] [--signal SIGKILL|SIGSTOP] [--json]
+                                       a sandbox mesh, a steady workload from the operator, one fault; prints in,
+                                       out, lost, doubled, DLQ, p99 during the fault, time to recover (verdict from
+                                       reconcile; exit 3 lost, 4 doubled). Scenarios: ${scenarios.map((s) => s.name).join(", ")}
   eval triage [--data f.csv] [--json]  accuracy and coverage of the shipped ticket model (held-out fifth by default)
   cost [--metrics url,...] [--json]    cost per task and flow (model + human) against the manual baseline
        [--hourly-rate 50] [--human-minutes 4] [--manual-minutes 6]
@@ -120,6 +126,24 @@ const commands: Record<string, Handler> = {
     if (sub === "show" && seq) return dlqShow(positiveInt("<seq>", seq), { json: values.json ?? false });
     if (sub === "edit" && seq && values.body) return dlqEdit(positiveInt("<seq>", seq), values.body);
     throw new UsageError("mesh dlq ls [--flow f] | show <seq> | replay [--flow f] [--seq n] | edit <seq> --body <file>");
+  },
+  async chaos(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { events: { type: "string" }, rate: { type: "string" }, "down-ms": { type: "string" }, signal: { type: "string" }, json: { type: "boolean" } },
+    });
+    if (!positionals.length) throw new UsageError(`mesh chaos <scenario...>: one or more of ${scenarios.map((s) => s.name).join(", ")}`);
+    const unknown = positionals.filter((p) => !scenarios.some((s) => s.name === p));
+    if (unknown.length) throw new UsageError(`unknown scenario ${unknown.join(", ")}: one of ${scenarios.map((s) => s.name).join(", ")}`);
+    if (values.signal !== undefined && values.signal !== "SIGKILL" && values.signal !== "SIGSTOP") throw new UsageError(`--signal takes SIGKILL or SIGSTOP, not "${values.signal}"`);
+    return chaosCommand(positionals, {
+      ...(values.events ? { events: positiveInt("--events", values.events) } : {}),
+      ...(values.rate ? { rate: positiveInt("--rate", values.rate) } : {}),
+      ...(values["down-ms"] ? { downMs: positiveInt("--down-ms", values["down-ms"]) } : {}),
+      ...(values.signal ? { signal: values.signal } : {}),
+      json: values.json ?? false,
+    });
   },
   async eval(args) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { data: { type: "string" }, json: { type: "boolean" } } });

@@ -6,7 +6,7 @@ import { PolicyGate } from "../shared/runtime/policy-gate.js";
 import { createLogger, createMetrics } from "../shared/telemetry/index.js";
 import { OPERATOR, defaultPolicyPath, loadPolicyFile, type Principal } from "../policy/index.js";
 import { loadStoredPolicy } from "../policy/distribution/index.js";
-import { connectCli, operatorSeed } from "./connect.js";
+import { connectCli, operatorSeed, type BrokerTarget } from "./connect.js";
 
 /**
  * The `mesh` command as a principal: `operator` in the policy document, with the roles MESH_OPERATOR_ROLES names
@@ -28,13 +28,13 @@ export interface Operator {
   close(): Promise<void>;
 }
 
-export async function connectOperator(name: string): Promise<Operator> {
-  const bus = await connectCli(name);
+export async function connectOperator(name: string, target?: BrokerTarget): Promise<Operator> {
+  const bus = await connectCli(name, target);
   const person = process.env.MESH_OPERATOR_ID || userInfo().username;
   const instance = `operator-${hostname()}-${process.pid}`;
   const region = process.env.MESH_REGION || "eu";
   const roles = (process.env.MESH_OPERATOR_ROLES || "operator").split(",").map((r) => r.trim()).filter(Boolean);
-  const seed = operatorSeed();
+  const seed = target ? target.identity.auth.seed : operatorSeed();
   const metrics = createMetrics();
   const approvers = (process.env.MESH_POLICY_APPROVERS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   // The revision the agents enforce: the signed one in KV when approvers are configured, else the shipped file.

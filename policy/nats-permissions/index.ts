@@ -12,6 +12,8 @@ import { actions, OPERATOR, type Action } from "../types.js";
  */
 
 export interface BrokerPermissions {
+  /** It may publish a reply to the inbox of a request it received, and only to that one (nats-server allow_responses). */
+  readonly allowResponses: boolean;
   publish: { allow: string[]; deny: string[] };
   subscribe: { allow: string[]; deny: string[] };
 }
@@ -28,6 +30,8 @@ export interface BrokerFootprint {
   readonly buckets: readonly { readonly name: string; readonly access: BucketAccess }[];
   /** Object stores it reads (writes are the document's `agents:` grants, e.g. the trainer's `$O.mesh_models.>`). */
   readonly objectStores: readonly string[];
+  /** Request subjects it answers: subscribed, and replies allowed to those who asked (nothing else in their inboxes). */
+  readonly serves: readonly string[];
 }
 
 /** Evidence and streams are never deleted or purged by an agent identity, whatever its grants. */
@@ -114,6 +118,7 @@ export function brokerPermissions(doc: PolicyDocument, agent: string, footprint:
   const pubAllow = new Set<string>([subjects.auditOf(agent), ...jetStreamGrants(footprint)]);
   const subAllow = new Set<string>([`${inboxPrefixOf(agent)}.>`]);
   for (const { stream, durable } of footprint.consumers) subAllow.add(subjects.maxDeliveriesAdvisory(stream, durable));
+  for (const subject of footprint.serves) subAllow.add(subject);
   const pubDeny = new Set<string>(neverPublish);
   const subDeny = new Set<string>();
   for (const rule of doc.rules.filter(isBrokerGrant)) {
@@ -129,6 +134,7 @@ export function brokerPermissions(doc: PolicyDocument, agent: string, footprint:
   for (const s of identity?.publish ?? []) pubAllow.add(widen(s));
   for (const s of identity?.subscribe ?? []) subAllow.add(widen(s));
   return {
+    allowResponses: footprint.serves.length > 0,
     publish: { allow: [...pubAllow].sort(), deny: [...pubDeny].sort() },
     subscribe: { allow: [...subAllow].sort(), deny: [...subDeny].sort() },
   };
@@ -145,7 +151,7 @@ export interface RenderOptions {
 
 const q = (s: string) => JSON.stringify(s);
 const list = (xs: readonly string[]) => `[${xs.map(q).join(", ")}]`;
-const noFootprint: BrokerFootprint = { consumers: [], reads: [], buckets: [], objectStores: [] };
+const noFootprint: BrokerFootprint = { consumers: [], reads: [], buckets: [], objectStores: [], serves: [] };
 
 /**
  * An `authorization { users = [...] }` block for nats-server's config file. It holds public keys only: each
@@ -163,6 +169,7 @@ export function renderNatsAuthorization(doc: PolicyDocument, opts: RenderOptions
         `    { nkey: ${q(nkey)}, permissions: {\n` +
         `        publish: { allow: ${list(p.publish.allow)}${deny(p.publish.deny)} }\n` +
         `        subscribe: { allow: ${list(p.subscribe.allow)}${deny(p.subscribe.deny)} }\n` +
+        (p.allowResponses ? `        allow_responses: true\n` : "") +
         `    } }`,
     );
   }

@@ -29,6 +29,9 @@ export const subjects = {
   allLabels: () => "mesh.label.*",
   correction: (flow: string) => `mesh.correction.${tok("flow", flow)}`,
   dlq: (flow: string) => `mesh.dlq.${tok("flow", flow)}`,
+  /** Request/reply: where one flow's task is (the ingest agent answers, as `mesh status` would). */
+  status: (flow: string) => `mesh.status.${tok("flow", flow)}`,
+  allStatus: () => "mesh.status.*",
   /**
    * One subject per task (or `mesh` for records about no task) and writer, so a task's trail is read by subject,
    * not by scan, and the broker lets each identity write only under its own name (`auditOf`).

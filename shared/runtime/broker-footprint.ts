@@ -17,16 +17,20 @@ export function brokerFootprint(def: AgentDefinition, doc: PolicyDocument): Brok
   const readsLabels = doc.rules.some(
     (r) => r.effect === "permit" && r.principals.includes(def.name) && (r.actions === "*" || r.actions.includes("data.read")) && r.resources?.subjects?.includes(subjects.allLabels()),
   );
+  // Ingest answers the status service (shared/runtime/status-service.ts) from the flows' task ledgers.
+  const answersStatus = kind === "ingest";
+  const ledger = [streamNames.task, streamNames.result, streamNames.review, streamNames.dlq];
   return {
     consumers: consumerSpecs(def).map(({ stream, durable }) => ({ stream, durable })),
     // A service reads labels back (ServiceContext.labels) only where the document lets the agent read labels.
-    reads: def.serve && readsLabels ? [streamNames.label] : [],
+    reads: [...(def.serve && readsLabels ? [streamNames.label] : []), ...(answersStatus ? ledger : [])],
+    serves: answersStatus ? [subjects.allStatus()] : [],
     buckets: [
       // Every agent watches the signed policy and may look up identities; neither is written by an agent.
       bucket(buckets.policy, "read"),
       bucket(buckets.identities, "read"),
       // Opened by every agent; only those the document names read or write them (the seen marks hold envelopes).
-      bucket(buckets.seen, writesBucket(doc, def.name, buckets.seen) ? "write" : "info"),
+      bucket(buckets.seen, writesBucket(doc, def.name, buckets.seen) ? "write" : answersStatus ? "read" : "info"),
       bucket(rateLimitBucket, takesRateLimitTokens(doc, def.name) ? "write" : "info"),
       ...(usesModels ? [bucket(modelBuckets.current, writesBucket(doc, def.name, modelBuckets.current) ? "write" : "read")] : []),
       ...(own ? [bucket(own, "write")] : []),

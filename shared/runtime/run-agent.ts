@@ -21,6 +21,7 @@ import {
   type ModelStore,
   type StateStore,
 } from "../bus/index.js";
+import { serveTaskStatus } from "./status-service.js";
 import { checkedEnvelope, parseJsonBody, sourceRefOf, type TaskEnvelope } from "../envelope/index.js";
 import { MeshError, SchemaError, describeIssues } from "../errors/index.js";
 import {
@@ -211,6 +212,9 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     ? await def.serve(serviceContext(config, log, metrics, drift, state, audited, bus, gate, newScope, kind === "task" || kind === "label", personal))
     : undefined;
 
+  // Ingest is where every task begins, so it answers where one is (the ledger it reads is in its footprint).
+  const statusService = kind === "ingest" ? serveTaskStatus(bus, def.name, () => newScope(childSpan()), config.region, log) : undefined;
+
   ready = true;
   log.info({ httpPort: http.port, consumes: subscriptions.map((s) => s.filterSubject), concurrency, policyRevision: gate.revision }, "agent ready");
 
@@ -225,6 +229,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
         clearInterval(lag);
         consumers.stop();
         await service?.close();
+        statusService?.stop();
         await Promise.all(loops.map((l) => l.stop(config.shutdownGraceMs)));
         for (const a of advisories) a.unsubscribe();
         models.close();

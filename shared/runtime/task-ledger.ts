@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { deadLetterSchema, readStream, streamNames, subjects, type Bus, type DeadLetter, type StoredMessage } from "../shared/bus/index.js";
-import { parseJsonBody } from "../shared/envelope/index.js";
-import { resultMessageSchema, reviewDecisionSchema, reviewRequestSchema } from "../shared/runtime/index.js";
+import { buckets, deadLetterSchema, openStateStore, readStream, streamNames, subjects, type Bus, type DeadLetter, type StoredMessage } from "../bus/index.js";
+import { parseJsonBody } from "../envelope/index.js";
+import { admittedRecordSchema, resultMessageSchema, reviewDecisionSchema, reviewRequestSchema } from "./messages.js";
 
 interface Stored {
   readonly seq: number;
@@ -35,13 +35,21 @@ export interface FlowLedger {
 
 const taskMessage = z.object({ envelope: z.object({ id: z.string(), source: z.object({ system: z.string(), id: z.string() }) }), stage: z.string(), from: z.object({ name: z.string() }) });
 
+export interface LedgerReadOptions {
+  /** Only what the broker stored since this time. */
+  readonly since?: Date;
+  /** Read by an agent identity, which may not delete consumers: its readers are left to expire on the server. */
+  readonly asAgent?: boolean;
+}
+
 /**
  * Reads a flow's task, result, review and dead-letter streams by subject (optionally only what the broker stored
  * since a time) and files every message under its envelope id. Stream reads, not metrics: counters reset and
  * sample, the streams are the record.
  */
-export async function readFlowLedger(bus: Bus, flow: string, opts: { since?: Date } = {}): Promise<FlowLedger> {
-  const read = (stream: string, filterSubject: string) => readStream(bus, stream, { filterSubject, ...(opts.since ? { since: opts.since } : {}) });
+export async function readFlowLedger(bus: Bus, flow: string, opts: LedgerReadOptions = {}): Promise<FlowLedger> {
+  const read = (stream: string, filterSubject: string) =>
+    readStream(bus, stream, { filterSubject, ...(opts.since ? { since: opts.since } : {}), ...(opts.asAgent ? { deleteWhenDone: false } : {}) });
   const [tasks, results, requests, decisions, letters] = await Promise.all([
     read(streamNames.task, subjects.tasksOfFlow(flow)),
     read(streamNames.result, subjects.result(flow)),
@@ -141,4 +149,51 @@ export function taskState(t: TaskTrail | undefined): TaskState {
   // Never admitted: the refusal is the event's dead letter (its agent is ingest).
   if (refusal) return { state: "dead-lettered", code: refusal.letter.code, reason: refusal.letter.reason, agent: refusal.letter.agent, letterSeq: refusal.seq };
   return { state: "not admitted" };
+}
+
+export interface Finding {
+  readonly envelopeId: string;
+  readonly source: TaskTrail["source"];
+  readonly outcomes: number;
+  readonly detail: string;
+}
+
+export interface Reconciliation {
+  readonly admitted: number;
+  readonly missing: Finding[];
+  readonly doubled: Finding[];
+  readonly unreadable: string[];
+  /** The ledger it was judged from (callers that need more than the verdict, as `mesh chaos`, read it here). */
+  readonly ledger: FlowLedger;
+}
+
+/**
+ * The verdict of `mesh reconcile` and `mesh chaos`: every admitted input of the flow (an `ingested` message on the task
+ * stream, or a mark in KV mesh_seen the stream no longer shows) must have exactly one terminal outcome.
+ */
+export async function reconcileFlow(bus: Bus, flow: string, opts: { since?: Date } = {}): Promise<Reconciliation> {
+  const ledger = await readFlowLedger(bus, flow, opts);
+  const { trails, unreadable } = ledger;
+  const ingested = subjects.task(flow, "ingested");
+  // A mark without its message: admitted, then lost from the stream (or never stored past the mark).
+  const marks = (await (await openStateStore(bus, buckets.seen)).values())
+    .map((e) => admittedRecordSchema.safeParse(e.value))
+    .flatMap((r) => (r.success && r.data.subject === ingested && (!opts.since || Date.parse(r.data.at) >= opts.since.getTime()) ? [r.data] : []));
+  const missing: Finding[] = [];
+  const doubled: Finding[] = [];
+  let admitted = 0;
+  for (const mark of marks) {
+    if (trails.get(mark.id)?.admitted) continue;
+    admitted++;
+    missing.push({ envelopeId: mark.id, source: trails.get(mark.id)?.source, outcomes: 0, detail: `marked admitted at ${mark.at} (task stream seq ${mark.seq}) but the stream has no ingested message` });
+  }
+  for (const t of trails.values()) {
+    if (!t.admitted) continue;
+    admitted++;
+    const n = terminalOutcomes(t);
+    const parts = `${t.results.length} result(s), ${t.letters.length} dead letter(s), ${t.reviewRequests.length} review request(s), ${t.reviewDecisions.length} decision(s)`;
+    if (n === 0) missing.push({ envelopeId: t.id, source: t.source, outcomes: 0, detail: `no outcome; last stage ${t.stages.at(-1)?.stage ?? "?"}` });
+    else if (n > 1) doubled.push({ envelopeId: t.id, source: t.source, outcomes: n, detail: parts });
+  }
+  return { admitted, missing, doubled, unreadable, ledger };
 }
