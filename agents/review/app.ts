@@ -7,7 +7,7 @@ import { MeshError, describeIssues, type ReviewDecision, type ReviewDecisionInpu
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { checkCsrf, checkOrigin, sessionCookie, type Session, type Sessions } from "./auth.js";
 import { ReviewError } from "./errors.js";
-import { correctionFields, rejectReasons, validateCorrections } from "./fields.js";
+import { decisionForm, validateCorrections } from "./decision-forms.js";
 import { canTake, mayReview, type Queue, type QueueItem } from "./queue.js";
 import type { Reviewer } from "./settings.js";
 import { signInKeys, type SignInLimiter } from "./sign-in-limit.js";
@@ -60,7 +60,7 @@ const assignBody = z.object({ reviewer: z.string().min(1).max(128) });
 const decisionBody = z.discriminatedUnion("decision", [
   z.object({ decision: z.literal("approve"), comment }),
   z.object({ decision: z.literal("correct"), corrections: z.record(z.string(), z.unknown()), comment }),
-  z.object({ decision: z.literal("reject"), reasonCode: z.enum(rejectReasons), comment }),
+  z.object({ decision: z.literal("reject"), reasonCode: z.string().min(1).max(64), comment }),
 ]);
 
 async function parseBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
@@ -233,22 +233,29 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
   async function decideItem(id: string, reviewer: Session["reviewer"], body: z.infer<typeof decisionBody>): Promise<ReviewDecision> {
     const item = await deps.queue.assertDecidable(id, reviewer);
     const request = item.request;
-    const fields = correctionFields(item.flow);
+    const form = decisionForm(item.flow);
+    const suggested = form.approve.needsSuggestion ? form.fields[0] : undefined;
     const { prediction } = readSuggestions(request);
-    if (body.decision === "approve" && fields.length > 0 && !prediction?.label)
-      throw new ReviewError("E_SCHEMA", `decision: no model suggested a ${fields[0]!.path} to approve; correct it instead`);
-    const corrections = body.decision === "correct" ? validateCorrections(item.flow, body.corrections) : undefined;
+    if (body.decision === "approve" && suggested && !prediction?.label)
+      throw new ReviewError("E_SCHEMA", `decision: no model suggested a ${suggested.path} to approve; correct it instead`);
+    if (body.decision === "approve" && form.approve.needsReason && !body.comment?.trim())
+      throw new ReviewError("E_SCHEMA", `comment: "${form.approve.label}" needs the reviewer's reason`);
+    if (body.decision === "reject" && !form.rejectReasons.some((r) => r.code === body.reasonCode))
+      throw new ReviewError("E_SCHEMA", `reasonCode: must be one of ${form.rejectReasons.map((r) => r.code).join(", ")} for flow ${item.flow}`);
+    // What the reviewer saw: personal fields opened. Corrections compare against it; the label is made from it, redacted.
+    const seen = (await shown([item], reviewer))[0]!.request;
+    const current = (seen.envelope.payload ?? {}) as Record<string, unknown>;
+    const corrections = body.decision === "correct" ? validateCorrections(item.flow, body.corrections, current) : undefined;
     // An approval carries the value the reviewer saw, so the task resumes with exactly that, not a re-run's guess.
-    const approved = body.decision === "approve" && fields[0] && prediction?.label ? { [fields[0].path]: prediction.label } : undefined;
+    const approved = body.decision === "approve" && suggested && prediction?.label ? { [suggested.path]: prediction.label } : undefined;
     const fieldValues = corrections ?? approved;
-    // The label is made from the opened text, redacted; the decision carries the request as stored.
-    const text = labelText((await shown([item], reviewer))[0]!.request);
+    const text = labelText(seen);
     const label =
       text !== null && body.decision !== "reject"
         ? {
             text,
             prediction: prediction?.label ?? null,
-            correction: (fields[0] && corrections?.[fields[0].path]) ?? null,
+            correction: suggested && typeof corrections?.[suggested.path] === "string" ? (corrections[suggested.path] as string) : null,
             modelVersion: prediction?.version ?? null,
           }
         : undefined;

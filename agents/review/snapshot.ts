@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { redactText, scrubValue, type ReviewRequest } from "../../shared/runtime/index.js";
-import { correctionFields, rejectReasons, type CorrectionField } from "./fields.js";
+import { decisionForm, type DecisionForm } from "./decision-forms.js";
 import type { QueueItem } from "./queue.js";
 
 /** One model's opinion as the reviewer sees it. */
@@ -33,8 +33,8 @@ export interface ItemView {
   readonly prediction: Suggestion | null;
   readonly draft: string | null;
   readonly details: unknown;
-  readonly fields: readonly CorrectionField[];
-  readonly rejectReasons: readonly string[];
+  /** What the reviewer may do with this flow's items. */
+  readonly form: DecisionForm;
 }
 
 /** The queue row: enough to choose, nothing more. */
@@ -157,8 +157,7 @@ export function viewOf(item: QueueItem): ItemView {
     prediction: scrubValue(s.prediction) as Suggestion | null,
     draft: s.draft === null ? null : redactText(s.draft).text,
     details: scrubValue(s.details),
-    fields: correctionFields(item.flow),
-    rejectReasons,
+    form: decisionForm(item.flow),
   };
 }
 

@@ -203,8 +203,8 @@ test("the item view redacts PII in the input, the reason, the suggestions and th
     view.json.suggestions.map((s: { source: string; label: string; confidence: number; version: string }) => [s.source, s.label, s.confidence, s.version]),
     [["small · ticket-intent", "lost_or_stolen_card", 0.93, "v1"]],
   );
-  assert.equal(view.json.fields[0].path, "intent");
-  assert.equal(view.json.fields[0].options.length, 77);
+  assert.equal(view.json.form.fields[0].path, "intent");
+  assert.equal(view.json.form.fields[0].options.length, 77);
   const queueRes = await alice.request("GET", "/api/queue");
   assert.doesNotMatch(queueRes.text, /4111|7946/);
 });
@@ -297,38 +297,64 @@ test("an approver assigns an item to a reviewer who may take it; a reviewer may 
   assert.equal((await alice.request("POST", `/api/items/${routine.envelopeId}/decision`, { decision: "approve" })).status, 200);
 });
 
-test("an invoice mismatch shows its details, has nothing to correct, and is approved without a label", async (t) => {
+test("an invoice mismatch offers accept-with-reason, amount / PO / vendor corrections and invoice reject reasons", async (t) => {
   const { service, queue, decisions } = await startTestService(t);
   const base = ticketRequest("unused");
-  const event = {
-    tenant: "acme",
-    region: "eu",
-    source: { system: "erp", id: "inv-1" },
-    payload: { invoiceNumber: "INV-1", poNumber: "PO-1", vendorId: "V-9", amount: 120, currency: "EUR" },
+  const invoiceRequest = (id: string) => {
+    const event = {
+      tenant: "acme",
+      region: "eu",
+      source: { system: "erp", id },
+      payload: { invoiceNumber: id, poNumber: "PO-1", vendorId: "V-9", amount: 120, currency: "EUR" },
+    };
+    const envelope = createEnvelope("invoice", JSON.stringify(event), { traceparent: base.traceparent });
+    return {
+      ...base,
+      envelopeId: envelope.id,
+      digest: envelope.digest,
+      flow: "invoice",
+      envelope,
+      code: "amount_out_of_tolerance",
+      reason: "amount 120 differs from PO amount 100 by 20, more than 1 allowed",
+      suggestions: undefined,
+      snapshot: { mismatches: [{ code: "amount_out_of_tolerance", reason: "amount 120 differs from PO amount 100" }] },
+      requestedBy: { name: "invoice", version: "1.1.0" },
+    };
   };
-  const envelope = createEnvelope("invoice", JSON.stringify(event), { traceparent: base.traceparent });
-  const req = {
-    ...base,
-    envelopeId: envelope.id,
-    digest: envelope.digest,
-    flow: "invoice",
-    envelope,
-    code: "mismatch_amount",
-    reason: "amount 120 differs from the PO's 100",
-    suggestions: undefined,
-    snapshot: { mismatches: [{ code: "mismatch_amount", reason: "amount 120 differs from the PO's 100" }] },
-    requestedBy: { name: "invoice", version: "1.0.0" },
-  };
-  await queue.intake(req);
+  const [accept, correct, reject] = [invoiceRequest("INV-1"), invoiceRequest("INV-2"), invoiceRequest("INV-3")];
+  for (const r of [accept, correct, reject]) await queue.intake(r);
   const alice = new Client(service.url);
   await alice.signIn(tokens.alice);
-  const view = (await alice.request("GET", `/api/items/${req.envelopeId}`)).json;
-  assert.deepEqual(view.fields, []);
-  assert.deepEqual(view.suggestions, []);
-  assert.equal(view.details.mismatches[0].code, "mismatch_amount");
-  assert.equal(view.input.invoiceNumber, "INV-1");
-  await alice.request("POST", `/api/items/${req.envelopeId}/claim`);
-  assert.equal((await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "correct", corrections: { amount: 100 } })).status, 400);
-  assert.equal((await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "approve" })).status, 200);
-  assert.equal(decisions[0]!.label, undefined);
+  const view = (await alice.request("GET", `/api/items/${accept.envelopeId}`)).json;
+  assert.deepEqual(view.form.fields.map((f: { path: string }) => f.path), ["amount", "poNumber", "vendorId"]);
+  assert.equal(view.form.approve.label, "Accept despite mismatch");
+  assert.ok(view.form.rejectReasons.some((r: { code: string }) => r.code === "duplicate_invoice"));
+  assert.equal(view.details.mismatches[0].code, "amount_out_of_tolerance");
+
+  for (const r of [accept, correct, reject]) await alice.request("POST", `/api/items/${r.envelopeId}/claim`);
+  const noReason = await alice.request("POST", `/api/items/${accept.envelopeId}/decision`, { decision: "approve" });
+  assert.equal(noReason.status, 400);
+  assert.match(noReason.json.error.message, /^comment: .*reason/);
+  assert.equal((await alice.request("POST", `/api/items/${accept.envelopeId}/decision`, { decision: "approve", comment: "price rise agreed by phone" })).status, 200);
+
+  const unchanged = await alice.request("POST", `/api/items/${correct.envelopeId}/decision`, { decision: "correct", corrections: { amount: 120, poNumber: "PO-1" } });
+  assert.equal(unchanged.status, 400, "a correction that changes nothing is refused");
+  const negative = await alice.request("POST", `/api/items/${correct.envelopeId}/decision`, { decision: "correct", corrections: { amount: -5 } });
+  assert.match(negative.json.error.message, /^corrections\.amount: must be a number/);
+  assert.equal((await alice.request("POST", `/api/items/${correct.envelopeId}/decision`, { decision: "correct", corrections: { amount: 100, poNumber: "PO-1", vendorId: "V-9" } })).status, 200);
+
+  const ticketReason = await alice.request("POST", `/api/items/${reject.envelopeId}/decision`, { decision: "reject", reasonCode: "spam" });
+  assert.equal(ticketReason.status, 400);
+  assert.match(ticketReason.json.error.message, /^reasonCode: must be one of duplicate_invoice/);
+  assert.equal((await alice.request("POST", `/api/items/${reject.envelopeId}/decision`, { decision: "reject", reasonCode: "duplicate_invoice" })).status, 200);
+
+  assert.deepEqual(
+    decisions.map((d) => [d.decision, d.comment ?? d.reasonCode ?? null, d.corrections ?? null, d.label ?? null]),
+    [
+      ["approve", "price rise agreed by phone", null, null],
+      ["correct", null, { amount: 100 }, null],
+      ["reject", "duplicate_invoice", null, null],
+    ],
+    "only the changed field travels as a correction; invoices make no labels",
+  );
 });
