@@ -11,7 +11,7 @@ const invoiceCorrections = z.strictObject({
 export type InvoiceCorrections = z.infer<typeof invoiceCorrections>;
 
 /** The invoice as the reviewer corrected it; a correction outside the form is a bad decision, named by field. */
-export function applyCorrections(invoice: InvoicePayload, corrections: unknown): { invoice: InvoicePayload; corrected: InvoiceCorrections } | { error: string } {
+export function correctedInvoice(invoice: InvoicePayload, corrections: unknown): { invoice: InvoicePayload; corrected: InvoiceCorrections } | { error: string } {
   const parsed = invoiceCorrections.safeParse(corrections ?? {});
   if (!parsed.success) return { error: `corrections: ${describeIssues(parsed.error.issues)}` };
   return { invoice: { ...invoice, ...parsed.data }, corrected: parsed.data };

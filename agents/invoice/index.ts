@@ -1,5 +1,5 @@
 import { defineAgent, type InvoicePayload } from "../../shared/runtime/index.js";
-import { applyCorrections } from "./corrections.js";
+import { correctedInvoice } from "./corrections.js";
 import { matchInvoice } from "./match.js";
 
 /** Matches each invoice to its purchase order; a match completes, any mismatch goes to a human with the reasons. */
@@ -35,7 +35,7 @@ export default defineAgent({
       const mismatches = match.matched ? [] : match.mismatches.map((m) => m.code);
       return ctx.complete({ accepted: true, matched: match.matched, mismatches, reason: decision.comment ?? null, reviewer });
     }
-    const applied = applyCorrections(invoice, decision.corrections);
+    const applied = correctedInvoice(invoice, decision.corrections);
     if ("error" in applied) return ctx.fail("E_SCHEMA", applied.error);
     const match = matchInvoice(applied.invoice);
     return ctx.complete({

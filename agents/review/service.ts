@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import type { ReviewDecision, ReviewDecisionInput, StateStore, TaskEnvelope } from "../../shared/runtime/index.js";
+import type { ReviewDecision, ReviewDecisionInput, ServiceContext, StateStore, TaskEnvelope } from "../../shared/runtime/index.js";
 import type { MeshMetrics } from "../../shared/telemetry/index.js";
 import { createReviewApp } from "./app.js";
 import { createSessions } from "./auth.js";
@@ -15,6 +15,7 @@ export interface ReviewServiceDeps {
   readonly state: StateStore;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly decide: (input: ReviewDecisionInput) => Promise<ReviewDecision>;
+  readonly approve: ServiceContext["approve"];
   readonly revealForReviewer: (envelopes: readonly TaskEnvelope[], reviewer: Reviewer) => Promise<TaskEnvelope[]>;
   /** Decision metrics (duration, corrections) are the runtime's: `decide` records them. */
   readonly metrics: Pick<MeshMetrics, "mesh_review_queue_depth" | "mesh_review_sla_breaches_total">;
@@ -74,6 +75,7 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
     sessions,
     reviewers: [...new Map(Object.values(settings.REVIEW_TOKENS).map((r) => [r.id, r])).values()],
     decide: deps.decide,
+    approve: deps.approve,
     revealForReviewer: deps.revealForReviewer,
     log: deps.log,
     allowedOrigins: settings.REVIEW_ORIGINS,

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { redactText, scrubValue, type ReviewRequest } from "../../shared/runtime/index.js";
 import { decisionForm, type DecisionForm } from "./decision-forms.js";
-import type { QueueItem } from "./queue.js";
+import { approversNeeded } from "./four-eyes.js";
+import type { HistoryEntry, QueueItem } from "./queue.js";
 
 /** One model's opinion as the reviewer sees it. */
 export interface Suggestion {
@@ -35,6 +36,10 @@ export interface ItemView {
   readonly details: unknown;
   /** What the reviewer may do with this flow's items. */
   readonly form: DecisionForm;
+  /** Distinct approvers an approval needs now, and who approved so far (with the values they approved). */
+  readonly approversNeeded: number;
+  readonly approvals: readonly { readonly reviewer: string; readonly decision: string; readonly corrections: unknown; readonly at: string }[];
+  readonly history: readonly HistoryEntry[];
 }
 
 /** The queue row: enough to choose, nothing more. */
@@ -158,6 +163,9 @@ export function viewOf(item: QueueItem): ItemView {
     draft: s.draft === null ? null : redactText(s.draft).text,
     details: scrubValue(s.details),
     form: decisionForm(item.flow),
+    approversNeeded: approversNeeded(item, item.approvals?.some((a) => a.decision === "correct") ? "correct" : "approve"),
+    approvals: (item.approvals ?? []).map((a) => ({ reviewer: a.reviewer.id, decision: a.decision, corrections: scrubValue(a.corrections ?? null), at: a.decidedAt })),
+    history: item.history ?? [],
   };
 }
 

@@ -2,8 +2,39 @@ import { subjects } from "../bus/index.js";
 import { createCorrection, parseEnvelope, sha256Hex } from "../envelope/index.js";
 import type { MeshMetrics } from "../telemetry/index.js";
 import type { EffectScope, ReviewDecisionInput } from "./context.js";
-import type { Label, ReviewDecision } from "./messages.js";
+import type { Label, ReviewApproval, ReviewDecision } from "./messages.js";
 import { sealDecision } from "./review-verification.js";
+
+type ApprovalInput = Parameters<import("./context.js").ServiceContext["approve"]>[0];
+
+/**
+ * One approver's approval that does not decide yet (four-eyes): policy `review.decide` with their roles, audited,
+ * and signed by the recording identity, so the final decision can carry it and the resuming agent verify it.
+ */
+export async function recordApproval(scope: EffectScope, input: ApprovalInput, identitySeed: string): Promise<ReviewApproval> {
+  const task = parseEnvelope(input.request.envelope);
+  return scope.perform({
+    action: "review.decide",
+    principal: { ...scope.principal, roles: input.reviewer.roles },
+    resource: { subject: subjects.reviewDecided(task.flow), region: task.region },
+    facts: scope.facts(task),
+    region: task.region,
+    auditDetail: { reviewer: input.reviewer.id, decision: input.decision, pendingApprovers: true },
+    run: async () =>
+      sealDecision(
+        {
+          envelopeId: task.id,
+          digest: task.digest,
+          decision: input.decision,
+          ...(input.corrections ? { corrections: { ...input.corrections } } : {}),
+          ...(input.comment ? { comment: input.comment } : {}),
+          reviewer: { id: input.reviewer.id, roles: [...input.reviewer.roles] },
+          decidedAt: new Date().toISOString(),
+        },
+        identitySeed,
+      ),
+  });
+}
 
 /**
  * A reviewer's decision, as effects: policy `review.decide` (with the reviewer's roles), then the decision,
@@ -40,6 +71,7 @@ export async function recordReviewDecision(
     leadTimeMs,
     policyRevision,
     traceparent: scope.traceparent,
+    ...(input.approvals?.length ? { approvals: [...input.approvals] } : {}),
   }, identitySeed);
   // review.decide is asked once, for the decision; the events that carry it are event.emit effects.
   await scope.publishEffect(task, "review.decide", subjects.reviewDecided(task.flow), "decided", decision, gateExtra);

@@ -55,7 +55,7 @@ import { ModelAccess } from "./model-access.js";
 import { PersonalData, requireDataKeys } from "./personal-data.js";
 import { PolicyGate } from "./policy-gate.js";
 import { createEffectPipeline } from "./effects/index.js";
-import { recordReviewDecision } from "./review-decisions.js";
+import { recordApproval, recordReviewDecision } from "./review-decisions.js";
 import { verifyReviewDecision, type DecisionVerifier } from "./review-verification.js";
 
 export interface RunningAgent {
@@ -474,6 +474,11 @@ function serviceContext(
         const decision = await recordReviewDecision(newScope(currentTrace()!), metrics, gate.revision, input, config.identitySeed);
         drift.recordReview(decision.flow, decision.decision === "correct");
         return decision;
+      }, "server", parseTraceparent(input.request.traceparent)),
+    approve: (input) =>
+      inSpan("review approve", { "mesh.envelope": input.request.envelopeId, "mesh.decision": input.decision }, async () => {
+        if (!config.identitySeed) throw new MeshError("E_CONFIG", "MESH_IDENTITY_SEED is not set: review approvals are signed by the recording agent's identity");
+        return recordApproval(newScope(currentTrace()!), input, config.identitySeed);
       }, "server", parseTraceparent(input.request.traceparent)),
     revealForReviewer: (envelopes, reviewer) =>
       personal.revealFor(envelopes, (e) => subjects.reviewRequested(e.flow), reviewer, newScope(currentTrace() ?? childSpan())),

@@ -47,7 +47,10 @@ test("a signed-in user without a review role gets 403; a reviewer gets 403 on an
   await bob.signIn(tokens.bob);
   assert.equal((await bob.request("POST", `/api/items/${risky.envelopeId}/claim`)).status, 200);
   assert.equal((await alice.request("POST", `/api/items/${risky.envelopeId}/decision`, { decision: "approve" })).status, 403);
-  assert.equal((await bob.request("POST", `/api/items/${risky.envelopeId}/decision`, { decision: "approve" })).status, 200);
+  const unconfirmed = await bob.request("POST", `/api/items/${risky.envelopeId}/decision`, { decision: "approve" });
+  assert.equal(unconfirmed.status, 400);
+  assert.match(unconfirmed.json.error.message, /^confirmed: /);
+  assert.equal((await bob.request("POST", `/api/items/${risky.envelopeId}/decision`, { decision: "approve", confirmed: true })).status, 200);
   assert.equal(decisions.length, 1);
   assert.equal(decisions[0]!.reviewer.id, "bob");
   assert.deepEqual(decisions[0]!.corrections, { intent: "card_arrival" }, "the approval carries the intent bob saw");
@@ -284,7 +287,7 @@ test("an approver assigns an item to a reviewer who may take it; a reviewer may 
   const bob = new Client(service.url);
   await bob.signIn(tokens.bob);
 
-  assert.deepEqual((await bob.request("GET", `/api/items/${risky.envelopeId}/assignees`)).json.reviewers.map((r: { id: string }) => r.id), ["bob"]);
+  assert.deepEqual((await bob.request("GET", `/api/items/${risky.envelopeId}/assignees`)).json.reviewers.map((r: { id: string }) => r.id), ["bob", "carol"]);
   assert.equal((await bob.request("POST", `/api/items/${risky.envelopeId}/assign`, { reviewer: "alice" })).status, 403, "alice may not take an approval item");
   assert.equal((await alice.request("POST", `/api/items/${routine.envelopeId}/assign`, { reviewer: "alice" })).status, 403);
   assert.equal((await bob.request("POST", `/api/items/${routine.envelopeId}/assign`, { reviewer: "nobody" })).status, 400);
@@ -357,4 +360,66 @@ test("an invoice mismatch offers accept-with-reason, amount / PO / vendor correc
     ],
     "only the changed field travels as a correction; invoices make no labels",
   );
+});
+
+test("four-eyes: an item policy holds for two approvers is decided only by the second, distinct approver, carrying the first's signed approval", async (t) => {
+  const { service, queue, decisions, approvals } = await startTestService(t);
+  const risky = { ...ticketRequest("refund my purchase", { code: "approval_required" }), approvers: 2 };
+  await queue.intake(risky);
+  const bob = new Client(service.url);
+  await bob.signIn(tokens.bob);
+  const carol = new Client(service.url);
+  await carol.signIn(tokens.carol);
+  const approve = (c: Client) => c.request("POST", `/api/items/${risky.envelopeId}/decision`, { decision: "approve", confirmed: true });
+
+  await bob.request("POST", `/api/items/${risky.envelopeId}/claim`);
+  const first = await approve(bob);
+  assert.equal(first.status, 200, first.text);
+  assert.deepEqual(first.json, { pending: { approvals: 1, needed: 2 } });
+  assert.equal(decisions.length, 0, "one approval decides nothing");
+  const waiting = (await bob.request("GET", `/api/items/${risky.envelopeId}`)).json;
+  assert.deepEqual([waiting.status, waiting.claim, waiting.approvals.map((a: { reviewer: string }) => a.reviewer), waiting.approversNeeded], ["pending", null, ["bob"], 2]);
+
+  await bob.request("POST", `/api/items/${risky.envelopeId}/claim`);
+  const again = await approve(bob);
+  assert.equal(again.status, 403);
+  assert.match(again.json.error.message, /bob already approved/);
+  await bob.request("POST", `/api/items/${risky.envelopeId}/release`);
+
+  await carol.request("POST", `/api/items/${risky.envelopeId}/claim`);
+  assert.equal((await approve(carol)).status, 200);
+  assert.equal(decisions.length, 1);
+  assert.equal(decisions[0]!.reviewer.id, "carol");
+  assert.deepEqual(decisions[0]!.approvals?.map((a) => a.reviewer.id), ["bob"]);
+  assert.deepEqual(decisions[0]!.approvals, approvals.slice(0, 1), "the decision carries bob's approval exactly as it was signed");
+  const history = (await carol.request("GET", `/api/items/${risky.envelopeId}`)).json.history.map((h: { by: string; what: string }) => `${h.by} ${h.what}`);
+  assert.deepEqual(history, ["bob claimed", "bob approved", "bob claimed", "bob released", "carol claimed", "carol decided"]);
+});
+
+test("four-eyes: nobody approves their own correction; a different correction starts the count again", async (t) => {
+  const { service, queue, decisions } = await startTestService(t);
+  // No approvers field: policy asked for one, but a correction of a held item still needs a second person.
+  const risky = ticketRequest("card stolen yesterday", { code: "approval_required" });
+  await queue.intake(risky);
+  const bob = new Client(service.url);
+  await bob.signIn(tokens.bob);
+  const carol = new Client(service.url);
+  await carol.signIn(tokens.carol);
+  const decide = (c: Client, body: object) => c.request("POST", `/api/items/${risky.envelopeId}/decision`, { confirmed: true, ...body });
+
+  await bob.request("POST", `/api/items/${risky.envelopeId}/claim`);
+  assert.deepEqual((await decide(bob, { decision: "correct", corrections: { intent: "lost_or_stolen_card" } })).json, { pending: { approvals: 1, needed: 2 } });
+  await bob.request("POST", `/api/items/${risky.envelopeId}/claim`);
+  const own = await decide(bob, { decision: "approve" });
+  assert.equal(own.status, 403);
+  assert.match(own.json.error.message, /bob may not approve their own correction/);
+  await bob.request("POST", `/api/items/${risky.envelopeId}/release`);
+
+  await carol.request("POST", `/api/items/${risky.envelopeId}/claim`);
+  assert.deepEqual((await decide(carol, { decision: "correct", corrections: { intent: "compromised_card" } })).json, { pending: { approvals: 1, needed: 2 } });
+  await bob.request("POST", `/api/items/${risky.envelopeId}/claim`);
+  assert.equal((await decide(bob, { decision: "approve" })).status, 200);
+  assert.equal(decisions.length, 1);
+  assert.deepEqual([decisions[0]!.decision, decisions[0]!.corrections, decisions[0]!.approvals?.map((a) => a.reviewer.id)], ["correct", { intent: "compromised_card" }, ["carol"]]);
+  assert.equal(decisions[0]!.label?.correction, "compromised_card");
 });
