@@ -9,6 +9,7 @@ import { checkCsrf, checkOrigin, sessionCookie, type Session, type Sessions } fr
 import { ReviewError } from "./errors.js";
 import { decisionForm, validateCorrections } from "./decision-forms.js";
 import { approvalStep } from "./four-eyes.js";
+import { parseQueueQuery, queuePage } from "./queue-query.js";
 import { canTake, mayReview, type Queue, type QueueItem } from "./queue.js";
 import type { Reviewer } from "./settings.js";
 import { signInKeys, type SignInLimiter } from "./sign-in-limit.js";
@@ -31,6 +32,7 @@ export interface ReviewAppDeps {
   readonly sessionTtlMs: number;
   /** Failed sign-ins per client address and per token. */
   readonly signInLimit: SignInLimiter;
+  readonly now?: () => number;
   /** Called after a change to the queue (the service refreshes the depth gauge). */
   readonly onChange?: () => void;
 }
@@ -187,7 +189,12 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
   }
   const view = async (item: QueueItem, reviewer: Reviewer) => viewOf((await shown([item], reviewer))[0]!);
 
-  app.get("/api/queue", async (c) => c.json({ items: (await shown(await deps.queue.open(), c.get("session").reviewer)).map(summaryOf) }));
+  app.get("/api/queue", async (c) => {
+    const query = parseQueueQuery(c.req.query());
+    const { reviewer } = c.get("session");
+    const rows = (await shown(await deps.queue.open(), reviewer)).map(summaryOf);
+    return c.json(queuePage(rows, query, reviewer.id, (deps.now ?? Date.now)()));
+  });
 
   app.get("/api/items/:id", async (c) => {
     const item = await deps.queue.get(idParam(c));

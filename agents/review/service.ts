@@ -83,6 +83,7 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
     sessionTtlMs: settings.REVIEW_SESSION_TTL_MS,
     signInLimit: signInLimiter({ maxFailures: settings.REVIEW_SIGNIN_MAX_FAILURES, windowMs: settings.REVIEW_SIGNIN_WINDOW_MS, now }),
     onChange: () => void refreshDepth(),
+    now,
   });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

@@ -56,6 +56,8 @@ export interface ItemSummary {
   readonly requestedAt: string;
   readonly dueAt: string;
   readonly breaches: number;
+  readonly approvals: number;
+  readonly approversNeeded: number;
 }
 
 const tried = z.object({
@@ -139,6 +141,9 @@ export function labelText(request: ReviewRequest): string | null {
   return typeof text === "string" ? redactText(text).text : null;
 }
 
+/** Approvers the item needs as its pending approvals stand (a pending correction needs a second person). */
+const neededNow = (item: QueueItem) => approversNeeded(item, item.approvals?.some((a) => a.decision === "correct") ? "correct" : "approve");
+
 export function viewOf(item: QueueItem): ItemView {
   const r = item.request;
   const s = readSuggestions(r);
@@ -163,7 +168,7 @@ export function viewOf(item: QueueItem): ItemView {
     draft: s.draft === null ? null : redactText(s.draft).text,
     details: scrubValue(s.details),
     form: decisionForm(item.flow),
-    approversNeeded: approversNeeded(item, item.approvals?.some((a) => a.decision === "correct") ? "correct" : "approve"),
+    approversNeeded: neededNow(item),
     approvals: (item.approvals ?? []).map((a) => ({ reviewer: a.reviewer.id, decision: a.decision, corrections: scrubValue(a.corrections ?? null), at: a.decidedAt })),
     history: item.history ?? [],
   };
@@ -187,5 +192,7 @@ export function summaryOf(item: QueueItem): ItemSummary {
     requestedAt: r.requestedAt,
     dueAt: item.dueAt,
     breaches: item.breaches,
+    approvals: item.approvals?.length ?? 0,
+    approversNeeded: neededNow(item),
   };
 }
