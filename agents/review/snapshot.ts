@@ -2,6 +2,7 @@ import { z } from "zod";
 import { redactText, scrubValue, type ReviewRequest } from "../../shared/runtime/index.js";
 import { decisionForm, type DecisionForm } from "./decision-forms.js";
 import { approversNeeded } from "./four-eyes.js";
+import { reasonSentences } from "./reason-sentences.js";
 import type { HistoryEntry, QueueItem } from "./queue.js";
 
 /** One model's opinion as the reviewer sees it. */
@@ -29,7 +30,8 @@ export interface ItemView {
   readonly region: string;
   readonly classification: string;
   readonly input: unknown;
-  readonly escalation: { readonly code: string; readonly reason: string; readonly policyRevision: number };
+  /** The reason as sent, and as sentences for the screen. */
+  readonly escalation: { readonly code: string; readonly reason: string; readonly sentences: readonly string[]; readonly policyRevision: number };
   readonly suggestions: readonly Suggestion[];
   readonly prediction: Suggestion | null;
   readonly draft: string | null;
@@ -162,7 +164,7 @@ export function viewOf(item: QueueItem): ItemView {
     region: r.envelope.region,
     classification: r.envelope.classification,
     input: scrubValue(r.envelope.payload),
-    escalation: { code: r.code, reason: redactText(r.reason).text, policyRevision: r.policyRevision },
+    escalation: { code: r.code, reason: redactText(r.reason).text, sentences: reasonSentences(redactText(r.reason).text), policyRevision: r.policyRevision },
     suggestions: scrubValue(s.suggestions) as Suggestion[],
     prediction: scrubValue(s.prediction) as Suggestion | null,
     draft: s.draft === null ? null : redactText(s.draft).text,
