@@ -309,10 +309,12 @@ async function loadAssignees(id) {
   $("assignee").replaceChildren(...reviewers.map((r) => Object.assign(el("option", r.id + " (" + r.roles.join(", ") + ")"), { value: r.id })));
 }
 
+/** Claims the shown item unless this reviewer holds it already; says whether it claimed it now. */
 async function ensureClaim() {
   const v = state.view;
-  if (v.claim && v.claim.reviewer === state.reviewer.id) return;
+  if (v.claim && v.claim.reviewer === state.reviewer.id) return false;
   render(await api("POST", "/api/items/" + encodeURIComponent(v.id) + "/claim"));
+  return true;
 }
 
 /** A held (high-risk) approval goes through a confirmation dialog; everything else is sent at once. */
@@ -341,13 +343,16 @@ async function act(what, body) {
   if (!state.view || state.busy) return;
   state.busy = true;
   const id = state.view.id;
+  let claimedNow = false;
   try {
-    await ensureClaim();
+    claimedNow = await ensureClaim();
     const res = await api("POST", "/api/items/" + encodeURIComponent(id) + "/decision", body);
     // Said once the queue shows the outcome, so what the status line says is what the page shows.
     await loadQueue(res.pending ? id : undefined);
     setStatus(res.pending ? "Approval " + res.pending.approvals + " of " + res.pending.needed + " recorded: " + id + " waits for another approver" : what + ": " + id);
   } catch (err) {
+    // A claim taken only to send this decision is given back, so a refused decision leaves the item free for others.
+    if (claimedNow) await api("POST", "/api/items/" + encodeURIComponent(id) + "/release").catch(() => {});
     setStatus(what + " failed: " + err.message, true);
     await loadQueue(id).catch(() => {});
   } finally {
