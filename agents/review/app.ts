@@ -23,6 +23,7 @@ export interface ReviewAppDeps {
   readonly decide: (input: ReviewDecisionInput) => Promise<ReviewDecision>;
   /** Records one approver's signed approval of an item that needs more (four-eyes). */
   readonly approve: ServiceContext["approve"];
+  readonly approversFor: ServiceContext["approversFor"];
   /** Envelopes with their personal fields opened for this reviewer, when policy allows (the runtime's door). */
   readonly revealForReviewer: (envelopes: readonly TaskEnvelope[], reviewer: Reviewer) => Promise<TaskEnvelope[]>;
   readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
@@ -266,12 +267,12 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
     const corrections = body.decision === "correct" ? validateCorrections(item.flow, body.corrections, current) : undefined;
     // An approval carries the value the reviewer saw, so the task resumes with exactly that, not a re-run's guess.
     const approved = body.decision === "approve" && suggested && prediction?.label ? { [suggested.path]: prediction.label } : undefined;
-    const step = body.decision === "reject" ? undefined : approvalStep(item, reviewer, body.decision, corrections ?? approved);
+    const step = body.decision === "reject" ? undefined : approvalStep(item, reviewer, body.decision, corrections ?? approved, (v) => deps.approversFor(request, v));
     const comment = body.comment?.trim() ? { comment: body.comment.trim() } : {};
 
     if (step && step.kept.length + 1 < step.needed) {
       const approval = await deps.approve({ request, reviewer, decision: body.decision as "approve" | "correct", ...(step.values ? { corrections: step.values } : {}), ...comment });
-      await deps.queue.recordApproval(id, reviewer, [...step.kept, approval]);
+      await deps.queue.recordApproval(id, reviewer, [...step.kept, approval], step.needed);
       deps.onChange?.();
       return { pending: { approvals: step.kept.length + 1, needed: step.needed } };
     }

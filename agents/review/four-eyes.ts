@@ -30,8 +30,17 @@ export function approversNeeded(item: QueueItem, decision: "approve" | "correct"
   return Math.max(item.request.approvers ?? 1, decision === "correct" ? 2 : 1);
 }
 
-/** The approval `reviewer` is about to give: an approval takes the values already pending; a reviewer counts once. */
-export function approvalStep(item: QueueItem, reviewer: Reviewer, decision: "approve" | "correct", values: Values | undefined): ApprovalStep {
+/**
+ * The approval `reviewer` is about to give: an approval takes the values already pending; a reviewer counts once.
+ * `policyNeeds` says how many approvers policy will ask for the values (a correction to a high-risk category).
+ */
+export function approvalStep(
+  item: QueueItem,
+  reviewer: Reviewer,
+  decision: "approve" | "correct",
+  values: Values | undefined,
+  policyNeeds: (values: Values | undefined) => number,
+): ApprovalStep {
   const prior = item.approvals ?? [];
   const pending = prior[0];
   const step =
@@ -46,5 +55,5 @@ export function approvalStep(item: QueueItem, reviewer: Reviewer, decision: "app
         ? `${reviewer.id} may not approve their own correction: another approver must`
         : `${reviewer.id} already approved item ${item.id}: another approver must`,
     );
-  return { ...step, needed: approversNeeded(item, step.decision) };
+  return { ...step, needed: Math.max(approversNeeded(item, step.decision), policyNeeds(step.values)) };
 }

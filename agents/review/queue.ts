@@ -25,6 +25,8 @@ export interface QueueItem {
   } | null;
   /** Approvals given so far of an item that needs more than one approver (four-eyes), each signed. */
   readonly approvals?: readonly ReviewApproval[];
+  /** Distinct approvers the pending approvals need in all (policy may ask more for a corrected category). */
+  readonly approversNeeded?: number;
   /** What happened to the item, oldest first: the history panel. */
   readonly history?: readonly HistoryEntry[];
 }
@@ -56,7 +58,7 @@ export interface Queue {
   assertDecidable(id: string, reviewer: Reviewer): Promise<QueueItem>;
   markDecided(id: string, reviewer: Reviewer, decided: NonNullable<QueueItem["decided"]>): Promise<QueueItem>;
   /** Stores the approvals an item has collected so far and frees it for the next approver. */
-  recordApproval(id: string, reviewer: Reviewer, approvals: readonly ReviewApproval[]): Promise<QueueItem>;
+  recordApproval(id: string, reviewer: Reviewer, approvals: readonly ReviewApproval[], needed: number): Promise<QueueItem>;
   /** Counts a breach for every open item past its window, releases its claim and opens a new window. */
   sweep(): Promise<QueueItem[]>;
   /** Deletes items decided before `before` (ms); returns how many. */
@@ -220,13 +222,13 @@ export function createQueue(state: StateStore, opts: QueueOptions): Queue {
       });
     },
 
-    recordApproval(id, reviewer, approvals) {
+    recordApproval(id, reviewer, approvals, needed) {
       return mutate(id, (item) => {
         mustBeOpen(item);
         if (item.claim?.reviewer !== reviewer.id) throw new ReviewError("E_CONFLICT", `item ${id} is not claimed by ${reviewer.id}`);
         const mine = approvals.at(-1);
         const what = mine?.decision === "correct" ? "corrected" : "approved";
-        return { ...item, status: "pending", claim: null, approvals, history: noted(item, reviewer.id, what, `${approvals.length} approval(s) so far`) };
+        return { ...item, status: "pending", claim: null, approvals, approversNeeded: needed, history: noted(item, reviewer.id, what, `${approvals.length} approval(s) so far`) };
       });
     },
 

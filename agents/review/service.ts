@@ -16,6 +16,7 @@ export interface ReviewServiceDeps {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly decide: (input: ReviewDecisionInput) => Promise<ReviewDecision>;
   readonly approve: ServiceContext["approve"];
+  readonly approversFor: ServiceContext["approversFor"];
   readonly revealForReviewer: (envelopes: readonly TaskEnvelope[], reviewer: Reviewer) => Promise<TaskEnvelope[]>;
   /** Decision metrics (duration, corrections) are the runtime's: `decide` records them. */
   readonly metrics: Pick<MeshMetrics, "mesh_review_queue_depth" | "mesh_review_sla_breaches_total">;
@@ -76,6 +77,7 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
     reviewers: [...new Map(Object.values(settings.REVIEW_TOKENS).map((r) => [r.id, r])).values()],
     decide: deps.decide,
     approve: deps.approve,
+    approversFor: deps.approversFor,
     revealForReviewer: deps.revealForReviewer,
     log: deps.log,
     allowedOrigins: settings.REVIEW_ORIGINS,

@@ -144,7 +144,8 @@ export function labelText(request: ReviewRequest): string | null {
 }
 
 /** Approvers the item needs as its pending approvals stand (a pending correction needs a second person). */
-const neededNow = (item: QueueItem) => approversNeeded(item, item.approvals?.some((a) => a.decision === "correct") ? "correct" : "approve");
+const neededNow = (item: QueueItem) =>
+  Math.max(item.approversNeeded ?? 1, approversNeeded(item, item.approvals?.some((a) => a.decision === "correct") ? "correct" : "approve"));
 
 export function viewOf(item: QueueItem): ItemView {
   const r = item.request;

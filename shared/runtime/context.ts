@@ -121,6 +121,8 @@ export interface ServiceContext {
    * this agent's identity; the final decision carries it so the resuming agent can verify every approver.
    */
   approve(input: Omit<ReviewDecisionInput, "decision" | "label" | "reasonCode" | "approvals"> & { readonly decision: "approve" | "correct" }): Promise<ReviewApproval>;
+  /** Distinct approvers policy will ask for before the task may complete with these values (a corrected category). */
+  approversFor(request: ReviewRequest, values: Readonly<Record<string, unknown>> | undefined): number;
   /** Reads back labels of a flow (mesh.label.<flow>), oldest first. */
   labels(flow: string): Promise<Label[]>;
   /**

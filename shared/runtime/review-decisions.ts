@@ -1,9 +1,30 @@
 import { subjects } from "../bus/index.js";
-import { createCorrection, parseEnvelope, sha256Hex } from "../envelope/index.js";
+import { categoryFieldOf, createCorrection, parseEnvelope, sha256Hex } from "../envelope/index.js";
+import type { Decision, DecisionRequest } from "../../policy/index.js";
 import type { MeshMetrics } from "../telemetry/index.js";
 import type { EffectScope, ReviewDecisionInput } from "./context.js";
-import type { Label, ReviewApproval, ReviewDecision } from "./messages.js";
+import { taskFacts, type Label, type ReviewApproval, type ReviewDecision, type ReviewRequest } from "./messages.js";
 import { sealDecision } from "./review-verification.js";
+
+/**
+ * Distinct approvers policy will ask for before the escalating agent may complete the task with these values
+ * (its category as corrected or approved): 1 unless a `require_approval` obligation names more. A question to the
+ * policy, not an effect: nothing is done or recorded.
+ */
+export function approversFor(policy: { decide(req: DecisionRequest): Decision }, request: ReviewRequest, values: Readonly<Record<string, unknown>> | undefined): number {
+  const task = parseEnvelope(request.envelope);
+  const field = categoryFieldOf(task.flow);
+  const category = field ? values?.[field] : undefined;
+  if (typeof category !== "string") return 1;
+  const verdict = policy.decide({
+    action: "task.complete",
+    principal: { agent: request.requestedBy.name },
+    resource: { subject: subjects.result(task.flow), region: task.region, category },
+    context: { task: taskFacts(task), approved: true, approvals: 1 },
+  });
+  const approval = verdict.obligations.find((o) => o.kind === "require_approval");
+  return approval?.kind === "require_approval" ? Math.max(1, approval.approvers ?? 1) : 1;
+}
 
 type ApprovalInput = Parameters<import("./context.js").ServiceContext["approve"]>[0];
 

@@ -36,6 +36,8 @@ export async function startTestService(t: TestContext, env: Record<string, strin
     env: { REVIEW_PORT: "0", REVIEW_TOKENS: reviewTokens, REVIEW_SWEEP_MS: "3600000", ...env },
     // Envelopes in these tests carry no sealed fields: what is shown is what was stored.
     revealForReviewer: async (envelopes) => [...envelopes],
+    // As the mesh policy says: a refund needs two approvers, whoever set the intent.
+    approversFor: (_request, values) => (values?.intent === "request_refund" ? 2 : 1),
     async approve(input) {
       const approval: ReviewApproval = {
         envelopeId: input.request.envelopeId,

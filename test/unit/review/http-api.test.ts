@@ -423,3 +423,20 @@ test("four-eyes: nobody approves their own correction; a different correction st
   assert.deepEqual([decisions[0]!.decision, decisions[0]!.corrections, decisions[0]!.approvals?.map((a) => a.reviewer.id)], ["correct", { intent: "compromised_card" }, ["carol"]]);
   assert.equal(decisions[0]!.label?.correction, "compromised_card");
 });
+
+test("four-eyes by policy: a reviewer who corrects an ordinary ticket to a category policy holds for two approvers needs a second person", async (t) => {
+  const { service, queue, decisions } = await startTestService(t);
+  const req = ticketRequest("money back please");
+  await queue.intake(req);
+  const alice = new Client(service.url);
+  await alice.signIn(tokens.alice);
+  await alice.request("POST", `/api/items/${req.envelopeId}/claim`);
+  const first = await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "correct", corrections: { intent: "request_refund" } });
+  assert.deepEqual(first.json, { pending: { approvals: 1, needed: 2 } });
+  assert.equal((await alice.request("GET", `/api/items/${req.envelopeId}`)).json.approversNeeded, 2);
+  const bob = new Client(service.url);
+  await bob.signIn(tokens.bob);
+  await bob.request("POST", `/api/items/${req.envelopeId}/claim`);
+  assert.equal((await bob.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "approve" })).status, 200);
+  assert.deepEqual([decisions[0]!.decision, decisions[0]!.corrections, decisions[0]!.approvals?.map((a) => a.reviewer.id)], ["correct", { intent: "request_refund" }, ["alice"]]);
+});
