@@ -118,7 +118,7 @@ test(
     assert.equal((await carol.signIn(tokens.carol)).status, 200);
     const escalated = (await outcomes(bus, "ticket")).escalated + (await outcomes(bus, "invoice")).escalated;
     const queue = await waitFor("every escalation in the review queue", async () => {
-      const items = (await bob.request("GET", "/api/queue")).json.items as { id: string; flow: string; preview: string }[];
+      const items = (await bob.request("GET", "/api/queue?pageSize=100")).json.items as { id: string; flow: string; preview: string }[];
       return items.length >= escalated && items;
     });
     const ticketItems = queue.filter((i) => i.flow === "ticket");
