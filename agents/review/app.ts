@@ -34,6 +34,8 @@ export interface ReviewAppDeps {
   /** Failed sign-ins per client address and per token. */
   readonly signInLimit: SignInLimiter;
   readonly now?: () => number;
+  /** Called for every decision and every four-eyes approval (reviewer metrics). */
+  readonly onDecided?: (flow: string, reviewer: string, decision: "approve" | "correct" | "reject" | "approval") => void;
   /** Called after a change to the queue (the service refreshes the depth gauge). */
   readonly onChange?: () => void;
 }
@@ -273,6 +275,7 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
     if (step && step.kept.length + 1 < step.needed) {
       const approval = await deps.approve({ request, reviewer, decision: body.decision as "approve" | "correct", ...(step.values ? { corrections: step.values } : {}), ...comment });
       await deps.queue.recordApproval(id, reviewer, [...step.kept, approval], step.needed);
+      deps.onDecided?.(item.flow, reviewer.id, "approval");
       deps.onChange?.();
       return { pending: { approvals: step.kept.length + 1, needed: step.needed } };
     }
@@ -305,6 +308,7 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
       at: recorded.decidedAt,
       leadTimeMs: recorded.leadTimeMs,
     });
+    deps.onDecided?.(item.flow, reviewer.id, decision);
     deps.onChange?.();
     return { decision: recorded };
   }

@@ -128,13 +128,13 @@ test(
     assert.doesNotMatch(shown.json.input.text, /pii:v1:/);
     for (const item of queue) {
       assert.equal((await bob.request("POST", `/api/items/${item.id}/claim`)).status, 200);
-      const decision = item.flow === "ticket" ? { decision: "correct", corrections: { intent: "request_refund" } } : { decision: "reject", reasonCode: "other" };
+      const decision = item.flow === "ticket" ? { decision: "correct", corrections: { intent: "request_refund" }, confirmed: true } : { decision: "reject", reasonCode: "other" };
       const res = await bob.request("POST", `/api/items/${item.id}/decision`, decision);
       assert.equal(res.status, 200, res.text);
       // A refund is high-risk: policy asks a second approver for bob's correction.
       if (res.json.pending) {
         assert.equal((await carol.request("POST", `/api/items/${item.id}/claim`)).status, 200);
-        const second = await carol.request("POST", `/api/items/${item.id}/decision`, { decision: "approve" });
+        const second = await carol.request("POST", `/api/items/${item.id}/decision`, { decision: "approve", confirmed: true });
         assert.equal(second.status, 200, second.text);
       }
     }

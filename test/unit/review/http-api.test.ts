@@ -255,7 +255,11 @@ test("the SLA sweep counts breaches per flow, frees breached claims, and the dep
   await alice.request("POST", `/api/items/${onTime.envelopeId}/claim`);
   await alice.request("POST", `/api/items/${onTime.envelopeId}/decision`, { decision: "approve" });
   await service.sweep();
-  assert.match(await metrics.registry.metrics(), /mesh_review_queue_depth\{flow="ticket"\} 2/);
+  const after = await metrics.registry.metrics();
+  assert.match(after, /mesh_review_queue_depth\{flow="ticket"\} 2/);
+  const oldest = Number(/mesh_review_oldest_pending_age_seconds\{flow="ticket"\} ([\d.]+)/.exec(after)?.[1]);
+  assert.ok(oldest >= 3600 && oldest < 3700, `the oldest pending item is an hour old (${oldest} s)`);
+  assert.match(after, /mesh_review_decisions_total\{flow="ticket",reviewer="alice",decision="approve"\} 1/);
 });
 
 test("each tier's suggestion shows its version: a local model's from its name@version", async (t) => {
