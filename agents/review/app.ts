@@ -195,8 +195,8 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
   app.get("/api/queue", async (c) => {
     const query = parseQueueQuery(c.req.query());
     const { reviewer } = c.get("session");
-    const rows = (await shown(await deps.queue.open(), reviewer)).map(summaryOf);
-    return c.json(queuePage(rows, query, reviewer.id, (deps.now ?? Date.now)()));
+    const summarise = async (items: readonly QueueItem[]) => (await shown(items, reviewer)).map(summaryOf);
+    return c.json(await queuePage(await deps.queue.open(), query, reviewer.id, (deps.now ?? Date.now)(), summarise));
   });
 
   app.get("/api/items/:id", async (c) => {

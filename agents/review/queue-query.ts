@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { describeIssues } from "../../shared/runtime/index.js";
 import { ReviewError } from "./errors.js";
+import type { QueueItem } from "./queue.js";
 import type { ItemSummary } from "./snapshot.js";
 
 /** Where an item stands against its SLA: past due, due within the warning window, or comfortably on time. */
@@ -43,32 +44,53 @@ export interface QueuePage {
   readonly facets: { readonly flows: readonly string[]; readonly reasons: readonly string[]; readonly assignees: readonly string[] };
 }
 
-const distinct = (values: readonly (string | null)[]) => [...new Set(values.filter((v): v is string => v !== null))].sort();
+const distinct = (values: readonly (string | null | undefined)[]) => [...new Set(values.filter((v): v is string => typeof v === "string"))].sort();
 
-/** Filters the open queue (in priority order) and cuts one page; search looks at the shown, redacted text. */
-export function queuePage(rows: readonly ItemSummary[], query: QueueQuery, reviewerId: string, now: number): QueuePage {
-  const q = query.q?.toLowerCase();
-  const assigneeMatches = (claimedBy: string | null) =>
+/**
+ * Filters the open queue (in priority order) and cuts one page. Only the items a reader sees are summarised
+ * (which opens their personal fields, audited): the page, or every candidate when a search must read the shown,
+ * redacted text.
+ */
+export async function queuePage(
+  open: readonly QueueItem[],
+  query: QueueQuery,
+  reviewerId: string,
+  now: number,
+  summarise: (items: readonly QueueItem[]) => Promise<ItemSummary[]>,
+): Promise<QueuePage> {
+  const assigneeMatches = (claimedBy: string | undefined) =>
     query.assignee === undefined ||
-    (query.assignee === "unassigned" ? claimedBy === null : claimedBy === (query.assignee === "me" ? reviewerId : query.assignee));
-  const matching = rows
-    .map((r) => ({ ...r, sla: slaState(r.dueAt, now) }))
-    .filter(
-      (r) =>
-        (!query.flow || r.flow === query.flow) &&
-        (!query.reason || r.code === query.reason) &&
-        (!query.sla || r.sla === query.sla) &&
-        assigneeMatches(r.claimedBy) &&
-        (!q || [r.preview, r.code, r.prediction ?? "", r.id].some((s) => s.toLowerCase().includes(q))),
-    );
-  const pages = Math.max(1, Math.ceil(matching.length / query.pageSize));
-  const page = Math.min(query.page, pages);
+    (query.assignee === "unassigned" ? claimedBy === undefined : claimedBy === (query.assignee === "me" ? reviewerId : query.assignee));
+  const candidates = open.filter(
+    (i) =>
+      (!query.flow || i.flow === query.flow) &&
+      (!query.reason || i.request.code === query.reason) &&
+      (!query.sla || slaState(i.dueAt, now) === query.sla) &&
+      assigneeMatches(i.claim?.reviewer),
+  );
+  const q = query.q?.toLowerCase();
+  const cut = <T>(all: readonly T[]) => {
+    const pages = Math.max(1, Math.ceil(all.length / query.pageSize));
+    const page = Math.min(query.page, pages);
+    return { pages, page, slice: all.slice((page - 1) * query.pageSize, page * query.pageSize) };
+  };
+  let total: number;
+  let paged: { pages: number; page: number; slice: readonly ItemSummary[] };
+  if (q) {
+    const found = (await summarise(candidates)).filter((r) => [r.preview, r.code, r.prediction ?? "", r.id].some((s) => s.toLowerCase().includes(q)));
+    total = found.length;
+    paged = cut(found);
+  } else {
+    const { pages, page, slice } = cut(candidates);
+    total = candidates.length;
+    paged = { pages, page, slice: await summarise(slice) };
+  }
   return {
-    items: matching.slice((page - 1) * query.pageSize, page * query.pageSize),
-    total: matching.length,
-    page,
+    items: paged.slice.map((r) => ({ ...r, sla: slaState(r.dueAt, now) })),
+    total,
+    page: paged.page,
     pageSize: query.pageSize,
-    pages,
-    facets: { flows: distinct(rows.map((r) => r.flow)), reasons: distinct(rows.map((r) => r.code)), assignees: distinct(rows.map((r) => r.claimedBy)) },
+    pages: paged.pages,
+    facets: { flows: distinct(open.map((i) => i.flow)), reasons: distinct(open.map((i) => i.request.code)), assignees: distinct(open.map((i) => i.claim?.reviewer)) },
   };
 }

@@ -29,13 +29,18 @@ export async function startTestService(t: TestContext, env: Record<string, strin
   const metrics = createMetrics();
   const decisions: ReviewDecisionInput[] = [];
   const approvals: ReviewApproval[] = [];
+  /** How many envelopes were opened for a reviewer (each one a policy-checked, audited data.read in the mesh). */
+  const revealed = { count: 0 };
   const service: RunningReviewService = await startReviewService({
     state,
     metrics,
     log: silent,
     env: { REVIEW_PORT: "0", REVIEW_TOKENS: reviewTokens, REVIEW_SWEEP_MS: "3600000", ...env },
     // Envelopes in these tests carry no sealed fields: what is shown is what was stored.
-    revealForReviewer: async (envelopes) => [...envelopes],
+    revealForReviewer: async (envelopes) => {
+      revealed.count += envelopes.length;
+      return [...envelopes];
+    },
     // As the mesh policy says: a refund needs two approvers, whoever set the intent.
     approversFor: (_request, values) => (values?.intent === "request_refund" ? 2 : 1),
     async approve(input) {
@@ -76,7 +81,7 @@ export async function startTestService(t: TestContext, env: Record<string, strin
     },
   });
   t.after(() => service.close());
-  return { service, state, metrics, decisions, approvals, queue: service.queue };
+  return { service, state, metrics, decisions, approvals, revealed, queue: service.queue };
 }
 
 /** A browser-like client: keeps the session cookie, sends the page's Origin and CSRF token. */

@@ -4,7 +4,7 @@ import { Client, startTestService, tokens } from "./harness.js";
 import { ticketRequest } from "./fixtures.js";
 
 test("the queue API searches, filters by reason, SLA state and assignee, and pages; a bad parameter is named", async (t) => {
-  const { service, queue } = await startTestService(t, { REVIEW_SLA_MS: "3600000" });
+  const { service, queue, revealed } = await startTestService(t, { REVIEW_SLA_MS: "3600000" });
   const hour = 3600_000;
   const overdue = ticketRequest("overdue parcel card", { requestedAt: new Date(Date.now() - 2 * hour).toISOString() });
   const others = Array.from({ length: 6 }, (_, i) => ticketRequest(`routine ticket ${i}`));
@@ -21,7 +21,9 @@ test("the queue API searches, filters by reason, SLA state and assignee, and pag
   assert.deepEqual((await list("assignee=me")).items.map((i: { id: string }) => i.id), [others[0]!.envelopeId]);
   assert.equal((await list("assignee=unassigned")).total, 7);
 
+  const before = revealed.count;
   const first = await list("pageSize=3");
+  assert.equal(revealed.count - before, 3, "a page without a search opens only the items it shows");
   assert.deepEqual([first.total, first.pages, first.page, first.items.length], [8, 3, 1, 3]);
   assert.equal(first.items[0].id, risky.envelopeId, "held items first");
   const last = await list("pageSize=3&page=3");
