@@ -46,12 +46,12 @@ export interface DecisionRequest {
   action: Action;
   principal: Principal;
   resource: Resource;
-  context?: { task?: TaskFacts; approved?: boolean; [k: string]: unknown };
+  context?: { task?: TaskFacts; approved?: boolean; approvals?: number; [k: string]: unknown };
 }
 
 export type Obligation =
   | { kind: "redact"; pii: true; fields?: readonly string[] }
-  | { kind: "require_approval"; reason: string }
+  | { kind: "require_approval"; reason: string; approvers?: number }
   | { kind: "rate_limit"; key: string; limit: number; windowMs: number }
   | { kind: "route_region"; region: string };
 

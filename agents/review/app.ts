@@ -3,11 +3,13 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { MeshError, describeIssues, type ReviewDecision, type ReviewDecisionInput, type TaskEnvelope } from "../../shared/runtime/index.js";
+import { MeshError, describeIssues, type ReviewDecision, type ReviewDecisionInput, type ServiceContext, type TaskEnvelope } from "../../shared/runtime/index.js";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { checkCsrf, checkOrigin, sessionCookie, type Session, type Sessions } from "./auth.js";
 import { ReviewError } from "./errors.js";
-import { correctionFields, rejectReasons, validateCorrections } from "./fields.js";
+import { decisionForm, validateCorrections } from "./decision-forms.js";
+import { approvalStep } from "./four-eyes.js";
+import { parseQueueQuery, queuePage } from "./queue-query.js";
 import { canTake, mayReview, type Queue, type QueueItem } from "./queue.js";
 import type { Reviewer } from "./settings.js";
 import { signInKeys, type SignInLimiter } from "./sign-in-limit.js";
@@ -19,6 +21,9 @@ export interface ReviewAppDeps {
   /** The reviewers sign-in tokens name, by id (for assignment). */
   readonly reviewers: readonly Reviewer[];
   readonly decide: (input: ReviewDecisionInput) => Promise<ReviewDecision>;
+  /** Records one approver's signed approval of an item that needs more (four-eyes). */
+  readonly approve: ServiceContext["approve"];
+  readonly approversFor: ServiceContext["approversFor"];
   /** Envelopes with their personal fields opened for this reviewer, when policy allows (the runtime's door). */
   readonly revealForReviewer: (envelopes: readonly TaskEnvelope[], reviewer: Reviewer) => Promise<TaskEnvelope[]>;
   readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
@@ -28,11 +33,17 @@ export interface ReviewAppDeps {
   readonly sessionTtlMs: number;
   /** Failed sign-ins per client address and per token. */
   readonly signInLimit: SignInLimiter;
+  readonly now?: () => number;
+  /** Called for every decision and every four-eyes approval (reviewer metrics). */
+  readonly onDecided?: (flow: string, reviewer: string, decision: "approve" | "correct" | "reject" | "approval") => void;
   /** Called after a change to the queue (the service refreshes the depth gauge). */
   readonly onChange?: () => void;
 }
 
 type Env = { Variables: { session: Session } };
+
+/** A decision, or an approval recorded while the item waits for more approvers. */
+type DecisionOutcome = { decision: ReviewDecision } | { pending: { approvals: number; needed: number } };
 
 const uiDir = new URL("./ui/", import.meta.url);
 const assets: Record<string, { file: string; type: string }> = {
@@ -57,10 +68,12 @@ const itemId = z.string().regex(/^env_[0-9a-f]{32}$/);
 const comment = z.string().max(2000).optional();
 const signInBody = z.object({ token: z.string().min(1).max(512) });
 const assignBody = z.object({ reviewer: z.string().min(1).max(128) });
+/** A high-risk approval must say it was confirmed (the page asks in a dialog). */
+const confirmed = z.boolean().optional();
 const decisionBody = z.discriminatedUnion("decision", [
-  z.object({ decision: z.literal("approve"), comment }),
-  z.object({ decision: z.literal("correct"), corrections: z.record(z.string(), z.unknown()), comment }),
-  z.object({ decision: z.literal("reject"), reasonCode: z.enum(rejectReasons), comment }),
+  z.object({ decision: z.literal("approve"), comment, confirmed }),
+  z.object({ decision: z.literal("correct"), corrections: z.record(z.string(), z.unknown()), comment, confirmed }),
+  z.object({ decision: z.literal("reject"), reasonCode: z.string().min(1).max(64), comment }),
 ]);
 
 async function parseBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
@@ -179,7 +192,12 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
   }
   const view = async (item: QueueItem, reviewer: Reviewer) => viewOf((await shown([item], reviewer))[0]!);
 
-  app.get("/api/queue", async (c) => c.json({ items: (await shown(await deps.queue.open(), c.get("session").reviewer)).map(summaryOf) }));
+  app.get("/api/queue", async (c) => {
+    const query = parseQueueQuery(c.req.query());
+    const { reviewer } = c.get("session");
+    const summarise = async (items: readonly QueueItem[]) => (await shown(items, reviewer)).map(summaryOf);
+    return c.json(await queuePage(await deps.queue.open(), query, reviewer.id, (deps.now ?? Date.now)(), summarise));
+  });
 
   app.get("/api/items/:id", async (c) => {
     const item = await deps.queue.get(idParam(c));
@@ -224,51 +242,75 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
     if (deciding.has(id)) throw new ReviewError("E_CONFLICT", `item ${id} is being decided`);
     deciding.add(id);
     try {
-      return c.json({ decision: await decideItem(id, reviewer, body) });
+      return c.json(await decideItem(id, reviewer, body));
     } finally {
       deciding.delete(id);
     }
   });
 
-  async function decideItem(id: string, reviewer: Session["reviewer"], body: z.infer<typeof decisionBody>): Promise<ReviewDecision> {
+  async function decideItem(id: string, reviewer: Session["reviewer"], body: z.infer<typeof decisionBody>): Promise<DecisionOutcome> {
     const item = await deps.queue.assertDecidable(id, reviewer);
     const request = item.request;
-    const fields = correctionFields(item.flow);
+    const form = decisionForm(item.flow);
+    const suggested = form.approve.needsSuggestion ? form.fields[0] : undefined;
     const { prediction } = readSuggestions(request);
-    if (body.decision === "approve" && fields.length > 0 && !prediction?.label)
-      throw new ReviewError("E_SCHEMA", `decision: no model suggested a ${fields[0]!.path} to approve; correct it instead`);
-    const corrections = body.decision === "correct" ? validateCorrections(item.flow, body.corrections) : undefined;
+    const pending = (item.approvals?.length ?? 0) > 0;
+    if (body.decision === "approve" && suggested && !prediction?.label && !pending)
+      throw new ReviewError("E_SCHEMA", `decision: no model suggested a ${suggested.path} to approve; correct it instead`);
+    if (body.decision === "approve" && form.approve.needsReason && !body.comment?.trim())
+      throw new ReviewError("E_SCHEMA", `comment: "${form.approve.label}" needs the reviewer's reason`);
+    if (body.decision === "reject" && !form.rejectReasons.some((r) => r.code === body.reasonCode))
+      throw new ReviewError("E_SCHEMA", `reasonCode: must be one of ${form.rejectReasons.map((r) => r.code).join(", ")} for flow ${item.flow}`);
+    if (body.decision !== "reject" && item.requiresApproval && body.confirmed !== true)
+      throw new ReviewError("E_SCHEMA", "confirmed: approving an item held for approval needs an explicit confirmation");
+    // What the reviewer saw: personal fields opened. Corrections compare against it; the label is made from it, redacted.
+    const seen = (await shown([item], reviewer))[0]!.request;
+    const current = (seen.envelope.payload ?? {}) as Record<string, unknown>;
+    const corrections = body.decision === "correct" ? validateCorrections(item.flow, body.corrections, current) : undefined;
     // An approval carries the value the reviewer saw, so the task resumes with exactly that, not a re-run's guess.
-    const approved = body.decision === "approve" && fields[0] && prediction?.label ? { [fields[0].path]: prediction.label } : undefined;
-    const fieldValues = corrections ?? approved;
-    // The label is made from the opened text, redacted; the decision carries the request as stored.
-    const text = labelText((await shown([item], reviewer))[0]!.request);
+    const approved = body.decision === "approve" && suggested && prediction?.label ? { [suggested.path]: prediction.label } : undefined;
+    const step = body.decision === "reject" ? undefined : approvalStep(item, reviewer, body.decision, corrections ?? approved, (v) => deps.approversFor(request, v));
+    const comment = body.comment?.trim() ? { comment: body.comment.trim() } : {};
+
+    if (step && step.kept.length + 1 < step.needed) {
+      const approval = await deps.approve({ request, reviewer, decision: body.decision as "approve" | "correct", ...(step.values ? { corrections: step.values } : {}), ...comment });
+      await deps.queue.recordApproval(id, reviewer, [...step.kept, approval], step.needed);
+      deps.onDecided?.(item.flow, reviewer.id, "approval");
+      deps.onChange?.();
+      return { pending: { approvals: step.kept.length + 1, needed: step.needed } };
+    }
+
+    const decision = step?.decision ?? "reject";
+    const values = step?.values;
+    const text = labelText(seen);
     const label =
-      text !== null && body.decision !== "reject"
+      text !== null && decision !== "reject"
         ? {
             text,
             prediction: prediction?.label ?? null,
-            correction: (fields[0] && corrections?.[fields[0].path]) ?? null,
+            correction: decision === "correct" && suggested && typeof values?.[suggested.path] === "string" ? (values[suggested.path] as string) : null,
             modelVersion: prediction?.version ?? null,
           }
         : undefined;
-    const decision = await deps.decide({
+    const recorded = await deps.decide({
       request,
       reviewer,
-      decision: body.decision,
-      ...(fieldValues ? { corrections: fieldValues } : {}),
+      decision,
+      ...(values ? { corrections: values } : {}),
       ...(body.decision === "reject" ? { reasonCode: body.reasonCode } : {}),
-      ...(body.comment ? { comment: body.comment } : {}),
+      ...comment,
+      ...(step?.kept.length ? { approvals: step.kept } : {}),
       ...(label ? { label } : {}),
     });
     await deps.queue.markDecided(id, reviewer, {
-      decision: body.decision,
+      decision,
       reviewer: reviewer.id,
-      at: decision.decidedAt,
-      leadTimeMs: decision.leadTimeMs,
+      at: recorded.decidedAt,
+      leadTimeMs: recorded.leadTimeMs,
     });
+    deps.onDecided?.(item.flow, reviewer.id, decision);
     deps.onChange?.();
-    return decision;
+    return { decision: recorded };
   }
 
   return app;

@@ -1,4 +1,4 @@
-import type { ReviewRequest, StateStore } from "../../shared/runtime/index.js";
+import type { ReviewApproval, ReviewRequest, StateStore } from "../../shared/runtime/index.js";
 import { ReviewError, isConflict } from "./errors.js";
 import type { Reviewer } from "./settings.js";
 
@@ -23,6 +23,20 @@ export interface QueueItem {
     readonly at: string;
     readonly leadTimeMs: number;
   } | null;
+  /** Approvals given so far of an item that needs more than one approver (four-eyes), each signed. */
+  readonly approvals?: readonly ReviewApproval[];
+  /** Distinct approvers the pending approvals need in all (policy may ask more for a corrected category). */
+  readonly approversNeeded?: number;
+  /** What happened to the item, oldest first: the history panel. */
+  readonly history?: readonly HistoryEntry[];
+}
+
+export interface HistoryEntry {
+  readonly at: string;
+  /** A reviewer's id, or "sla" for the sweep. */
+  readonly by: string;
+  readonly what: "claimed" | "released" | "assigned" | "approved" | "corrected" | "decided" | "sla_breach";
+  readonly detail?: string;
 }
 
 export interface QueueOptions {
@@ -43,6 +57,8 @@ export interface Queue {
   /** Checks that `reviewer` may decide the item now (holds its claim); returns it. */
   assertDecidable(id: string, reviewer: Reviewer): Promise<QueueItem>;
   markDecided(id: string, reviewer: Reviewer, decided: NonNullable<QueueItem["decided"]>): Promise<QueueItem>;
+  /** Stores the approvals an item has collected so far and frees it for the next approver. */
+  recordApproval(id: string, reviewer: Reviewer, approvals: readonly ReviewApproval[], needed: number): Promise<QueueItem>;
   /** Counts a breach for every open item past its window, releases its claim and opens a new window. */
   sweep(): Promise<QueueItem[]>;
   /** Deletes items decided before `before` (ms); returns how many. */
@@ -75,6 +91,10 @@ export function byPriority(a: QueueItem, b: QueueItem): number {
 export function createQueue(state: StateStore, opts: QueueOptions): Queue {
   const now = opts.now ?? Date.now;
   const iso = (ms: number) => new Date(ms).toISOString();
+  const noted = (item: QueueItem, by: string, what: HistoryEntry["what"], detail?: string): readonly HistoryEntry[] => [
+    ...(item.history ?? []),
+    { at: iso(now()), by, what, ...(detail ? { detail } : {}) },
+  ];
 
   async function load(id: string): Promise<{ item: QueueItem; revision: number }> {
     const entry = await state.get<QueueItem>(itemKey(id));
@@ -158,7 +178,7 @@ export function createQueue(state: StateStore, opts: QueueOptions): Queue {
         mustBeAllowed(item, reviewer);
         if (item.claim?.reviewer === reviewer.id) return null;
         if (item.claim) throw new ReviewError("E_CONFLICT", `item ${id} is claimed by ${item.claim.reviewer}`);
-        return { ...item, status: "claimed", claim: { reviewer: reviewer.id, at: iso(now()) } };
+        return { ...item, status: "claimed", claim: { reviewer: reviewer.id, at: iso(now()) }, history: noted(item, reviewer.id, "claimed") };
       });
     },
 
@@ -166,7 +186,7 @@ export function createQueue(state: StateStore, opts: QueueOptions): Queue {
       return mutate(id, (item) => {
         mustBeOpen(item);
         if (item.claim?.reviewer !== reviewer.id) throw new ReviewError("E_CONFLICT", `item ${id} is not claimed by ${reviewer.id}`);
-        return { ...item, status: "pending", claim: null };
+        return { ...item, status: "pending", claim: null, history: noted(item, reviewer.id, "released") };
       });
     },
 
@@ -176,7 +196,12 @@ export function createQueue(state: StateStore, opts: QueueOptions): Queue {
         mustBeOpen(item);
         mustBeAllowed(item, assignee);
         if (item.claim?.reviewer === assignee.id) return null;
-        return { ...item, status: "claimed", claim: { reviewer: assignee.id, at: iso(now()), assignedBy: by.id } };
+        return {
+          ...item,
+          status: "claimed",
+          claim: { reviewer: assignee.id, at: iso(now()), assignedBy: by.id },
+          history: noted(item, by.id, "assigned", `to ${assignee.id}`),
+        };
       });
     },
 
@@ -193,7 +218,17 @@ export function createQueue(state: StateStore, opts: QueueOptions): Queue {
       return mutate(id, (item) => {
         if (item.status === "decided") return null;
         if (item.claim?.reviewer !== reviewer.id) throw new ReviewError("E_CONFLICT", `item ${id} is not claimed by ${reviewer.id}`);
-        return { ...item, status: "decided", decided };
+        return { ...item, status: "decided", decided, history: noted(item, reviewer.id, "decided", decided.decision) };
+      });
+    },
+
+    recordApproval(id, reviewer, approvals, needed) {
+      return mutate(id, (item) => {
+        mustBeOpen(item);
+        if (item.claim?.reviewer !== reviewer.id) throw new ReviewError("E_CONFLICT", `item ${id} is not claimed by ${reviewer.id}`);
+        const mine = approvals.at(-1);
+        const what = mine?.decision === "correct" ? "corrected" : "approved";
+        return { ...item, status: "pending", claim: null, approvals, approversNeeded: needed, history: noted(item, reviewer.id, what, `${approvals.length} approval(s) so far`) };
       });
     },
 
@@ -206,7 +241,14 @@ export function createQueue(state: StateStore, opts: QueueOptions): Queue {
           const { item: after, changed } = await change(item.id, (current) =>
             current.status === "decided" || Date.parse(current.dueAt) > t
               ? null
-              : { ...current, status: "pending", claim: null, breaches: current.breaches + 1, dueAt: iso(t + opts.slaMs) },
+              : {
+                  ...current,
+                  status: "pending",
+                  claim: null,
+                  breaches: current.breaches + 1,
+                  dueAt: iso(t + opts.slaMs),
+                  history: noted(current, "sla", "sla_breach", current.claim ? `claim of ${current.claim.reviewer} released` : undefined),
+                },
           );
           // A replica that lost the race sees the new window and changes nothing: count only what this one did.
           if (changed) breached.push(after);

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import type { ReviewDecision, ReviewDecisionInput, StateStore, TaskEnvelope } from "../../shared/runtime/index.js";
+import type { ReviewDecision, ReviewDecisionInput, ServiceContext, StateStore, TaskEnvelope } from "../../shared/runtime/index.js";
 import type { MeshMetrics } from "../../shared/telemetry/index.js";
 import { createReviewApp } from "./app.js";
 import { createSessions } from "./auth.js";
@@ -15,9 +15,14 @@ export interface ReviewServiceDeps {
   readonly state: StateStore;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly decide: (input: ReviewDecisionInput) => Promise<ReviewDecision>;
+  readonly approve: ServiceContext["approve"];
+  readonly approversFor: ServiceContext["approversFor"];
   readonly revealForReviewer: (envelopes: readonly TaskEnvelope[], reviewer: Reviewer) => Promise<TaskEnvelope[]>;
   /** Decision metrics (duration, corrections) are the runtime's: `decide` records them. */
-  readonly metrics: Pick<MeshMetrics, "mesh_review_queue_depth" | "mesh_review_sla_breaches_total">;
+  readonly metrics: Pick<
+    MeshMetrics,
+    "mesh_review_queue_depth" | "mesh_review_sla_breaches_total" | "mesh_review_oldest_pending_age_seconds" | "mesh_review_decisions_total"
+  >;
   readonly log: Log;
   readonly now?: () => number;
 }
@@ -44,10 +49,15 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
     refreshing ??= (async () => {
       try {
         const depth = new Map([...flows].map((f) => [f, 0]));
-        for (const item of await queue.open()) depth.set(item.flow, (depth.get(item.flow) ?? 0) + 1);
+        const oldest = new Map([...flows].map((f) => [f, now()]));
+        for (const item of await queue.open()) {
+          depth.set(item.flow, (depth.get(item.flow) ?? 0) + 1);
+          oldest.set(item.flow, Math.min(oldest.get(item.flow) ?? now(), Date.parse(item.request.requestedAt)));
+        }
         for (const [flow, n] of depth) {
           flows.add(flow);
           deps.metrics.mesh_review_queue_depth.set({ flow }, n);
+          deps.metrics.mesh_review_oldest_pending_age_seconds.set({ flow }, Math.max(0, (now() - oldest.get(flow)!) / 1000));
         }
       } catch (err) {
         deps.log.warn({ err }, "review queue depth not refreshed");
@@ -74,6 +84,8 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
     sessions,
     reviewers: [...new Map(Object.values(settings.REVIEW_TOKENS).map((r) => [r.id, r])).values()],
     decide: deps.decide,
+    approve: deps.approve,
+    approversFor: deps.approversFor,
     revealForReviewer: deps.revealForReviewer,
     log: deps.log,
     allowedOrigins: settings.REVIEW_ORIGINS,
@@ -81,6 +93,8 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
     sessionTtlMs: settings.REVIEW_SESSION_TTL_MS,
     signInLimit: signInLimiter({ maxFailures: settings.REVIEW_SIGNIN_MAX_FAILURES, windowMs: settings.REVIEW_SIGNIN_WINDOW_MS, now }),
     onChange: () => void refreshDepth(),
+    onDecided: (flow, reviewer, decision) => deps.metrics.mesh_review_decisions_total.inc({ flow, reviewer, decision }),
+    now,
   });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { redactText, scrubValue, type ReviewRequest } from "../../shared/runtime/index.js";
-import { correctionFields, rejectReasons, type CorrectionField } from "./fields.js";
-import type { QueueItem } from "./queue.js";
+import { decisionForm, type DecisionForm } from "./decision-forms.js";
+import { approversNeeded } from "./four-eyes.js";
+import { reasonSentences } from "./reason-sentences.js";
+import type { HistoryEntry, QueueItem } from "./queue.js";
 
 /** One model's opinion as the reviewer sees it. */
 export interface Suggestion {
@@ -28,13 +30,18 @@ export interface ItemView {
   readonly region: string;
   readonly classification: string;
   readonly input: unknown;
-  readonly escalation: { readonly code: string; readonly reason: string; readonly policyRevision: number };
+  /** The reason as sent, and as sentences for the screen. */
+  readonly escalation: { readonly code: string; readonly reason: string; readonly sentences: readonly string[]; readonly policyRevision: number };
   readonly suggestions: readonly Suggestion[];
   readonly prediction: Suggestion | null;
   readonly draft: string | null;
   readonly details: unknown;
-  readonly fields: readonly CorrectionField[];
-  readonly rejectReasons: readonly string[];
+  /** What the reviewer may do with this flow's items. */
+  readonly form: DecisionForm;
+  /** Distinct approvers an approval needs now, and who approved so far (with the values they approved). */
+  readonly approversNeeded: number;
+  readonly approvals: readonly { readonly reviewer: string; readonly decision: string; readonly corrections: unknown; readonly at: string }[];
+  readonly history: readonly HistoryEntry[];
 }
 
 /** The queue row: enough to choose, nothing more. */
@@ -51,6 +58,8 @@ export interface ItemSummary {
   readonly requestedAt: string;
   readonly dueAt: string;
   readonly breaches: number;
+  readonly approvals: number;
+  readonly approversNeeded: number;
 }
 
 const tried = z.object({
@@ -134,6 +143,10 @@ export function labelText(request: ReviewRequest): string | null {
   return typeof text === "string" ? redactText(text).text : null;
 }
 
+/** Approvers the item needs as its pending approvals stand (a pending correction needs a second person). */
+const neededNow = (item: QueueItem) =>
+  Math.max(item.approversNeeded ?? 1, approversNeeded(item, item.approvals?.some((a) => a.decision === "correct") ? "correct" : "approve"));
+
 export function viewOf(item: QueueItem): ItemView {
   const r = item.request;
   const s = readSuggestions(r);
@@ -152,13 +165,15 @@ export function viewOf(item: QueueItem): ItemView {
     region: r.envelope.region,
     classification: r.envelope.classification,
     input: scrubValue(r.envelope.payload),
-    escalation: { code: r.code, reason: redactText(r.reason).text, policyRevision: r.policyRevision },
+    escalation: { code: r.code, reason: redactText(r.reason).text, sentences: reasonSentences(redactText(r.reason).text), policyRevision: r.policyRevision },
     suggestions: scrubValue(s.suggestions) as Suggestion[],
     prediction: scrubValue(s.prediction) as Suggestion | null,
     draft: s.draft === null ? null : redactText(s.draft).text,
     details: scrubValue(s.details),
-    fields: correctionFields(item.flow),
-    rejectReasons,
+    form: decisionForm(item.flow),
+    approversNeeded: neededNow(item),
+    approvals: (item.approvals ?? []).map((a) => ({ reviewer: a.reviewer.id, decision: a.decision, corrections: scrubValue(a.corrections ?? null), at: a.decidedAt })),
+    history: item.history ?? [],
   };
 }
 
@@ -180,5 +195,7 @@ export function summaryOf(item: QueueItem): ItemSummary {
     requestedAt: r.requestedAt,
     dueAt: item.dueAt,
     breaches: item.breaches,
+    approvals: item.approvals?.length ?? 0,
+    approversNeeded: neededNow(item),
   };
 }

@@ -12,6 +12,7 @@ export default defineAgent({
   version: "1.0.0",
   consumes: { flow: "ticket", stage: "ingested" },
   concurrency: 16,
+  escalates: true,
   async handle(task, ctx) {
     const ticket = task.payload as TicketPayload;
     const intent = await ctx.classify("ticket-intent", ticket.text);
@@ -40,7 +41,12 @@ export default defineAgent({
       // Policy, not this agent, knows which intents are high-risk: a completion refused pending a human's
       // approval becomes a review; any other refusal is a real denial and dead-letters.
       if (err instanceof PolicyDeniedError && err.approvalReason)
-        return ctx.escalate({ code: "approval_required", reason: `${err.approvalReason}: ${err.message}`, suggestions: result });
+        return ctx.escalate({
+          code: "approval_required",
+          reason: `${err.approvalReason}: ${err.message}`,
+          suggestions: result,
+          ...(err.approvers ? { approvers: err.approvers } : {}),
+        });
       throw err;
     }
   },

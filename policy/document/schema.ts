@@ -21,6 +21,8 @@ export const conditionSchema = z.strictObject({
   residency: z.enum(["allowed", "violated"]).optional(),
   /** `context.approved === value`; absent counts as false. */
   approved: z.boolean().optional(),
+  /** At least this many distinct people approved (`context.approvals`, counted from verified decisions). */
+  approvals: z.number().int().min(1).max(10).optional(),
   /** `resource.trusted === value`; absent counts as untrusted. */
   trusted: z.boolean().optional(),
   /** The principal holds at least one of these roles. */
@@ -43,7 +45,12 @@ export type Condition = z.infer<typeof conditionSchema>;
 /** Strings in obligations may use {agent}, {flow}, {region} (task region), {tenant}. */
 export const obligationSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("redact"), pii: z.literal(true).default(true), fields: z.array(z.string().min(1)).optional() }),
-  z.strictObject({ kind: z.literal("require_approval"), reason: z.string().min(1) }),
+  z.strictObject({
+    kind: z.literal("require_approval"),
+    reason: z.string().min(1),
+    /** Distinct approvers the review asks for (four-eyes: 2); the rule's `unless: { approvals: N }` must agree. */
+    approvers: z.number().int().min(1).max(10).optional(),
+  }),
   z.strictObject({
     kind: z.literal("rate_limit"),
     key: z.string().min(1),
@@ -116,6 +123,13 @@ export const policyDocumentSchema = z
         ctx.addIssue({ code: "custom", path: ["rules", i, "mode"], message: `a permit cannot be "${rule.mode}" (modes soften denials); try a new grant with \`mesh policy diff\` instead` });
       if (rule.effect === "obligate" && !rule.obligations?.length)
         ctx.addIssue({ code: "custom", path: ["rules", i, "obligations"], message: "an obligate rule needs at least one obligation" });
+      for (const ob of rule.obligations ?? [])
+        if (ob.kind === "require_approval" && ob.approvers !== undefined && ob.approvers > 1 && rule.unless?.approvals !== ob.approvers)
+          ctx.addIssue({
+            code: "custom",
+            path: ["rules", i, "unless", "approvals"],
+            message: `the rule asks for ${ob.approvers} approvers, so it must lift with \`unless: { approvals: ${ob.approvers} }\``,
+          });
       for (const part of ["when", "unless"] as const) {
         const cond = rule[part];
         if (!cond) continue;

@@ -118,6 +118,11 @@ export function compileCondition(cond: Condition, lists: Lists, residency: Resid
     const want = cond.approved;
     checks.push({ test: (ev) => (ev.req.context?.approved === true) === want, describe: (ev) => `approved is ${ev.req.context?.approved === true} (want ${want})` });
   }
+  if (cond.approvals !== undefined) {
+    const want = cond.approvals;
+    const count = (ev: Evaluation) => (typeof ev.req.context?.approvals === "number" ? ev.req.context.approvals : 0);
+    checks.push({ test: (ev) => count(ev) >= want, describe: (ev) => `approvals is ${count(ev)} (want at least ${want})` });
+  }
   if (cond.trusted !== undefined) {
     const want = cond.trusted;
     checks.push({ test: (ev) => (ev.req.resource.trusted === true) === want, describe: (ev) => `resource trusted is ${ev.req.resource.trusted === true} (want ${want})` });

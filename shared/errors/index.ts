@@ -45,8 +45,10 @@ export class PolicyDeniedError extends MeshError {
     readonly revision: number,
     /** Set when the policy would allow the effect once a human approves it (a require_approval obligation). */
     readonly approvalReason?: string,
+    /** Distinct approvers that obligation asks for (four-eyes: 2). */
+    readonly approvers?: number,
   ) {
-    super("E_POLICY_DENY", message, false, { reasons, revision, ...(approvalReason ? { approvalReason } : {}) });
+    super("E_POLICY_DENY", message, false, { reasons, revision, ...(approvalReason ? { approvalReason } : {}), ...(approvers ? { approvers } : {}) });
   }
 }
 

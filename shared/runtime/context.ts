@@ -1,7 +1,7 @@
 import { buckets, publish, streamNames, subjects, type Bus, type ModelStore, type Published, type StateStore } from "../bus/index.js";
 import type { AgentConfig } from "./config.js";
 import type { MeshMetrics } from "../telemetry/index.js";
-import type { Label, ReviewDecision } from "./messages.js";
+import type { Label, ReviewApproval, ReviewDecision } from "./messages.js";
 import type { TaskEnvelope } from "../envelope/index.js";
 import { MeshError, TransientError, type ErrorCode } from "../errors/index.js";
 import { currentTrace, formatTraceparent, inSpan, type Logger, type TraceContext } from "../telemetry/index.js";
@@ -26,6 +26,8 @@ export interface EscalationRequest {
   readonly reason: string;
   readonly suggestions?: unknown;
   readonly snapshot?: unknown;
+  /** Distinct approvers the review must collect (a refusal's `approvers`, four-eyes: 2). */
+  readonly approvers?: number;
 }
 
 export interface ToolRequest {
@@ -96,6 +98,8 @@ export interface ReviewDecisionInput {
   readonly corrections?: Readonly<Record<string, unknown>>;
   readonly reasonCode?: string;
   readonly comment?: string;
+  /** Earlier approvers' signed approvals of the same values (four-eyes); the decision carries them. */
+  readonly approvals?: readonly ReviewApproval[];
   /** Training data from this decision; published to mesh.label.<flow>. */
   readonly label?: { readonly text: string; readonly prediction: string | null; readonly correction: string | null; readonly modelVersion: string | null };
 }
@@ -112,6 +116,13 @@ export interface ServiceContext {
   readonly models: ModelStore | undefined;
   /** Records a human's decision on a review request: policy review.decide, then decided + label + correction events. */
   decide(input: ReviewDecisionInput): Promise<ReviewDecision>;
+  /**
+   * Records one approver's approval that does not decide yet (four-eyes): policy review.decide, audited, signed by
+   * this agent's identity; the final decision carries it so the resuming agent can verify every approver.
+   */
+  approve(input: Omit<ReviewDecisionInput, "decision" | "label" | "reasonCode" | "approvals"> & { readonly decision: "approve" | "correct" }): Promise<ReviewApproval>;
+  /** Distinct approvers policy will ask for before the task may complete with these values (a corrected category). */
+  approversFor(request: ReviewRequest, values: Readonly<Record<string, unknown>> | undefined): number;
   /** Reads back labels of a flow (mesh.label.<flow>), oldest first. */
   labels(flow: string): Promise<Label[]>;
   /**
@@ -144,6 +155,8 @@ export interface ScopeDeps {
 /** A human decision the runtime verified (signature of a known identity, allowed by policy, naming this envelope). */
 export interface VerifiedDecision {
   readonly approved: boolean;
+  /** Distinct people who approved, each verified (0 for a rejection). */
+  readonly approvals: number;
   /** The category a reviewer set by correcting it, if any. */
   readonly category?: string;
 }
@@ -192,7 +205,7 @@ export class EffectScope {
     const category = this.human?.category ?? this.classified;
     return {
       task: { ...taskFacts(task), ...(category ? { category } : {}) },
-      ...(this.human?.approved ? { approved: true } : {}),
+      ...(this.human?.approved ? { approved: true, approvals: this.human.approvals } : {}),
     };
   }
 
@@ -308,6 +321,7 @@ export class EffectScope {
           reason: req.reason,
           suggestions: req.suggestions,
           snapshot: req.snapshot,
+          ...(req.approvers && req.approvers > 1 ? { approvers: req.approvers } : {}),
           requestedBy: agent,
           requestedAt: new Date().toISOString(),
           policyRevision: this.deps.revision(),

@@ -20,6 +20,8 @@ interface AgentBase {
 export interface TaskAgentDefinition<I = unknown> extends AgentBase {
   readonly consumes: { readonly flow: string; readonly stage: string };
   handle(task: TaskEnvelope, ctx: AgentContext<I>): Promise<void>;
+  /** The handler may hand a task to a human (`ctx.escalate`); such an agent must declare `resume`. */
+  readonly escalates?: boolean;
   /** Continues a task it escalated, once a human decided (mesh.review.<flow>.decided). */
   resume?(task: TaskEnvelope, decision: ReviewDecision, ctx: AgentContext<I>): Promise<void>;
 }
@@ -59,9 +61,15 @@ const definitionSchema = z.object({
   concurrency: z.number().int().positive().max(10_000).optional(),
   state: z.boolean().optional(),
   handle: z.function(),
+  escalates: z.boolean().optional(),
   resume: z.function().optional(),
   serve: z.function().optional(),
 });
+
+/** A decided review reaches only the agent's `resume`: without one, an escalated task could never end. */
+function escalatesWithoutResume(def: AgentDefinition): boolean {
+  return "escalates" in def && def.escalates === true && typeof (def as TaskAgentDefinition).resume !== "function";
+}
 
 /**
  * Declares an agent. It names what it consumes; the runtime owns the subscription, delivery, policy,
@@ -77,6 +85,11 @@ export function defineAgent(def: LabelAgentDefinition): LabelAgentDefinition;
 export function defineAgent(def: AgentDefinition): AgentDefinition {
   const parsed = definitionSchema.safeParse(def);
   if (!parsed.success) throw new MeshError("E_CONFIG", `agent definition: ${describeIssues(parsed.error.issues)}`);
+  if (escalatesWithoutResume(def))
+    throw new MeshError(
+      "E_CONFIG",
+      `agent definition: ${def.name} escalates to human review but declares no resume(task, decision, ctx): a decided task would never reach a result; add resume`,
+    );
   return def;
 }
 

@@ -36,6 +36,7 @@ export {
   type ReviewRequest,
   type TaskMessage,
   type ReviewDecision,
+  type ReviewApproval,
   type Label,
 } from "./messages.js";
 export type { StateStore, StateEntry, ModelStore, ModelPointer } from "../bus/index.js";

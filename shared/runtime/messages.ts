@@ -47,6 +47,8 @@ export const reviewRequestSchema = z.object({
   reason: z.string(),
   suggestions: z.unknown().optional(),
   snapshot: z.unknown().optional(),
+  /** Distinct approvers policy asks for (four-eyes: 2); absent means one. */
+  approvers: z.number().int().min(1).max(10).optional(),
   requestedBy: z.object({ name: z.string(), version: z.string() }),
   requestedAt: z.string(),
   policyRevision: z.number(),
@@ -59,6 +61,25 @@ export function taskFacts(e: TaskEnvelope) {
 }
 
 export const reviewerSchema = z.object({ id: z.string().min(1), roles: z.array(z.string()) });
+
+const signed = {
+  /** Public nkey of the identity that recorded it, and its signature over the rest. */
+  signer: z.string().regex(/^U[A-Z2-7]{55}$/, "must be a public user nkey (U...)"),
+  signature: z.string().min(1),
+};
+
+/** One approver's approval of an item that needs more than one (four-eyes), signed when it was given. */
+export const reviewApprovalSchema = z.object({
+  envelopeId: z.string(),
+  digest: z.string(),
+  decision: z.enum(["approve", "correct"]),
+  corrections: z.record(z.string(), z.unknown()).optional(),
+  comment: z.string().optional(),
+  reviewer: reviewerSchema,
+  decidedAt: z.string(),
+  ...signed,
+});
+export type ReviewApproval = z.infer<typeof reviewApprovalSchema>;
 
 /** mesh.review.<flow>.decided: what a human decided about an escalated task. */
 export const reviewDecisionSchema = z.object({
@@ -81,9 +102,9 @@ export const reviewDecisionSchema = z.object({
   leadTimeMs: z.number().nonnegative(),
   policyRevision: z.number(),
   traceparent: z.string(),
-  /** Public nkey of the identity that recorded the decision, and its signature over the rest. */
-  signer: z.string().regex(/^U[A-Z2-7]{55}$/, "must be a public user nkey (U...)"),
-  signature: z.string().min(1),
+  /** Earlier approvers of the same values (four-eyes), each signed when they approved. */
+  approvals: z.array(reviewApprovalSchema).optional(),
+  ...signed,
 });
 export type ReviewDecision = z.infer<typeof reviewDecisionSchema>;
 

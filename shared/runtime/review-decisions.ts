@@ -1,9 +1,61 @@
 import { subjects } from "../bus/index.js";
-import { createCorrection, parseEnvelope, sha256Hex } from "../envelope/index.js";
+import { categoryFieldOf, createCorrection, parseEnvelope, sha256Hex } from "../envelope/index.js";
+import type { Decision, DecisionRequest } from "../../policy/index.js";
 import type { MeshMetrics } from "../telemetry/index.js";
 import type { EffectScope, ReviewDecisionInput } from "./context.js";
-import type { Label, ReviewDecision } from "./messages.js";
+import { taskFacts, type Label, type ReviewApproval, type ReviewDecision, type ReviewRequest } from "./messages.js";
 import { sealDecision } from "./review-verification.js";
+
+/**
+ * Distinct approvers policy will ask for before the escalating agent may complete the task with these values
+ * (its category as corrected or approved): 1 unless a `require_approval` obligation names more. A question to the
+ * policy, not an effect: nothing is done or recorded.
+ */
+export function approversFor(policy: { decide(req: DecisionRequest): Decision }, request: ReviewRequest, values: Readonly<Record<string, unknown>> | undefined): number {
+  const task = parseEnvelope(request.envelope);
+  const field = categoryFieldOf(task.flow);
+  const category = field ? values?.[field] : undefined;
+  if (typeof category !== "string") return 1;
+  const verdict = policy.decide({
+    action: "task.complete",
+    principal: { agent: request.requestedBy.name },
+    resource: { subject: subjects.result(task.flow), region: task.region, category },
+    context: { task: taskFacts(task), approved: true, approvals: 1 },
+  });
+  const approval = verdict.obligations.find((o) => o.kind === "require_approval");
+  return approval?.kind === "require_approval" ? Math.max(1, approval.approvers ?? 1) : 1;
+}
+
+type ApprovalInput = Parameters<import("./context.js").ServiceContext["approve"]>[0];
+
+/**
+ * One approver's approval that does not decide yet (four-eyes): policy `review.decide` with their roles, audited,
+ * and signed by the recording identity, so the final decision can carry it and the resuming agent verify it.
+ */
+export async function recordApproval(scope: EffectScope, input: ApprovalInput, identitySeed: string): Promise<ReviewApproval> {
+  const task = parseEnvelope(input.request.envelope);
+  return scope.perform({
+    action: "review.decide",
+    principal: { ...scope.principal, roles: input.reviewer.roles },
+    resource: { subject: subjects.reviewDecided(task.flow), region: task.region },
+    facts: scope.facts(task),
+    region: task.region,
+    auditDetail: { reviewer: input.reviewer.id, decision: input.decision, pendingApprovers: true },
+    run: async () =>
+      sealDecision(
+        {
+          envelopeId: task.id,
+          digest: task.digest,
+          decision: input.decision,
+          ...(input.corrections ? { corrections: { ...input.corrections } } : {}),
+          ...(input.comment ? { comment: input.comment } : {}),
+          reviewer: { id: input.reviewer.id, roles: [...input.reviewer.roles] },
+          decidedAt: new Date().toISOString(),
+        },
+        identitySeed,
+      ),
+  });
+}
 
 /**
  * A reviewer's decision, as effects: policy `review.decide` (with the reviewer's roles), then the decision,
@@ -40,6 +92,7 @@ export async function recordReviewDecision(
     leadTimeMs,
     policyRevision,
     traceparent: scope.traceparent,
+    ...(input.approvals?.length ? { approvals: [...input.approvals] } : {}),
   }, identitySeed);
   // review.decide is asked once, for the decision; the events that carry it are event.emit effects.
   await scope.publishEffect(task, "review.decide", subjects.reviewDecided(task.flow), "decided", decision, gateExtra);

@@ -9,8 +9,10 @@ import { taskFacts, type ReviewDecision } from "./messages.js";
 
 export type UnsealedDecision = Omit<ReviewDecision, "signer" | "signature">;
 
-/** Signs a review decision with the identity that records it (the review agent's, or the operator's for a replay). */
-export function sealDecision(decision: UnsealedDecision, seed: string): ReviewDecision {
+type Sealed = { readonly signer: string; readonly signature: string };
+
+/** Signs a review decision or approval with the identity that records it (the review agent's, or the operator's for a replay). */
+export function sealDecision<T extends object>(decision: T, seed: string): T & Sealed {
   const signer = publicKeyOfSeed(seed);
   const { signature } = signWithSeed(seed, canonicalJson({ ...decision, signer }));
   return { ...decision, signer, signature };
@@ -31,19 +33,41 @@ export interface DecisionVerifier {
 export async function verifyReviewDecision(decision: ReviewDecision, task: TaskEnvelope, verifier: DecisionVerifier): Promise<VerifiedDecision> {
   const refuse = (why: string) =>
     new PolicyDeniedError(`review decision on ${decision.envelopeId} is not trusted: ${why}`, ["review-decision-unverified"], 0);
-  const { signature, ...body } = decision;
-  if (!verifyWithPublicKey(decision.signer, canonicalJson(body), signature)) throw refuse("its signature does not verify");
-  const identity = await verifier.identity(decision.signer);
-  if (!identity) throw refuse(`signer ${decision.signer} is not a registered identity`);
-  if (decision.envelopeId !== task.id || decision.digest !== task.digest) throw refuse("it names another envelope or another version of it");
+  await verifySigned(decision, task, verifier, refuse, "");
+  // Four-eyes: every earlier approver's approval verifies on its own and approved exactly these values.
+  const approvers = new Set(decision.decision === "reject" ? [] : [decision.reviewer.id]);
+  for (const [i, approval] of (decision.approvals ?? []).entries()) {
+    await verifySigned(approval, task, verifier, refuse, `approval ${i + 1} (${approval.reviewer.id}): `);
+    if (canonicalJson(approval.corrections ?? {}) !== canonicalJson(decision.corrections ?? {}))
+      throw refuse(`approval ${i + 1} (${approval.reviewer.id}) approved other values than the decision`);
+    if (decision.decision !== "reject") approvers.add(approval.reviewer.id);
+  }
+  const field = categoryFieldOf(task.flow);
+  const corrected = field ? decision.corrections?.[field] : undefined;
+  return { approved: decision.decision !== "reject", approvals: approvers.size, ...(typeof corrected === "string" ? { category: corrected } : {}) };
+}
+
+type SignedByReviewer = Sealed & { readonly envelopeId: string; readonly digest: string; readonly reviewer: { readonly id: string; readonly roles: readonly string[] } };
+
+/** Signature of a registered identity, naming this envelope, by an identity policy lets decide with the reviewer's roles. */
+async function verifySigned(
+  signed: SignedByReviewer,
+  task: TaskEnvelope,
+  verifier: DecisionVerifier,
+  refuse: (why: string) => PolicyDeniedError,
+  what: string,
+): Promise<void> {
+  const { signature, ...body } = signed;
+  if (!verifyWithPublicKey(signed.signer, canonicalJson(body), signature)) throw refuse(`${what}its signature does not verify`);
+  const identity = await verifier.identity(signed.signer);
+  if (!identity) throw refuse(`${what}signer ${signed.signer} is not a registered identity`);
+  if (signed.envelopeId !== task.id || signed.digest !== task.digest) throw refuse(`${what}it names another envelope or another version of it`);
   const verdict = verifier.decide({
     action: "review.decide",
-    principal: { agent: identity.name, roles: decision.reviewer.roles },
+    principal: { agent: identity.name, roles: [...signed.reviewer.roles] },
     resource: { subject: subjects.reviewDecided(task.flow), region: task.region },
     context: { task: taskFacts(task) },
   });
-  if (verdict.effect !== "allow") throw refuse(`${identity.name} may not decide reviews with roles [${decision.reviewer.roles.join(", ")}] (${verdict.message})`);
-  const field = categoryFieldOf(task.flow);
-  const corrected = field ? decision.corrections?.[field] : undefined;
-  return { approved: decision.decision !== "reject", ...(typeof corrected === "string" ? { category: corrected } : {}) };
+  if (verdict.effect !== "allow")
+    throw refuse(`${what}${identity.name} may not decide reviews with roles [${signed.reviewer.roles.join(", ")}] (${verdict.message})`);
 }

@@ -56,7 +56,7 @@ import { ModelAccess } from "./model-access.js";
 import { PersonalData, requireDataKeys } from "./personal-data.js";
 import { PolicyGate } from "./policy-gate.js";
 import { createEffectPipeline } from "./effects/index.js";
-import { recordReviewDecision } from "./review-decisions.js";
+import { approversFor, recordApproval, recordReviewDecision } from "./review-decisions.js";
 import { verifyReviewDecision, type DecisionVerifier } from "./review-verification.js";
 
 export interface RunningAgent {
@@ -483,6 +483,12 @@ function serviceContext(
         drift.recordReview(decision.flow, decision.decision === "correct");
         return decision;
       }, "server", parseTraceparent(input.request.traceparent)),
+    approve: (input) =>
+      inSpan("review approve", { "mesh.envelope": input.request.envelopeId, "mesh.decision": input.decision }, async () => {
+        if (!config.identitySeed) throw new MeshError("E_CONFIG", "MESH_IDENTITY_SEED is not set: review approvals are signed by the recording agent's identity");
+        return recordApproval(newScope(currentTrace()!), input, config.identitySeed);
+      }, "server", parseTraceparent(input.request.traceparent)),
+    approversFor: (request, values) => approversFor(gate, request, values),
     revealForReviewer: (envelopes, reviewer) =>
       personal.revealFor(envelopes, (e) => subjects.reviewRequested(e.flow), reviewer, newScope(currentTrace() ?? childSpan())),
     async labels(flow) {

@@ -115,6 +115,16 @@ export const catalogue = {
     help: "Review items waiting for a decision.",
     labels: ["flow"],
   },
+  mesh_review_oldest_pending_age_seconds: {
+    kind: "gauge",
+    help: "Age of the oldest review request still waiting for a decision (0 when none waits).",
+    labels: ["flow"],
+  },
+  mesh_review_decisions_total: {
+    kind: "counter",
+    help: "Review decisions and four-eyes approvals per reviewer (reviewers are the configured sign-in identities, a bounded set).",
+    labels: ["flow", "reviewer", "decision"],
+  },
   mesh_review_sla_breaches_total: {
     kind: "counter",
     help: "Review items that passed their SLA before a decision.",

@@ -41,9 +41,10 @@ test("the review service killed with SIGKILL with 50 items pending loses none an
   assert.equal(after.find((i) => i.id === first.id)?.claim?.reviewer, "alice", "the claim survived");
 
   // The session survived too (it lives in the same durable state), and the API shows the whole queue.
-  const queue = await alice.request("GET", "/api/queue");
+  const queue = await alice.request("GET", "/api/queue?pageSize=100");
   assert.equal(queue.status, 200);
   assert.equal(queue.json.items.length, 50);
+  assert.equal(queue.json.total, 50);
 
   // Redelivering every request once more (a replayed stream) still adds nothing.
   await Promise.all(requests.map((r) => publish(bus, subjects.reviewRequested("ticket"), r, { msgId: `replay-${r.envelopeId}` })));

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
 import { finished } from "node:stream/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { chromium } from "playwright-core";
+import { launchBrowser } from "../helpers/browser.js";
 import { exportLabels } from "../../cli/review/index.js";
 import { freePort } from "../../cli/local-nats.js";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
@@ -17,30 +16,6 @@ import { startTriageMesh } from "../helpers/triage-mesh.js";
 const decoder = new TextDecoder();
 const resultsDir = join(import.meta.dirname, "../../test-results");
 const xss = `<img src=x onerror=alert(1)><script>alert("xss")</script>"><svg onload=alert(2)>`;
-
-/** Debian's chromium, headless, with a new empty profile. */
-async function launchBrowser(t: import("node:test").TestContext) {
-  const profile = mkdtempSync(join(tmpdir(), "mesh-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  t.after(async () => {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
-  return context;
-}
 
 test("a reviewer signs in, corrects a ticket's intent and approves another by keyboard; both complete downstream, the label exports, task text stays inert", { timeout: 240_000 }, async (t) => {
   const port = await freePort();

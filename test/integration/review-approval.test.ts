@@ -9,7 +9,7 @@ import { startTriageMesh } from "../helpers/triage-mesh.js";
 
 const decoder = new TextDecoder();
 
-test("a high-risk ticket waits for an approver: anonymous 401, no-role 403, reviewer 403, approver approves and the task completes", { timeout: 180_000 }, async (t) => {
+test("a high-risk ticket waits for two approvers: anonymous 401, no-role 403, reviewer 403, the first approval decides nothing, the second, distinct approver completes the task", { timeout: 180_000 }, async (t) => {
   const port = await freePort();
   const { mesh, bus } = await startTriageMesh(t, {
     agents: ["ingest", "triage", "review"],
@@ -22,7 +22,7 @@ test("a high-risk ticket waits for an approver: anonymous 401, no-role 403, revi
   const bob = new Client(base);
   await bob.signIn(tokens.bob);
   const row = await waitFor("the ticket in the review queue", async () =>
-    ((await bob.request("GET", "/api/queue")).json.items as { id: string; requiresApproval: boolean; prediction: string }[]).find((i) => i.id === id),
+    ((await bob.request("GET", "/api/queue")).json.items as { id: string; requiresApproval: boolean; prediction: string; approversNeeded?: number }[]).find((i) => i.id === id),
   { timeoutMs: 90_000 });
   assert.equal(row.requiresApproval, true);
   assert.equal(row.prediction, "request_refund");
@@ -35,10 +35,19 @@ test("a high-risk ticket waits for an approver: anonymous 401, no-role 403, revi
   await alice.signIn(tokens.alice);
   assert.equal((await alice.request("POST", `/api/items/${id}/claim`)).status, 403);
 
+  assert.equal(row.approversNeeded ?? (await bob.request("GET", `/api/items/${id}`)).json.approversNeeded, 2, "the request names policy's two approvers");
   assert.equal((await bob.request("POST", `/api/items/${id}/claim`)).status, 200);
-  const decided = await bob.request("POST", `/api/items/${id}/decision`, { decision: "approve", comment: "refund is due" });
+  const first = await bob.request("POST", `/api/items/${id}/decision`, { decision: "approve", comment: "refund is due", confirmed: true });
+  assert.deepEqual(first.json, { pending: { approvals: 1, needed: 2 } }, first.text);
+  assert.equal((await readStream(bus, streamNames.review, { filterSubject: subjects.reviewDecided("ticket") })).length, 0, "one approval publishes no decision");
+
+  const carol = new Client(base);
+  await carol.signIn(tokens.carol);
+  assert.equal((await carol.request("POST", `/api/items/${id}/claim`)).status, 200);
+  const decided = await carol.request("POST", `/api/items/${id}/decision`, { decision: "approve", confirmed: true });
   assert.equal(decided.status, 200, decided.text);
-  assert.equal(decided.json.decision.reviewer.id, "bob");
+  assert.equal(decided.json.decision.reviewer.id, "carol");
+  assert.deepEqual(decided.json.decision.approvals.map((a: { reviewer: { id: string } }) => a.reviewer.id), ["bob"]);
 
   const result = await waitFor("the approved ticket completed", async () =>
     (await readStream(bus, streamNames.result, { filterSubject: subjects.result("ticket") }))

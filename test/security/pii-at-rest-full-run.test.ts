@@ -114,9 +114,11 @@ test(
     // Reviewers decide every escalation: labels, corrections and decisions join the streams, triage resumes.
     const bob = new Client(`http://127.0.0.1:${port}`);
     assert.equal((await bob.signIn(tokens.bob)).status, 200);
+    const carol = new Client(`http://127.0.0.1:${port}`);
+    assert.equal((await carol.signIn(tokens.carol)).status, 200);
     const escalated = (await outcomes(bus, "ticket")).escalated + (await outcomes(bus, "invoice")).escalated;
     const queue = await waitFor("every escalation in the review queue", async () => {
-      const items = (await bob.request("GET", "/api/queue")).json.items as { id: string; flow: string; preview: string }[];
+      const items = (await bob.request("GET", "/api/queue?pageSize=100")).json.items as { id: string; flow: string; preview: string }[];
       return items.length >= escalated && items;
     });
     const ticketItems = queue.filter((i) => i.flow === "ticket");
@@ -126,9 +128,15 @@ test(
     assert.doesNotMatch(shown.json.input.text, /pii:v1:/);
     for (const item of queue) {
       assert.equal((await bob.request("POST", `/api/items/${item.id}/claim`)).status, 200);
-      const decision = item.flow === "ticket" ? { decision: "correct", corrections: { intent: "request_refund" } } : { decision: "reject", reasonCode: "other" };
+      const decision = item.flow === "ticket" ? { decision: "correct", corrections: { intent: "request_refund" }, confirmed: true } : { decision: "reject", reasonCode: "other" };
       const res = await bob.request("POST", `/api/items/${item.id}/decision`, decision);
       assert.equal(res.status, 200, res.text);
+      // A refund is high-risk: policy asks a second approver for bob's correction.
+      if (res.json.pending) {
+        assert.equal((await carol.request("POST", `/api/items/${item.id}/claim`)).status, 200);
+        const second = await carol.request("POST", `/api/items/${item.id}/decision`, { decision: "approve", confirmed: true });
+        assert.equal(second.status, 200, second.text);
+      }
     }
     await waitFor("a label per ticket decision and the resumed tickets completed", async () => {
       const labels = await readStream(bus, streamNames.label);

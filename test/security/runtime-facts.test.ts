@@ -98,8 +98,38 @@ test("policy facts come from the runtime: neither message data nor an unverified
     assert.equal(await resultFor(bus, id), undefined);
   });
 
-  await t.test("the same decision, signed by the registered review identity for an approver, completes the refund", async () => {
-    await forge("genuine", reviewKey.seed, decisionOn(request, { id: "bob", roles: ["approver"] }));
+  const approvalBy = (reviewer: { id: string; roles: string[] }, corrections?: Record<string, unknown>) =>
+    sealDecision(
+      { envelopeId: request.envelopeId, digest: request.digest, decision: "approve" as const, ...(corrections ? { corrections } : {}), reviewer, decidedAt: new Date().toISOString() },
+      reviewKey.seed,
+    );
+  const bob = { id: "bob", roles: ["approver"] };
+  const carol = { id: "carol", roles: ["approver"] };
+
+  await t.test("one approver is not enough for a high-risk refund (four-eyes): the decision is dead-lettered naming the rule", async () => {
+    await forge("one-approver", reviewKey.seed, decisionOn(request, bob));
+    await waitFor("the single approval refused", async () => (await deadLetterReasons(bus)).some((r) => /approvals is 1 \(want at least 2\)/.test(r)));
+    assert.equal(await resultFor(bus, id), undefined);
+  });
+
+  await t.test("the same approver listed twice counts once", async () => {
+    const before = (await deadLetterReasons(bus)).filter((r) => /approvals is 1 \(want at least 2\)/.test(r)).length;
+    await forge("same-approver-twice", reviewKey.seed, { ...decisionOn(request, bob), approvals: [approvalBy(bob)] });
+    await waitFor("the doubled approver refused", async () => (await deadLetterReasons(bus)).filter((r) => /approvals is 1 \(want at least 2\)/.test(r)).length > before);
+    assert.equal(await resultFor(bus, id), undefined);
+  });
+
+  await t.test("an earlier approval that does not verify, or approved other values, refuses the whole decision", async () => {
+    const tampered = { ...approvalBy(carol), reviewer: { id: "carol", roles: ["approver", "admin"] } };
+    await forge("tampered-approval", reviewKey.seed, { ...decisionOn(request, bob), approvals: [tampered] });
+    await waitFor("the tampered approval refused", async () => (await deadLetterReasons(bus)).some((r) => /approval 1 \(carol\): its signature does not verify/.test(r)));
+    await forge("other-values", reviewKey.seed, { ...decisionOn(request, bob), approvals: [approvalBy(carol, { intent: "card_arrival" })] });
+    await waitFor("the mismatched approval refused", async () => (await deadLetterReasons(bus)).some((r) => /approved other values than the decision/.test(r)));
+    assert.equal(await resultFor(bus, id), undefined);
+  });
+
+  await t.test("two distinct approvers, each signed by the registered review identity, complete the refund", async () => {
+    await forge("genuine", reviewKey.seed, { ...decisionOn(request, bob), approvals: [approvalBy(carol)] });
     const result = await waitFor("the approved refund completed", () => resultFor(bus, id), { timeoutMs: 60_000 });
     assert.equal(result.result.intent, "request_refund");
     assert.equal(result.result.decision, "approve");

@@ -2,8 +2,9 @@
 // textContent, element properties and dataset, never as markup.
 "use strict";
 
-const state = { csrf: null, reviewer: null, items: [], selected: -1, view: null, busy: false };
+const state = { csrf: null, reviewer: null, items: [], selected: -1, view: null, busy: false, page: 1, pages: 1, confirming: null };
 const $ = (id) => document.getElementById(id);
+const narrow = window.matchMedia("(max-width: 760px)");
 
 function setStatus(text, isError) {
   const el = $("status");
@@ -34,6 +35,28 @@ function el(tag, text, className) {
 
 function pct(x) {
   return typeof x === "number" ? (x * 100).toFixed(1) + "%" : "—";
+}
+
+// Times are shown in the reviewer's own time zone; the ISO value stays in the element for precision.
+function timeEl(iso) {
+  const t = el("time", new Date(iso).toLocaleString());
+  t.dateTime = iso;
+  t.title = iso;
+  return t;
+}
+
+const units = [["day", 86_400_000], ["hour", 3_600_000], ["minute", 60_000]];
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" });
+function fromNow(iso) {
+  const ms = Date.parse(iso) - Date.now();
+  for (const [unit, size] of units) if (Math.abs(ms) >= size || unit === "minute") return relative.format(Math.round(ms / size), unit);
+}
+
+/** "due in 12 min" or "overdue, 3 hr ago", with the class that colours it. */
+function slaText(dueAt) {
+  const ms = Date.parse(dueAt) - Date.now();
+  if (ms <= 0) return { text: "overdue (due " + fromNow(dueAt) + ")", className: "overdue" };
+  return { text: "due " + fromNow(dueAt), className: ms <= 15 * 60_000 ? "due-soon" : "" };
 }
 
 function show(signedIn) {
@@ -77,56 +100,133 @@ async function signOut() {
   await api("POST", "/api/session/end").catch(() => {});
   state.csrf = null;
   state.reviewer = null;
+  state.view = null;
+  $("detail").hidden = true;
   show(false);
 }
 
-async function loadQueue(keepId) {
-  const { items } = await api("GET", "/api/queue");
-  state.items = items;
-  const list = $("queue");
-  list.replaceChildren();
-  items.forEach((item, i) => {
-    const li = el("li", undefined, item.requiresApproval ? "approval" : "");
-    li.dataset.id = item.id;
-    li.tabIndex = 0;
-    const head = el("span", (item.requiresApproval ? "needs approval · " : "") + item.code + " · " + item.flow, "meta");
-    const preview = el("span", item.preview, "preview");
-    const guess = el("span", (item.prediction ? item.prediction + " " + pct(item.confidence) : "no suggestion") + (item.claimedBy ? " · claimed by " + item.claimedBy : ""), "meta");
-    li.append(head, preview, guess);
-    li.addEventListener("click", () => select(i));
-    list.append(li);
-  });
-  $("queue-count").textContent = "(" + items.length + ")";
-  $("queue-empty").hidden = items.length > 0;
-  const at = keepId ? items.findIndex((x) => x.id === keepId) : -1;
-  if (items.length === 0) {
-    state.selected = -1;
-    $("detail").hidden = true;
-  } else await select(at >= 0 ? at : Math.min(Math.max(state.selected, 0), items.length - 1));
+function queryString() {
+  const params = new URLSearchParams();
+  for (const name of ["q", "flow", "reason", "sla", "assignee"]) {
+    const value = $("filters").elements[name].value;
+    if (value) params.set(name, value);
+  }
+  params.set("page", String(state.page));
+  return params.toString();
 }
 
-async function select(i) {
+function fillFacet(select, values) {
+  const keep = select.value;
+  const fixed = [...select.options].filter((o) => o.dataset.facet !== "1");
+  const extra = values.filter((v) => !fixed.some((o) => o.value === v)).map((v) => Object.assign(el("option", v), { value: v }));
+  extra.forEach((o) => (o.dataset.facet = "1"));
+  select.replaceChildren(...fixed, ...extra);
+  select.value = keep;
+}
+
+async function loadQueue(keepId) {
+  const page = await api("GET", "/api/queue?" + queryString());
+  state.items = page.items;
+  state.page = page.page;
+  state.pages = page.pages;
+  fillFacet($("f-flow"), page.facets.flows);
+  fillFacet($("f-reason"), page.facets.reasons);
+  fillFacet($("f-assignee"), page.facets.assignees);
+  const list = $("queue");
+  list.replaceChildren();
+  page.items.forEach((item, i) => {
+    const li = el("li");
+    li.dataset.id = item.id;
+    const row = el("button", undefined, "row" + (item.requiresApproval ? " approval" : ""));
+    row.type = "button";
+    const held = item.requiresApproval ? "needs " + item.approversNeeded + " approver" + (item.approversNeeded > 1 ? "s" : "") + (item.approvals ? " (" + item.approvals + " so far)" : "") + " · " : "";
+    const head = el("span", held + item.code + " · " + item.flow, "meta");
+    const preview = el("span", item.preview, "preview");
+    const sla = slaText(item.dueAt);
+    const due = el("span", sla.text, sla.className);
+    const guess = el("span", (item.prediction ? item.prediction + " " + pct(item.confidence) : "no suggestion") + (item.claimedBy ? " · claimed by " + item.claimedBy : "") + " · ", "meta");
+    guess.append(due);
+    row.append(head, preview, guess);
+    row.addEventListener("click", () => select(i, true).catch((err) => setStatus(err.message, true)));
+    li.append(row);
+    list.append(li);
+  });
+  $("queue-count").textContent = "(" + page.total + ")";
+  $("queue-empty").hidden = page.items.length > 0;
+  $("page-info").textContent = "page " + page.page + " of " + page.pages;
+  $("prev-page").disabled = page.page <= 1;
+  $("next-page").disabled = page.page >= page.pages;
+  const at = keepId ? page.items.findIndex((x) => x.id === keepId) : -1;
+  if (page.items.length === 0) {
+    state.selected = -1;
+    state.view = null;
+    $("detail").hidden = true;
+  } else await select(at >= 0 ? at : Math.min(Math.max(state.selected, 0), page.items.length - 1), false);
+}
+
+async function select(i, chosen) {
   if (i < 0 || i >= state.items.length) return;
   state.selected = i;
-  for (const li of $("queue").children) li.classList.toggle("selected", li.dataset.id === state.items[i].id);
+  for (const li of $("queue").children) li.firstChild.classList.toggle("selected", li.dataset.id === state.items[i].id);
   $("queue").children[i].scrollIntoView({ block: "nearest" });
   render(await api("GET", "/api/items/" + encodeURIComponent(state.items[i].id)));
+  // On a phone the detail sits below the queue: bring it into view when the reviewer picked an item.
+  if (chosen && narrow.matches) $("detail").scrollIntoView({ block: "start" });
+}
+
+function fieldInput(f, current) {
+  let input;
+  if (f.kind === "choice") {
+    input = el("select");
+    for (const option of f.options) {
+      const o = el("option", option);
+      o.value = option;
+      o.selected = option === current;
+      input.append(o);
+    }
+  } else {
+    input = el("input");
+    input.type = f.kind === "number" ? "number" : "text";
+    if (f.kind === "number") {
+      input.step = "0.01";
+      input.min = String(f.min);
+    } else input.maxLength = f.maxLength;
+    input.value = current === undefined || current === null ? "" : String(current);
+  }
+  input.id = "field-" + f.path;
+  input.name = f.path;
+  input.dataset.kind = f.kind;
+  input.dataset.was = current === undefined || current === null ? "" : String(current);
+  input.addEventListener("input", renderDiff);
+  input.addEventListener("change", renderDiff);
+  return input;
+}
+
+/** The value a field holds now: the task's own value, or the model's suggestion for a ticket's intent. */
+function currentValue(v, f, index) {
+  const pending = v.approvals.length ? v.approvals[0].corrections : null;
+  if (pending && pending[f.path] !== undefined) return pending[f.path];
+  if (v.input && typeof v.input === "object" && v.input[f.path] !== undefined) return v.input[f.path];
+  return index === 0 && v.form.approve.needsSuggestion && v.prediction ? v.prediction.label : undefined;
 }
 
 function render(v) {
+  // Another item starts at its top: the pane scrolls on its own, and was left wherever the last decision was made.
+  if (!state.view || state.view.id !== v.id) $("detail").scrollTop = 0;
   state.view = v;
   $("detail").hidden = false;
   $("d-id").textContent = v.id;
   $("d-flow").textContent = v.flow;
-  $("d-status").textContent = v.status + (v.claim ? " by " + v.claim.reviewer : "") + (v.requiresApproval ? " · needs an approver" : "");
-  $("d-requested").textContent = v.requestedAt + " by " + v.requestedBy;
-  $("d-due").textContent = v.dueAt + (v.breaches ? " (" + v.breaches + " breach" + (v.breaches > 1 ? "es" : "") + ")" : "");
+  $("d-status").textContent = v.status + (v.claim ? " by " + v.claim.reviewer : "") + (v.requiresApproval ? " · needs " + v.approversNeeded + " approver" + (v.approversNeeded > 1 ? "s" : "") : "");
+  $("d-requested").replaceChildren(timeEl(v.requestedAt), document.createTextNode(" by " + v.requestedBy));
+  const sla = slaText(v.dueAt);
+  $("d-due").replaceChildren(el("span", sla.text, sla.className), document.createTextNode(" · "), timeEl(v.dueAt), document.createTextNode(v.breaches ? " (" + v.breaches + " breach" + (v.breaches > 1 ? "es" : "") + ")" : ""));
   $("d-tenant").textContent = v.tenant + " / " + v.region;
   $("d-class").textContent = v.classification;
   $("d-input").textContent = v.input && typeof v.input.text === "string" ? v.input.text : JSON.stringify(v.input, null, 2);
   $("d-code").textContent = v.escalation.code;
-  $("d-reason").textContent = v.escalation.reason;
   $("d-policy").textContent = "policy revision " + v.escalation.policyRevision;
+  $("d-reasons").replaceChildren(...v.escalation.sentences.map((s) => el("li", s)));
 
   const body = $("d-suggestions").tBodies[0];
   body.replaceChildren();
@@ -135,31 +235,41 @@ function render(v) {
     tr.append(el("td", s.source), el("td", s.label === null ? (s.error ? "error: " + s.error : "—") : s.label), el("td", pct(s.confidence)), el("td", s.version || "—"));
     body.append(tr);
   }
+  $("d-suggestions-box").hidden = v.suggestions.length === 0;
   $("d-draft-box").hidden = v.draft === null;
   $("d-draft").textContent = v.draft || "";
   $("d-details-box").hidden = v.details === null;
   $("d-details").textContent = v.details === null ? "" : JSON.stringify(v.details, null, 2);
 
+  $("approvals-box").hidden = !v.requiresApproval && v.approvals.length === 0;
+  $("approvals-summary").textContent = v.approvals.length + " of " + v.approversNeeded + " approvals" + (v.approvals.length ? "; another approver must confirm the same values" : "");
+  $("approvals").replaceChildren(...v.approvals.map((a) => {
+    const li = el("li", a.reviewer + " " + (a.decision === "correct" ? "corrected " + JSON.stringify(a.corrections) : "approved") + " · ");
+    li.append(timeEl(a.at));
+    return li;
+  }));
+  $("history").replaceChildren(...v.history.map((h) => {
+    const li = el("li");
+    li.append(timeEl(h.at), document.createTextNode(" · " + h.by + " " + h.what.replace("_", " ") + (h.detail ? " (" + h.detail + ")" : "")));
+    return li;
+  }));
+  if (v.history.length === 0) $("history").append(el("li", "nothing yet"));
+
   const fields = $("fields");
   fields.replaceChildren();
-  for (const f of v.fields) {
+  v.form.fields.forEach((f, i) => {
+    const input = fieldInput(f, currentValue(v, f, i));
     const label = el("label", f.label);
-    const select = el("select");
-    select.id = "field-" + f.path;
-    select.name = f.path;
-    label.htmlFor = select.id;
-    const current = v.prediction && v.prediction.label;
-    for (const option of f.options) {
-      const o = el("option", option);
-      o.value = option;
-      o.selected = option === current;
-      select.append(o);
-    }
-    fields.append(label, select);
-  }
-  $("correct-form").hidden = v.fields.length === 0;
+    label.htmlFor = input.id;
+    fields.append(label, input);
+  });
+  $("correct-form").hidden = v.form.fields.length === 0;
+  renderDiff();
+  $("approve").textContent = v.approvals.length ? "Approve pending values" : v.form.approve.label;
+  $("comment").value = "";
+  $("comment").placeholder = v.form.approve.needsReason ? "required to " + v.form.approve.label.toLowerCase() : "optional";
   const reasons = $("reject-reason");
-  reasons.replaceChildren(...v.rejectReasons.map((r) => Object.assign(el("option", r), { value: r })));
+  reasons.replaceChildren(...v.form.rejectReasons.map((r) => Object.assign(el("option", r.label), { value: r.code })));
 
   const mine = v.claim && state.reviewer && v.claim.reviewer === state.reviewer.id;
   const allowed = !v.requiresApproval || state.reviewer.roles.includes("approver");
@@ -167,9 +277,30 @@ function render(v) {
   $("claim").disabled = !open || !allowed || Boolean(v.claim);
   $("claim").textContent = mine ? "Claimed by you" : "Claim";
   for (const id of ["approve", "correct", "reject"]) $(id).disabled = !open || !allowed || Boolean(v.claim && !mine);
-  $("approve").disabled = $("approve").disabled || !(v.prediction && v.prediction.label);
+  const nothingToApprove = v.form.approve.needsSuggestion && !(v.prediction && v.prediction.label) && v.approvals.length === 0;
+  $("approve").disabled = $("approve").disabled || nothingToApprove;
   $("assign-form").hidden = !open || !state.reviewer.roles.includes("approver");
   if (!$("assign-form").hidden) loadAssignees(v.id).catch((err) => setStatus(err.message, true));
+}
+
+/** The fields the form would change, against what the task holds now. */
+function changes() {
+  const out = [];
+  for (const input of $("fields").querySelectorAll("select, input")) {
+    if (input.value === input.dataset.was || input.value === "") continue;
+    out.push({ path: input.name, was: input.dataset.was, value: input.dataset.kind === "number" ? Number(input.value) : input.value });
+  }
+  return out;
+}
+
+function renderDiff() {
+  const changed = changes();
+  $("diff-box").hidden = changed.length === 0;
+  $("diff").tBodies[0].replaceChildren(...changed.map((c) => {
+    const tr = el("tr");
+    tr.append(el("td", c.path), el("td", c.was || "—", "was"), el("td", String(c.value)));
+    return tr;
+  }));
 }
 
 async function loadAssignees(id) {
@@ -178,23 +309,50 @@ async function loadAssignees(id) {
   $("assignee").replaceChildren(...reviewers.map((r) => Object.assign(el("option", r.id + " (" + r.roles.join(", ") + ")"), { value: r.id })));
 }
 
+/** Claims the shown item unless this reviewer holds it already; says whether it claimed it now. */
 async function ensureClaim() {
   const v = state.view;
-  if (v.claim && v.claim.reviewer === state.reviewer.id) return;
+  if (v.claim && v.claim.reviewer === state.reviewer.id) return false;
   render(await api("POST", "/api/items/" + encodeURIComponent(v.id) + "/claim"));
+  return true;
+}
+
+/** A held (high-risk) approval goes through a confirmation dialog; everything else is sent at once. */
+function decide(what, body) {
+  const v = state.view;
+  if (!v || state.busy) return;
+  if (body.decision === "reject" || !v.requiresApproval) return act(what, body);
+  const n = v.approvals.length + 1;
+  $("confirm-text").textContent =
+    "You are approving " + v.flow + " task " + v.id + " (" + v.escalation.code + "). This is approval " + n + " of " + v.approversNeeded + "." +
+    (n < v.approversNeeded ? " Another approver must confirm it before the task continues." : " The task continues once you confirm.");
+  state.confirming = { what, body: { ...body, confirmed: true } };
+  $("confirm").showModal();
+  $("confirm-ok").focus();
+}
+
+function closeConfirm(ok) {
+  const pending = state.confirming;
+  state.confirming = null;
+  $("confirm").close();
+  if (ok && pending) return act(pending.what, pending.body);
+  setStatus("Approval not sent");
 }
 
 async function act(what, body) {
   if (!state.view || state.busy) return;
   state.busy = true;
   const id = state.view.id;
+  let claimedNow = false;
   try {
-    await ensureClaim();
-    await api("POST", "/api/items/" + encodeURIComponent(id) + "/decision", body);
+    claimedNow = await ensureClaim();
+    const res = await api("POST", "/api/items/" + encodeURIComponent(id) + "/decision", body);
     // Said once the queue shows the outcome, so what the status line says is what the page shows.
-    await loadQueue();
-    setStatus(what + ": " + id);
+    await loadQueue(res.pending ? id : undefined);
+    setStatus(res.pending ? "Approval " + res.pending.approvals + " of " + res.pending.needed + " recorded: " + id + " waits for another approver" : what + ": " + id);
   } catch (err) {
+    // A claim taken only to send this decision is given back, so a refused decision leaves the item free for others.
+    if (claimedNow) await api("POST", "/api/items/" + encodeURIComponent(id) + "/release").catch(() => {});
     setStatus(what + " failed: " + err.message, true);
     await loadQueue(id).catch(() => {});
   } finally {
@@ -204,16 +362,29 @@ async function act(what, body) {
 
 function corrections() {
   const out = {};
-  for (const select of $("fields").querySelectorAll("select")) out[select.name] = select.value;
+  for (const c of changes()) out[c.path] = c.value;
   return out;
+}
+
+function withComment(body) {
+  const comment = $("comment").value.trim();
+  return comment ? { ...body, comment } : body;
 }
 
 function toggleHelp() {
   $("help").hidden = !$("help").hidden;
 }
 
+function goToPage(page) {
+  if (page < 1 || page > state.pages) return;
+  state.page = page;
+  state.selected = 0;
+  return loadQueue();
+}
+
 function onKey(event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if ($("confirm").open) return;
   const typing = /^(INPUT|SELECT|TEXTAREA)$/.test(event.target.tagName);
   if (event.key === "Escape") {
     $("help").hidden = true;
@@ -223,7 +394,7 @@ function onKey(event) {
   // Enter on a correction field or the reject reason submits that form.
   if (event.key === "Enter" && event.target.tagName === "SELECT") {
     const form = event.target.closest("form");
-    if (form) {
+    if (form && form.id !== "filters") {
       event.preventDefault();
       form.requestSubmit();
     }
@@ -231,11 +402,14 @@ function onKey(event) {
   }
   if (typing || $("workspace").hidden) return;
   const keys = {
-    j: () => select(state.selected + 1),
-    k: () => select(state.selected - 1),
-    a: () => { if (!$("approve").disabled) return act("Approved", { decision: "approve" }); },
-    c: () => { const first = $("fields").querySelector("select"); if (first) first.focus(); },
+    j: () => select(state.selected + 1, true),
+    k: () => select(state.selected - 1, true),
+    n: () => goToPage(state.page + 1),
+    p: () => goToPage(state.page - 1),
+    a: () => { if (!$("approve").disabled) return approve(); },
+    c: () => { const first = $("fields").querySelector("select, input"); if (first) first.focus(); },
     r: () => $("reject-reason").focus(),
+    "/": () => $("f-q").focus(),
     "?": toggleHelp,
   };
   const run = keys[event.key];
@@ -244,14 +418,19 @@ function onKey(event) {
   Promise.resolve(run()).catch((err) => setStatus(err.message, true));
 }
 
+function approve() {
+  return decide("Approved", withComment({ decision: "approve" }));
+}
+
+let searchTimer = null;
 document.addEventListener("DOMContentLoaded", () => {
   $("sign-in-form").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", signOut);
   $("claim").addEventListener("click", () => ensureClaim().then(() => loadQueue(state.view.id)).catch((err) => setStatus(err.message, true)));
-  $("approve").addEventListener("click", () => act("Approved", { decision: "approve" }));
+  $("approve").addEventListener("click", approve);
   $("correct-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    act("Corrected", { decision: "correct", corrections: corrections() });
+    decide("Corrected", withComment({ decision: "correct", corrections: corrections() }));
   });
   $("assign-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -263,8 +442,30 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("reject-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    act("Rejected", { decision: "reject", reasonCode: $("reject-reason").value });
+    decide("Rejected", withComment({ decision: "reject", reasonCode: $("reject-reason").value }));
   });
+  $("confirm-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    closeConfirm(true);
+  });
+  $("confirm-cancel").addEventListener("click", () => closeConfirm(false));
+  $("confirm").addEventListener("cancel", (event) => {
+    event.preventDefault();
+    closeConfirm(false);
+  });
+  $("filters").addEventListener("submit", (event) => event.preventDefault());
+  const refilter = () => {
+    state.page = 1;
+    state.selected = 0;
+    loadQueue().catch((err) => setStatus(err.message, true));
+  };
+  $("filters").addEventListener("change", refilter);
+  $("f-q").addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(refilter, 250);
+  });
+  $("prev-page").addEventListener("click", () => goToPage(state.page - 1));
+  $("next-page").addEventListener("click", () => goToPage(state.page + 1));
   document.addEventListener("keydown", onKey);
   start();
 });

@@ -9,6 +9,8 @@ export interface RuntimeFacts {
   readonly task?: TaskFacts;
   /** True only on the resume path of a review decision the runtime verified. */
   readonly approved?: boolean;
+  /** Distinct people whose approvals of that decision the runtime verified (four-eyes counts them). */
+  readonly approvals?: number;
   /** Prompt-injection screening of the text a model call sends. */
   readonly screening?: { readonly score: number; readonly rules: readonly string[] };
 }

@@ -9,5 +9,6 @@ import { PolicyDeniedError, TransientError, type MeshError } from "../../errors/
 export function refusalOf(decision: Decision): MeshError {
   if (decision.reasons[0] === RATE_LIMITED) return new TransientError("E_RATE_LIMITED", decision.message, { reasons: decision.reasons });
   const approval = decision.obligations.find((o) => o.kind === "require_approval");
-  return new PolicyDeniedError(decision.message, decision.reasons, decision.revision, approval?.kind === "require_approval" ? approval.reason : undefined);
+  if (approval?.kind !== "require_approval") return new PolicyDeniedError(decision.message, decision.reasons, decision.revision);
+  return new PolicyDeniedError(decision.message, decision.reasons, decision.revision, approval.reason, approval.approvers ?? 1);
 }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { defaultPolicyPath, loadPolicyFile, type Action, type DecisionRequest, type TaskFacts } from "../../../policy/index.js";
+import { defaultPolicyPath, loadPolicyFile, policyDocumentSchema, type Action, type DecisionRequest, type TaskFacts } from "../../../policy/index.js";
 
 const policy = loadPolicyFile(defaultPolicyPath);
 const ticket = (region = "eu", category?: string): TaskFacts => ({ id: "t-1", flow: "ticket", region, tenant: "acme", classification: "internal", ...(category ? { category } : {}) });
@@ -87,23 +87,38 @@ test("a likely prompt injection is refused with an approval obligation; a weak s
   assert.deepEqual(call(0).warnings, []);
 });
 
-test("every high-risk banking category needs approval to complete; others do not", () => {
+test("every high-risk banking category needs two distinct approvers to complete; others do not", () => {
   const categories = JSON.parse(readFileSync(new URL("../../../shared/datasets/banking77/categories.json", import.meta.url), "utf8")) as string[];
   const highRisk = new Set(policy.document.lists.high_risk);
   for (const c of highRisk) assert.ok(categories.includes(c), `${c} is a BANKING77 category`);
   for (const must of ["lost_or_stolen_card", "compromised_card", "card_payment_not_recognised", "request_refund", "Refund_not_showing_up"])
     assert.ok(highRisk.has(must), must);
   for (const category of categories) {
-    const complete = (approved: boolean) =>
-      decide("triage", "task.complete", { subject: "mesh.result.ticket", category }, { task: ticket("eu"), approved });
-    const d = complete(false);
+    const complete = (approvals: number) =>
+      decide("triage", "task.complete", { subject: "mesh.result.ticket", category }, { task: ticket("eu"), approved: approvals > 0, approvals });
+    const d = complete(0);
     if (highRisk.has(category)) {
       assert.equal(d.effect, "deny", category);
       assert.deepEqual(d.reasons, ["high-risk-needs-approval"]);
-      assert.deepEqual(d.obligations, [{ kind: "require_approval", reason: "high-risk category needs a human decision" }]);
-      assert.equal(complete(true).effect, "allow", `${category} approved`);
+      assert.deepEqual(d.obligations, [{ kind: "require_approval", reason: "high-risk category needs two approvers", approvers: 2 }]);
+      assert.equal(complete(1).effect, "deny", `${category} with one approver`);
+      assert.equal(complete(2).effect, "allow", `${category} with two approvers`);
     } else assert.equal(d.effect, "allow", category);
   }
+});
+
+test("a rule that asks for two approvers but lifts on fewer is refused by name", () => {
+  const rule = {
+    id: "four-eyes",
+    effect: "forbid",
+    actions: ["task.complete"],
+    principals: ["*"],
+    unless: { approved: true },
+    obligations: [{ kind: "require_approval", reason: "x", approvers: 2 }],
+  };
+  const parsed = policyDocumentSchema.safeParse({ revision: 1, rules: [rule] });
+  assert.equal(parsed.success, false);
+  assert.match(JSON.stringify(parsed.error?.issues), /must lift with `unless: \{ approvals: 2 \}`/);
 });
 
 test("the category may come from the task facts instead of the resource", () => {

@@ -1,5 +1,5 @@
 import type { TestContext } from "node:test";
-import type { ReviewDecision, ReviewDecisionInput } from "../../../shared/runtime/index.js";
+import type { ReviewApproval, ReviewDecision, ReviewDecisionInput } from "../../../shared/runtime/index.js";
 import { createMetrics } from "../../../shared/telemetry/index.js";
 import { startReviewService, type RunningReviewService } from "../../../agents/review/service.js";
 import { memoryStateStore } from "./memory-state-store.js";
@@ -8,12 +8,14 @@ export const tokens = {
   alice: "tok-alice-0123456789",
   bob: "tok-bob-0123456789",
   eve: "tok-eve-0123456789",
+  carol: "tok-carol-0123456789",
 };
 
 export const reviewTokens = JSON.stringify({
   [tokens.alice]: { id: "alice", roles: ["reviewer"] },
   [tokens.bob]: { id: "bob", roles: ["approver"] },
   [tokens.eve]: { id: "eve", roles: ["auditor"] },
+  [tokens.carol]: { id: "carol", roles: ["approver"] },
 });
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -26,13 +28,35 @@ export async function startTestService(t: TestContext, env: Record<string, strin
   const state = memoryStateStore();
   const metrics = createMetrics();
   const decisions: ReviewDecisionInput[] = [];
+  const approvals: ReviewApproval[] = [];
+  /** How many envelopes were opened for a reviewer (each one a policy-checked, audited data.read in the mesh). */
+  const revealed = { count: 0 };
   const service: RunningReviewService = await startReviewService({
     state,
     metrics,
     log: silent,
     env: { REVIEW_PORT: "0", REVIEW_TOKENS: reviewTokens, REVIEW_SWEEP_MS: "3600000", ...env },
     // Envelopes in these tests carry no sealed fields: what is shown is what was stored.
-    revealForReviewer: async (envelopes) => [...envelopes],
+    revealForReviewer: async (envelopes) => {
+      revealed.count += envelopes.length;
+      return [...envelopes];
+    },
+    // As the mesh policy says: a refund needs two approvers, whoever set the intent.
+    approversFor: (_request, values) => (values?.intent === "request_refund" ? 2 : 1),
+    async approve(input) {
+      const approval: ReviewApproval = {
+        envelopeId: input.request.envelopeId,
+        digest: input.request.digest,
+        decision: input.decision,
+        ...(input.corrections ? { corrections: { ...input.corrections } } : {}),
+        reviewer: { id: input.reviewer.id, roles: [...input.reviewer.roles] },
+        decidedAt: new Date().toISOString(),
+        signer: testSigner,
+        signature: "test",
+      };
+      approvals.push(approval);
+      return approval;
+    },
     async decide(input): Promise<ReviewDecision> {
       decisions.push(input);
       const decidedAt = new Date().toISOString();
@@ -57,7 +81,7 @@ export async function startTestService(t: TestContext, env: Record<string, strin
     },
   });
   t.after(() => service.close());
-  return { service, state, metrics, decisions, queue: service.queue };
+  return { service, state, metrics, decisions, approvals, revealed, queue: service.queue };
 }
 
 /** A browser-like client: keeps the session cookie, sends the page's Origin and CSRF token. */

@@ -47,7 +47,10 @@ test("a signed-in user without a review role gets 403; a reviewer gets 403 on an
   await bob.signIn(tokens.bob);
   assert.equal((await bob.request("POST", `/api/items/${risky.envelopeId}/claim`)).status, 200);
   assert.equal((await alice.request("POST", `/api/items/${risky.envelopeId}/decision`, { decision: "approve" })).status, 403);
-  assert.equal((await bob.request("POST", `/api/items/${risky.envelopeId}/decision`, { decision: "approve" })).status, 200);
+  const unconfirmed = await bob.request("POST", `/api/items/${risky.envelopeId}/decision`, { decision: "approve" });
+  assert.equal(unconfirmed.status, 400);
+  assert.match(unconfirmed.json.error.message, /^confirmed: /);
+  assert.equal((await bob.request("POST", `/api/items/${risky.envelopeId}/decision`, { decision: "approve", confirmed: true })).status, 200);
   assert.equal(decisions.length, 1);
   assert.equal(decisions[0]!.reviewer.id, "bob");
   assert.deepEqual(decisions[0]!.corrections, { intent: "card_arrival" }, "the approval carries the intent bob saw");
@@ -203,8 +206,8 @@ test("the item view redacts PII in the input, the reason, the suggestions and th
     view.json.suggestions.map((s: { source: string; label: string; confidence: number; version: string }) => [s.source, s.label, s.confidence, s.version]),
     [["small · ticket-intent", "lost_or_stolen_card", 0.93, "v1"]],
   );
-  assert.equal(view.json.fields[0].path, "intent");
-  assert.equal(view.json.fields[0].options.length, 77);
+  assert.equal(view.json.form.fields[0].path, "intent");
+  assert.equal(view.json.form.fields[0].options.length, 77);
   const queueRes = await alice.request("GET", "/api/queue");
   assert.doesNotMatch(queueRes.text, /4111|7946/);
 });
@@ -252,7 +255,11 @@ test("the SLA sweep counts breaches per flow, frees breached claims, and the dep
   await alice.request("POST", `/api/items/${onTime.envelopeId}/claim`);
   await alice.request("POST", `/api/items/${onTime.envelopeId}/decision`, { decision: "approve" });
   await service.sweep();
-  assert.match(await metrics.registry.metrics(), /mesh_review_queue_depth\{flow="ticket"\} 2/);
+  const after = await metrics.registry.metrics();
+  assert.match(after, /mesh_review_queue_depth\{flow="ticket"\} 2/);
+  const oldest = Number(/mesh_review_oldest_pending_age_seconds\{flow="ticket"\} ([\d.]+)/.exec(after)?.[1]);
+  assert.ok(oldest >= 3600 && oldest < 3700, `the oldest pending item is an hour old (${oldest} s)`);
+  assert.match(after, /mesh_review_decisions_total\{flow="ticket",reviewer="alice",decision="approve"\} 1/);
 });
 
 test("each tier's suggestion shows its version: a local model's from its name@version", async (t) => {
@@ -284,7 +291,7 @@ test("an approver assigns an item to a reviewer who may take it; a reviewer may 
   const bob = new Client(service.url);
   await bob.signIn(tokens.bob);
 
-  assert.deepEqual((await bob.request("GET", `/api/items/${risky.envelopeId}/assignees`)).json.reviewers.map((r: { id: string }) => r.id), ["bob"]);
+  assert.deepEqual((await bob.request("GET", `/api/items/${risky.envelopeId}/assignees`)).json.reviewers.map((r: { id: string }) => r.id), ["bob", "carol"]);
   assert.equal((await bob.request("POST", `/api/items/${risky.envelopeId}/assign`, { reviewer: "alice" })).status, 403, "alice may not take an approval item");
   assert.equal((await alice.request("POST", `/api/items/${routine.envelopeId}/assign`, { reviewer: "alice" })).status, 403);
   assert.equal((await bob.request("POST", `/api/items/${routine.envelopeId}/assign`, { reviewer: "nobody" })).status, 400);
@@ -297,38 +304,143 @@ test("an approver assigns an item to a reviewer who may take it; a reviewer may 
   assert.equal((await alice.request("POST", `/api/items/${routine.envelopeId}/decision`, { decision: "approve" })).status, 200);
 });
 
-test("an invoice mismatch shows its details, has nothing to correct, and is approved without a label", async (t) => {
+test("an invoice mismatch offers accept-with-reason, amount / PO / vendor corrections and invoice reject reasons", async (t) => {
   const { service, queue, decisions } = await startTestService(t);
   const base = ticketRequest("unused");
-  const event = {
-    tenant: "acme",
-    region: "eu",
-    source: { system: "erp", id: "inv-1" },
-    payload: { invoiceNumber: "INV-1", poNumber: "PO-1", vendorId: "V-9", amount: 120, currency: "EUR" },
+  const invoiceRequest = (id: string) => {
+    const event = {
+      tenant: "acme",
+      region: "eu",
+      source: { system: "erp", id },
+      payload: { invoiceNumber: id, poNumber: "PO-1", vendorId: "V-9", amount: 120, currency: "EUR" },
+    };
+    const envelope = createEnvelope("invoice", JSON.stringify(event), { traceparent: base.traceparent });
+    return {
+      ...base,
+      envelopeId: envelope.id,
+      digest: envelope.digest,
+      flow: "invoice",
+      envelope,
+      code: "amount_out_of_tolerance",
+      reason: "amount 120 differs from PO amount 100 by 20, more than 1 allowed",
+      suggestions: undefined,
+      snapshot: { mismatches: [{ code: "amount_out_of_tolerance", reason: "amount 120 differs from PO amount 100" }] },
+      requestedBy: { name: "invoice", version: "1.1.0" },
+    };
   };
-  const envelope = createEnvelope("invoice", JSON.stringify(event), { traceparent: base.traceparent });
-  const req = {
-    ...base,
-    envelopeId: envelope.id,
-    digest: envelope.digest,
-    flow: "invoice",
-    envelope,
-    code: "mismatch_amount",
-    reason: "amount 120 differs from the PO's 100",
-    suggestions: undefined,
-    snapshot: { mismatches: [{ code: "mismatch_amount", reason: "amount 120 differs from the PO's 100" }] },
-    requestedBy: { name: "invoice", version: "1.0.0" },
-  };
+  const [accept, correct, reject] = [invoiceRequest("INV-1"), invoiceRequest("INV-2"), invoiceRequest("INV-3")];
+  for (const r of [accept, correct, reject]) await queue.intake(r);
+  const alice = new Client(service.url);
+  await alice.signIn(tokens.alice);
+  const view = (await alice.request("GET", `/api/items/${accept.envelopeId}`)).json;
+  assert.deepEqual(view.form.fields.map((f: { path: string }) => f.path), ["amount", "poNumber", "vendorId"]);
+  assert.equal(view.form.approve.label, "Accept despite mismatch");
+  assert.ok(view.form.rejectReasons.some((r: { code: string }) => r.code === "duplicate_invoice"));
+  assert.equal(view.details.mismatches[0].code, "amount_out_of_tolerance");
+
+  for (const r of [accept, correct, reject]) await alice.request("POST", `/api/items/${r.envelopeId}/claim`);
+  const noReason = await alice.request("POST", `/api/items/${accept.envelopeId}/decision`, { decision: "approve" });
+  assert.equal(noReason.status, 400);
+  assert.match(noReason.json.error.message, /^comment: .*reason/);
+  assert.equal((await alice.request("POST", `/api/items/${accept.envelopeId}/decision`, { decision: "approve", comment: "price rise agreed by phone" })).status, 200);
+
+  const unchanged = await alice.request("POST", `/api/items/${correct.envelopeId}/decision`, { decision: "correct", corrections: { amount: 120, poNumber: "PO-1" } });
+  assert.equal(unchanged.status, 400, "a correction that changes nothing is refused");
+  const negative = await alice.request("POST", `/api/items/${correct.envelopeId}/decision`, { decision: "correct", corrections: { amount: -5 } });
+  assert.match(negative.json.error.message, /^corrections\.amount: must be a number/);
+  assert.equal((await alice.request("POST", `/api/items/${correct.envelopeId}/decision`, { decision: "correct", corrections: { amount: 100, poNumber: "PO-1", vendorId: "V-9" } })).status, 200);
+
+  const ticketReason = await alice.request("POST", `/api/items/${reject.envelopeId}/decision`, { decision: "reject", reasonCode: "spam" });
+  assert.equal(ticketReason.status, 400);
+  assert.match(ticketReason.json.error.message, /^reasonCode: must be one of duplicate_invoice/);
+  assert.equal((await alice.request("POST", `/api/items/${reject.envelopeId}/decision`, { decision: "reject", reasonCode: "duplicate_invoice" })).status, 200);
+
+  assert.deepEqual(
+    decisions.map((d) => [d.decision, d.comment ?? d.reasonCode ?? null, d.corrections ?? null, d.label ?? null]),
+    [
+      ["approve", "price rise agreed by phone", null, null],
+      ["correct", null, { amount: 100 }, null],
+      ["reject", "duplicate_invoice", null, null],
+    ],
+    "only the changed field travels as a correction; invoices make no labels",
+  );
+});
+
+test("four-eyes: an item policy holds for two approvers is decided only by the second, distinct approver, carrying the first's signed approval", async (t) => {
+  const { service, queue, decisions, approvals } = await startTestService(t);
+  const risky = { ...ticketRequest("refund my purchase", { code: "approval_required" }), approvers: 2 };
+  await queue.intake(risky);
+  const bob = new Client(service.url);
+  await bob.signIn(tokens.bob);
+  const carol = new Client(service.url);
+  await carol.signIn(tokens.carol);
+  const approve = (c: Client) => c.request("POST", `/api/items/${risky.envelopeId}/decision`, { decision: "approve", confirmed: true });
+
+  await bob.request("POST", `/api/items/${risky.envelopeId}/claim`);
+  const first = await approve(bob);
+  assert.equal(first.status, 200, first.text);
+  assert.deepEqual(first.json, { pending: { approvals: 1, needed: 2 } });
+  assert.equal(decisions.length, 0, "one approval decides nothing");
+  const waiting = (await bob.request("GET", `/api/items/${risky.envelopeId}`)).json;
+  assert.deepEqual([waiting.status, waiting.claim, waiting.approvals.map((a: { reviewer: string }) => a.reviewer), waiting.approversNeeded], ["pending", null, ["bob"], 2]);
+
+  await bob.request("POST", `/api/items/${risky.envelopeId}/claim`);
+  const again = await approve(bob);
+  assert.equal(again.status, 403);
+  assert.match(again.json.error.message, /bob already approved/);
+  await bob.request("POST", `/api/items/${risky.envelopeId}/release`);
+
+  await carol.request("POST", `/api/items/${risky.envelopeId}/claim`);
+  assert.equal((await approve(carol)).status, 200);
+  assert.equal(decisions.length, 1);
+  assert.equal(decisions[0]!.reviewer.id, "carol");
+  assert.deepEqual(decisions[0]!.approvals?.map((a) => a.reviewer.id), ["bob"]);
+  assert.deepEqual(decisions[0]!.approvals, approvals.slice(0, 1), "the decision carries bob's approval exactly as it was signed");
+  const history = (await carol.request("GET", `/api/items/${risky.envelopeId}`)).json.history.map((h: { by: string; what: string }) => `${h.by} ${h.what}`);
+  assert.deepEqual(history, ["bob claimed", "bob approved", "bob claimed", "bob released", "carol claimed", "carol decided"]);
+});
+
+test("four-eyes: nobody approves their own correction; a different correction starts the count again", async (t) => {
+  const { service, queue, decisions } = await startTestService(t);
+  // No approvers field: policy asked for one, but a correction of a held item still needs a second person.
+  const risky = ticketRequest("card stolen yesterday", { code: "approval_required" });
+  await queue.intake(risky);
+  const bob = new Client(service.url);
+  await bob.signIn(tokens.bob);
+  const carol = new Client(service.url);
+  await carol.signIn(tokens.carol);
+  const decide = (c: Client, body: object) => c.request("POST", `/api/items/${risky.envelopeId}/decision`, { confirmed: true, ...body });
+
+  await bob.request("POST", `/api/items/${risky.envelopeId}/claim`);
+  assert.deepEqual((await decide(bob, { decision: "correct", corrections: { intent: "lost_or_stolen_card" } })).json, { pending: { approvals: 1, needed: 2 } });
+  await bob.request("POST", `/api/items/${risky.envelopeId}/claim`);
+  const own = await decide(bob, { decision: "approve" });
+  assert.equal(own.status, 403);
+  assert.match(own.json.error.message, /bob may not approve their own correction/);
+  await bob.request("POST", `/api/items/${risky.envelopeId}/release`);
+
+  await carol.request("POST", `/api/items/${risky.envelopeId}/claim`);
+  assert.deepEqual((await decide(carol, { decision: "correct", corrections: { intent: "compromised_card" } })).json, { pending: { approvals: 1, needed: 2 } });
+  await bob.request("POST", `/api/items/${risky.envelopeId}/claim`);
+  assert.equal((await decide(bob, { decision: "approve" })).status, 200);
+  assert.equal(decisions.length, 1);
+  assert.deepEqual([decisions[0]!.decision, decisions[0]!.corrections, decisions[0]!.approvals?.map((a) => a.reviewer.id)], ["correct", { intent: "compromised_card" }, ["carol"]]);
+  assert.equal(decisions[0]!.label?.correction, "compromised_card");
+});
+
+test("four-eyes by policy: a reviewer who corrects an ordinary ticket to a category policy holds for two approvers needs a second person", async (t) => {
+  const { service, queue, decisions } = await startTestService(t);
+  const req = ticketRequest("money back please");
   await queue.intake(req);
   const alice = new Client(service.url);
   await alice.signIn(tokens.alice);
-  const view = (await alice.request("GET", `/api/items/${req.envelopeId}`)).json;
-  assert.deepEqual(view.fields, []);
-  assert.deepEqual(view.suggestions, []);
-  assert.equal(view.details.mismatches[0].code, "mismatch_amount");
-  assert.equal(view.input.invoiceNumber, "INV-1");
   await alice.request("POST", `/api/items/${req.envelopeId}/claim`);
-  assert.equal((await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "correct", corrections: { amount: 100 } })).status, 400);
-  assert.equal((await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "approve" })).status, 200);
-  assert.equal(decisions[0]!.label, undefined);
+  const first = await alice.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "correct", corrections: { intent: "request_refund" } });
+  assert.deepEqual(first.json, { pending: { approvals: 1, needed: 2 } });
+  assert.equal((await alice.request("GET", `/api/items/${req.envelopeId}`)).json.approversNeeded, 2);
+  const bob = new Client(service.url);
+  await bob.signIn(tokens.bob);
+  await bob.request("POST", `/api/items/${req.envelopeId}/claim`);
+  assert.equal((await bob.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "approve" })).status, 200);
+  assert.deepEqual([decisions[0]!.decision, decisions[0]!.corrections, decisions[0]!.approvals?.map((a) => a.reviewer.id)], ["correct", { intent: "request_refund" }, ["alice"]]);
 });
