@@ -155,7 +155,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const refusedPoison = dlq - [...trails.values()].reduce((n, t) => n + t.letters.length, 0);
       const neverAdmitted = storedValid.filter((s) => !trails.get(s.envelopeId!)?.admitted);
       const findings: string[] = [];
-      for (const s of neverAdmitted) findings.push(`stored but never admitted: ${s.envelopeId} (${trails.get(s.envelopeId!)?.refusals.length ? "refused by ingest" : "no trace"})`);
+      for (const s of neverAdmitted) {
+        const refusal = trails.get(s.envelopeId!)?.refusals[0]?.letter;
+        findings.push(`stored but never admitted: ${s.envelopeId} (${refusal ? `refused by ingest: ${refusal.code} ${refusal.reason}` : "no trace"})`);
+      }
       const poisonUnanswered = Math.max(0, poison.filter((p) => p.storedAt !== undefined).length - refusedPoison);
       if (poisonUnanswered) findings.push(`${poisonUnanswered} hostile input(s) stored with no dead letter`);
       for (const f of verdict.missing) findings.push(`missing ${f.envelopeId}: ${f.detail}`);
