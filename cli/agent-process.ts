@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, openSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MeshError } from "../shared/errors/index.js";
 import { compiledBuild } from "../shared/telemetry/build-info.js";
@@ -10,7 +11,7 @@ const root = fileURLToPath(new URL("../", import.meta.url));
  * The command that runs one agent: the compiled runtime when this CLI is itself the build (so the two always
  * match), else the TypeScript entry through tsx (tests, and a checkout that was never built).
  */
-export const agentCommand: readonly string[] = compiledBuild ? ["dist/agent.js"] : ["--import", "tsx", "shared/runtime/main.ts"];
+export const agentCommand: readonly string[] = compiledBuild ? [join(import.meta.dirname, "agent.js")] : ["--import", "tsx", "shared/runtime/main.ts"];
 
 export interface AgentProcess {
   readonly name: string;

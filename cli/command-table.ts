@@ -15,8 +15,9 @@ export interface Command {
   readonly positionals?: boolean;
   /** Parses its own arguments, --help included (mesh plan). */
   readonly raw?: boolean;
-  /** Loads its module only when run, so `mesh help` and every other command start without it. */
-  run(parsed: Parsed, args: readonly string[]): Promise<number>;
+  /** Loads its module only when run, so `mesh help` and every other command start without it. A raw command writes
+   *  its usage through `out`, as the CLI does. */
+  run(parsed: Parsed, args: readonly string[], out: { stdout(text: string): void; stderr(text: string): void }): Promise<number>;
 }
 
 /** A mistake in how the command was called: printed with the command's usage, exit 2. */
@@ -192,9 +193,9 @@ export const commandTable: Readonly<Record<string, Command>> = {
   plan: {
     usage: "  plan <tasks.csv|-> [--format table|csv|md] [--out FILE]   rank automation targets (mesh plan --help: the columns)",
     raw: true,
-    async run(_p, args) {
-      const { runPlan } = await import("./plan/index.js");
-      return runPlan(args);
+    async run(_p, args, out) {
+      const { runPlan, processIo } = await import("./plan/index.js");
+      return runPlan(args, { ...processIo, stdout: out.stdout, stderr: out.stderr });
     },
   },
   review: {

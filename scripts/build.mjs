@@ -64,34 +64,37 @@ function resolveHead(gitDir) {
  * Modules find their data files (policy document, data sets, the review UI, model artifacts) next to their own
  * source through import.meta.url. In a bundle that URL is the bundle's, so each module's import.meta.url is
  * rewritten to its source file's, relative to the bundle: the files stay where they are and the tree can move.
+ * import.meta.dirname is left alone: it is where the running bundle is (the CLI finds agent.js beside itself).
  */
-const sourceLocation = {
+const sourceLocation = (outdir) => ({
   name: "source-location",
   setup(build) {
     build.onLoad({ filter: /\.(ts|mjs)$/, namespace: "file" }, (args) => {
       if (args.path.includes("node_modules")) return undefined;
       const text = readFileSync(args.path, "utf8");
       if (!text.includes("import.meta.url")) return undefined;
-      const rel = relative(distDir, args.path).split("\\").join("/");
+      const rel = relative(outdir, args.path).split("\\").join("/");
       return { contents: text.replaceAll("import.meta.url", `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: args.path.endsWith(".ts") ? "ts" : "js" };
     });
   },
-};
+});
 
-export async function build() {
+/** Compiles into `outdir` (default dist/, replaced whole); a test builds into a directory of its own. */
+export async function build(outdir = distDir) {
   const { build: esbuild } = await import("esbuild");
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
   const info = { version: pkg.version, commit: gitCommit(), builtAt: new Date().toISOString(), node: process.versions.node };
-  rmSync(distDir, { recursive: true, force: true });
-  mkdirSync(distDir, { recursive: true });
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
   await esbuild({
     absWorkingDir: root,
     entryPoints: { mesh: "cli/index.ts", agent: "shared/runtime/main.ts" },
-    outdir: distDir,
+    outdir,
     bundle: true,
     // Each `mesh` command and each agent is its own chunk, loaded when used: `mesh help` loads none of them.
+    // Chunks sit beside the entries: the import.meta.url rewrite below is relative to dist/ itself.
     splitting: true,
-    chunkNames: "chunks/[name]-[hash]",
+    chunkNames: "[name]-[hash]",
     format: "esm",
     platform: "node",
     target: "node20",
@@ -99,9 +102,9 @@ export async function build() {
     sourcemap: "linked",
     logLevel: "warning",
     define: { MESH_BUILD_INFO: JSON.stringify(info) },
-    plugins: [sourceLocation],
+    plugins: [sourceLocation(outdir)],
   });
-  writeFileSync(buildStamp, `${JSON.stringify(info, null, 2)}\n`);
+  writeFileSync(join(outdir, "build-info.json"), `${JSON.stringify(info, null, 2)}\n`);
   return info;
 }
 

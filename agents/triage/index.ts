@@ -12,6 +12,7 @@ export default defineAgent({
   version: "1.0.0",
   consumes: { flow: "ticket", stage: "ingested" },
   concurrency: 16,
+  models: true,
   async handle(task, ctx) {
     const ticket = task.payload as TicketPayload;
     const intent = await ctx.classify("ticket-intent", ticket.text);

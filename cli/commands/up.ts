@@ -204,7 +204,7 @@ export function describeMesh(mesh: RunningMesh): string {
     ...rows,
     ...(mesh.standIn ? [`  LLM       local stand-in at ${mesh.standIn.url} (set OPENAI_API_KEY to use a real endpoint)`] : []),
     ...(mesh.review ? [`  review UI ${mesh.review.url}${mesh.review.token ? `  (sign in with token ${mesh.review.token})` : ""}`] : []),
-    "logs: .mesh/logs/<agent>.log",
+    `logs: ${join(meshDir(), "logs")}/<agent>.log`,
   ].join("\n");
 }
 

@@ -208,6 +208,11 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     ? await def.serve(serviceContext(config, log, metrics, drift, state, audited, bus, gate, newScope, kind === "task" || kind === "label", personal))
     : undefined;
 
+  if ("models" in def && def.models) {
+    const started = Date.now();
+    await models.warm();
+    log.info({ ms: Date.now() - started }, "models loaded");
+  }
   ready = true;
   log.info({ httpPort: http.port, consumes: subscriptions.map((s) => s.filterSubject), concurrency, policyRevision: gate.revision }, "agent ready");
 
