@@ -26,6 +26,8 @@ export async function demoCommand(opts: { exit?: boolean; invoices?: number; tic
   process.stderr.write("demo: starting nats-server and the agents (each agent's log in .mesh/logs/)...\n");
   const mesh = await startMesh({ ownNats: !process.env.NATS_URL });
   let operator: Operator | undefined;
+  let why: string | undefined;
+  void stopping.then((reason) => (why = reason));
   try {
     // The sample traffic is the operator's: decided and audited like any other publish.
     operator = await connectOperator("demo");
@@ -33,14 +35,14 @@ export async function demoCommand(opts: { exit?: boolean; invoices?: number; tic
     const traffic = runTraffic(mesh, operator, opts);
     // A signal mid-run wins the race; the traffic then fails against the stopped mesh, which is expected.
     traffic.catch(() => undefined);
-    const why = await Promise.race([traffic.then(() => undefined), stopping]);
-    if (why === undefined && !opts.exit) {
+    const signalled = await Promise.race([traffic.then(() => undefined), stopping]);
+    if (signalled === undefined && !opts.exit) {
       process.stdout.write("The mesh keeps running: try 'npm run mesh -- tail \"mesh.>\"' or 'npm run mesh -- dlq ls' in another terminal. Ctrl-C stops it.\n");
       await stopping;
     }
     return 0;
   } finally {
-    process.stderr.write("demo: stopping, draining agents...\n");
+    process.stderr.write(`demo: ${why ? `${why}, ` : ""}stopping, draining agents...\n`);
     await operator?.close();
     await mesh.stop();
   }
