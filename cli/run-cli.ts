@@ -23,10 +23,10 @@ export function overview(): string {
   ].join("\n");
 }
 
-/** A command's usage, or its sub-command's when the first positional names one. */
+/** A command's usage, or its sub-command's when the first positional names one; each synopsis as typed (`mesh ...`). */
 function usageOf(command: Command, sub: string | undefined): string {
   const own = sub && command.subcommands?.[sub];
-  return `usage:\n${own || usageText(command)}`;
+  return `usage:\n${(own || usageText(command)).replace(/^ {2}(?=\S)/gm, "  mesh ")}`;
 }
 
 function wantsHelp(args: readonly string[]): boolean {
@@ -89,7 +89,8 @@ async function dispatch(argv: readonly string[], out: CliOutput): Promise<number
     return 0;
   }
   if (command.subcommands && (!sub || !command.subcommands[sub])) {
-    throw new UsageError(sub ? `"${sub}" is not a ${name} command` : `${name} needs a command`, command);
+    const choices = Object.keys(command.subcommands).join(", ");
+    throw new UsageError(sub ? `${name} has no command "${sub}" (it has ${choices})` : `${name} needs one of ${choices}`, command);
   }
   if (!command.positionals && !command.subcommands && parsed.positionals.length) {
     throw new UsageError(`${name} takes no argument "${parsed.positionals[0]}"`, command);

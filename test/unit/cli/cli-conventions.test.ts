@@ -54,7 +54,7 @@ const invocations = Object.entries(commandTable).flatMap(([name, c]) => [[name],
 test("every command and sub-command prints its usage to stdout and exits 0 on --help and on -h", async () => {
   const binary = await mesh("dlq", "show", "--help");
   assert.deepEqual([binary.code, binary.stderr], [0, ""]);
-  assert.match(binary.stdout, /^usage:\n {2}dlq show <seq>/);
+  assert.match(binary.stdout, /^usage:\n {2}mesh dlq show <seq>/);
   const cases = invocations.flatMap((words) => [[...words, "--help"], [...words, "-h"]]);
   for (const args of cases) {
     const ran = await meshHere(...args);
@@ -63,7 +63,7 @@ test("every command and sub-command prints its usage to stdout and exits 0 on --
     assert.equal(ran.stderr, "", said);
     assert.match(ran.stdout, /usage/, said);
     // A sub-command's help is its own usage line, not the whole command's.
-    if (args.length === 3) assert.match(ran.stdout, new RegExp(`^usage:\\n  ${args[0]} ${args[1]}\\b`), said);
+    if (args.length === 3) assert.match(ran.stdout, new RegExp(`^usage:\\n  mesh ${args[0]} ${args[1]}\\b`), said);
   }
 });
 
@@ -78,9 +78,9 @@ test("mesh help, mesh --help and mesh with no command print every command to std
 
 test("usage errors go to stderr with exit 2 and the command's usage: unknown option, missing argument, unknown sub-command, unknown command", async () => {
   const cases: [string[], RegExp][] = [
-    [["dlq", "ls", "--bogus"], /Unknown option '--bogus'[\s\S]*usage:\n {2}dlq ls/],
-    [["status", "invoice"], /missing <source-system>[\s\S]*usage:\n {2}status <flow>/],
-    [["dlq", "frobnicate"], /"frobnicate" is not a dlq command[\s\S]*dlq edit/],
+    [["dlq", "ls", "--bogus"], /Unknown option '--bogus'[\s\S]*usage:\n {2}mesh dlq ls/],
+    [["status", "invoice"], /missing <source-system>[\s\S]*usage:\n {2}mesh status <flow>/],
+    [["dlq", "frobnicate"], /dlq has no command "frobnicate" \(it has ls, show, replay, edit\)[\s\S]*mesh dlq edit/],
     [["dlq", "show", "zero"], /<seq> takes a whole number above 0, not "zero"/],
     [["up", "extra"], /up takes no argument "extra"/],
     [["nope"], /unknown command "nope"[\s\S]*usage: mesh <command>/],
