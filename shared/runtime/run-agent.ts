@@ -32,7 +32,7 @@ import {
   formatTraceparent,
   inSpan,
   parseTraceparent,
-  startOtlpExport,
+  startTracing,
   type Logger,
   type MeshMetrics,
   type TraceContext,
@@ -91,7 +91,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   // Log lines never carry PII: the policy's paths are censored and free text is scrubbed by its detectors.
   const log = createLogger(def.name, { level: config.logLevel, redact: [...policy.document.logRedactPaths], extend: piiLogOptions });
   log.info({ config: redactedConfig(config), version: def.version }, "starting agent");
-  const otlp = startOtlpExport(def.name);
+  const tracing = await startTracing({ name: def.name, version: def.version, instance: config.instance, region: config.region });
   const metrics = createMetrics();
   const drift = new DriftMonitor(metrics, { referenceSize: config.driftReferenceSize, windowSize: config.driftWindowSize });
   let ready = false;
@@ -234,7 +234,8 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
         await audit.close();
         await bus.close();
         await http.close();
-        await otlp?.shutdown();
+        const lost = await tracing?.shutdown();
+        if (lost) log.warn(lost);
         log.info("stopped");
       })();
       return stopping;
