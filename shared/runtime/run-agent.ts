@@ -52,6 +52,7 @@ import { inboxPrefixOf } from "../../policy/nats-permissions/index.js";
 import { startHealthServer } from "./health-server.js";
 import { labelSchema, reviewDecisionSchema, reviewRequestSchema, taskMessageSchema } from "./messages.js";
 import { ModelAccess } from "./model-access.js";
+import { trackOperatorMetrics } from "./operator-metrics.js";
 import { PersonalData, requireDataKeys } from "./personal-data.js";
 import { PolicyGate } from "./policy-gate.js";
 import { createEffectPipeline } from "./effects/index.js";
@@ -108,6 +109,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     ...(config.identitySeed ? { seed: config.identitySeed } : {}),
     inboxPrefix: inboxPrefixOf(def.name),
   });
+  trackOperatorMetrics(bus, metrics, def.name, def.version);
   // The operator creates topology (mesh init); an agent only checks that its consumers are there.
   const specs = consumerSpecs(def, config);
   const differing = await requireConsumers(bus, def.name, specs);

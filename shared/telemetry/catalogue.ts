@@ -16,6 +16,21 @@ const latencyBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 const costBuckets = [0.00001, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 
 export const catalogue = {
+  mesh_build_info: {
+    kind: "gauge",
+    help: "Always 1; the labels say which build this process runs (commit \"source\" when it runs the TypeScript through tsx).",
+    labels: ["agent", "version", "commit", "node"],
+  },
+  mesh_broker_connected: {
+    kind: "gauge",
+    help: "1 while this process is connected to the NATS broker, 0 while it is reconnecting.",
+    labels: ["agent"],
+  },
+  mesh_broker_reconnects_total: {
+    kind: "counter",
+    help: "Times this process reconnected to the NATS broker after losing it.",
+    labels: ["agent"],
+  },
   mesh_tasks_total: {
     kind: "counter",
     help: "Tasks handled, by outcome (completed, escalated, dead_lettered, retried, failed).",
