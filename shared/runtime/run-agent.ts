@@ -74,6 +74,8 @@ interface DeliveryState {
   source?: { system: string; id: string };
   traceparent?: string;
   createdAt?: string;
+  /** A resumed task's wait for its human decision, from the decision's own times: not the mesh's latency. */
+  humanWaitMs?: number;
 }
 
 /** One durable consumer of the agent: where it reads, and what a delivery means. */
@@ -360,6 +362,7 @@ function subscriptionsOf(def: AgentDefinition, specs: readonly AgentConsumerSpec
         state.envelopeId = task.id;
         state.source = task.source;
         state.createdAt = task.createdAt;
+        state.humanWaitMs = Math.max(0, Date.parse(decision.decidedAt) - Date.parse(decision.requestedAt)) || 0;
         // Only a decision the runtime verified may stand behind the task's facts (approved, a corrected category).
         const human = await verifyReviewDecision(decision, task, deps.verifier);
         await deps.traced(d, state, decision.traceparent, async (scope) => {
@@ -421,12 +424,14 @@ async function startLoop(
       const labels = { flow, agent: def.name };
       metrics.mesh_task_duration_seconds.observe(labels, ms / 1000);
       const sinceCreated = s?.createdAt ? (Date.now() - Date.parse(s.createdAt)) / 1000 : undefined;
+      const machineSeconds = sinceCreated === undefined ? 0 : Math.max(0, sinceCreated - (s?.humanWaitMs ?? 0) / 1000);
       if (outcome.kind === "acked") {
         const result = s?.scope?.outcome ?? "none";
         metrics.mesh_tasks_total.inc({ ...labels, outcome: result });
         if (s?.createdAt) metrics.mesh_task_cost_usd.observe({ flow }, s.scope?.costUsd ?? 0);
         if (sinceCreated !== undefined && (result === "completed" || result === "escalated")) {
           metrics.mesh_task_end_to_end_seconds.observe({ flow, outcome: result }, sinceCreated);
+          metrics.mesh_task_machine_seconds.observe({ flow, outcome: result }, machineSeconds);
         }
         if (result === "escalated" && s?.scope?.escalationCode) metrics.mesh_escalations_total.inc({ flow, reason: s.scope.escalationCode });
       } else if (outcome.kind === "retried") {
@@ -435,7 +440,10 @@ async function startLoop(
       } else {
         metrics.mesh_tasks_total.inc({ ...labels, outcome: "dead_lettered" });
         metrics.mesh_dlq_messages_total.inc({ flow, code: outcome.letter.code });
-        if (sinceCreated !== undefined) metrics.mesh_task_end_to_end_seconds.observe({ flow, outcome: "dead_lettered" }, sinceCreated);
+        if (sinceCreated !== undefined) {
+          metrics.mesh_task_end_to_end_seconds.observe({ flow, outcome: "dead_lettered" }, sinceCreated);
+          metrics.mesh_task_machine_seconds.observe({ flow, outcome: "dead_lettered" }, machineSeconds);
+        }
         log.warn({ code: outcome.letter.code, reason: outcome.letter.reason, subject: d.subject, seq: d.streamSeq }, "dead-lettered");
       }
     },

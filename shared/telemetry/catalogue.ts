@@ -44,7 +44,13 @@ export const catalogue = {
   },
   mesh_task_end_to_end_seconds: {
     kind: "histogram",
-    help: "Time from envelope creation to the task's final outcome.",
+    help: "Time from envelope creation to the task's final outcome, including any wait for a human (see mesh_task_machine_seconds).",
+    labels: ["flow", "outcome"],
+    buckets: latencyBuckets,
+  },
+  mesh_task_machine_seconds: {
+    kind: "histogram",
+    help: "The mesh's own part of a task's time to outcome: end to end less the wait for a human decision (mesh_review_duration_seconds). The latency SLO is on this.",
     labels: ["flow", "outcome"],
     buckets: latencyBuckets,
   },
