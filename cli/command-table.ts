@@ -268,6 +268,23 @@ export const commandTable: Readonly<Record<string, Command>> = {
       }
     },
   },
+  new: {
+    subcommands: {
+      agent: `  new agent <name> [--flow invoice|ticket]   a working agent: agents/<name>/ (index.ts, README), its test against a
+                                       real broker, its grants in the policy document, its Kubernetes, compose and
+                                       Prometheus entries`,
+    },
+    options: { flow: { type: "string", default: "invoice" } },
+    async run(p) {
+      const [{ scaffoldAgent }, { fileURLToPath }] = await Promise.all([import("./scaffold/new-agent.js"), import("node:url")]);
+      const flow = str(p, "flow");
+      if (flow !== "invoice" && flow !== "ticket") throw new UsageError(`--flow takes invoice or ticket, not "${flow}"`);
+      const name = arg(p, 1, "<name>");
+      const written = scaffoldAgent({ root: fileURLToPath(new URL("../", import.meta.url)), name, flow });
+      process.stdout.write(`${written.map((f) => `  ${f}`).join("\n")}\nagent ${name} is ready: node scripts/run-tests.mjs agent-${name}; npm run mesh -- up runs it\n`);
+      return 0;
+    },
+  },
   audit: {
     subcommands: {
       verify: `  audit verify [--file f] [--json]     check the hash chains; names altered, missing, reordered records
