@@ -77,7 +77,8 @@ export async function startLocalNats(opts: LocalNatsOptions): Promise<LocalNats>
   );
   // The mode above applies only when the file is new; one left by an older run keeps its mode otherwise.
   chmodSync(configPath, 0o600);
-  const child = spawn(bin, ["-c", configPath, ...(opts.logFile ? ["-l", opts.logFile] : [])], { stdio: "ignore" });
+  // Its own process group: a Ctrl-C meant for the CLI must not stop the broker before the agents have drained into it.
+  const child = spawn(bin, ["-c", configPath, ...(opts.logFile ? ["-l", opts.logFile] : [])], { stdio: "ignore", detached: true });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const deadline = Date.now() + 15_000;
   while (!(await isListening(port))) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Installs what `npm start` / `npm test` need and is missing: npm packages, then OS packages (nats-server;
+// Installs what `npm start` / `npm test` need and is missing: npm packages, the build (dist/), then OS packages (nats-server;
 // for tests also Prometheus and Chromium) from Debian when running as root. Otherwise it prints the one
 // command that installs them. Plain JS on purpose: it runs before any dependency is installed.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -29,7 +29,11 @@ if (!existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSyn
   run("npm", existsSync(lock) ? ["ci", "--no-audit", "--no-fund"] : ["install", "--no-audit", "--no-fund"]);
 }
 
-// 2. OS packages.
+// 2. The compiled CLI and agent runtime (dist/), when a source is newer than the build.
+const { ensureBuilt } = await import("./build.mjs");
+await ensureBuilt();
+
+// 3. OS packages.
 const wanted = [{ bin: "nats-server", pkg: "nats-server" }];
 if (purpose === "test") wanted.push({ bin: "promtool", pkg: "prometheus" }, { bin: "chromium", pkg: "chromium" });
 const missing = wanted.filter((w) => !has(w.bin)).map((w) => w.pkg);

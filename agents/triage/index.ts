@@ -13,6 +13,7 @@ export default defineAgent({
   consumes: { flow: "ticket", stage: "ingested" },
   concurrency: 16,
   escalates: true,
+  models: true,
   async handle(task, ctx) {
     const ticket = task.payload as TicketPayload;
     const intent = await ctx.classify("ticket-intent", ticket.text);

@@ -2,6 +2,7 @@ import { streamNames, type Bus } from "../../shared/bus/index.js";
 import { connectCli } from "../connect.js";
 import type { Sandbox } from "./sandbox.js";
 import type { ChaosFlow } from "./workload.js";
+import type { ScenarioName } from "./scenario-names.js";
 
 /** What a fault did: when it began, when the mesh's side of it was over (the clock recovery is measured from). */
 export interface Fault {
@@ -24,7 +25,7 @@ export interface FaultContext {
 }
 
 export interface Scenario {
-  readonly name: string;
+  readonly name: ScenarioName;
   readonly summary: string;
   readonly flow: ChaosFlow;
   readonly broker: "single" | "cluster";

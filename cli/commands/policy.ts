@@ -8,6 +8,7 @@ import { connectCli } from "../connect.js";
 import { connectOperator } from "../operator.js";
 import { readIdentities, subjects } from "../../shared/bus/index.js";
 import { trustedIdentities } from "../trusted-identities.js";
+import { report } from "../report.js";
 
 const approvers = () => (process.env.MESH_POLICY_APPROVERS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 const inForce = () => loadPolicyFile(process.env.POLICY_FILE ?? defaultPolicyPath);
@@ -21,10 +22,10 @@ function readText(path: string, what: string): string {
 }
 
 /** `mesh policy keygen --out approver.seed`: an approver key pair; the seed signs, the public key goes into MESH_POLICY_APPROVERS. */
-export function policyKeygen(out: string): number {
+export function policyKeygen(out: string, opts: { json?: boolean } = {}): number {
   const key = createSigningKey();
   writeFileSync(out, `${key.seed}\n`, { mode: 0o600 });
-  process.stdout.write(`seed written to ${out} (keep it secret)\npublic key: ${key.publicKey}\nadd it to MESH_POLICY_APPROVERS on every agent\n`);
+  report(opts, { seedFile: out, publicKey: key.publicKey }, () => `seed written to ${out} (keep it secret)\npublic key: ${key.publicKey}\nadd it to MESH_POLICY_APPROVERS on every agent`);
   return 0;
 }
 
@@ -70,11 +71,11 @@ export async function policyPush(file: string, seedFile: string | undefined): Pr
 }
 
 /** `mesh policy diff <file> [--limit N]`: which recent audited decisions the candidate would change. */
-export async function policyDiffCommand(file: string, limit?: number): Promise<number> {
+export async function policyDiffCommand(file: string, limit?: number, opts: { json?: boolean } = {}): Promise<number> {
   const bus = await connectCli("policy");
   try {
     const diff = await policyDiff(bus, { candidateText: readText(file, "policy file"), source: file, trustedApprovers: approvers(), fallback: inForce(), ...(limit ? { limit } : {}) });
-    process.stdout.write(`${formatPolicyDiff(diff)}\n`);
+    report(opts, diff, () => formatPolicyDiff(diff));
     return 0;
   } finally {
     await bus.close();
@@ -89,7 +90,7 @@ const requestSchema = z.object({
 });
 
 /** `mesh policy explain '<request json>' [--file policy.yaml]`: the decision and every rule's part in it. */
-export function policyExplain(requestJson: string, file?: string): number {
+export function policyExplain(requestJson: string, file?: string, opts: { json?: boolean } = {}): number {
   let raw: unknown;
   try {
     raw = JSON.parse(requestJson);
@@ -99,7 +100,8 @@ export function policyExplain(requestJson: string, file?: string): number {
   const parsed = requestSchema.safeParse(raw);
   if (!parsed.success) throw new MeshError("E_SCHEMA", `request: ${describeIssues(parsed.error.issues)}`);
   const policy = file ? loadPolicyFile(file) : inForce();
-  process.stdout.write(`${formatExplain(policy.explain(parsed.data as DecisionRequest))}\n`);
+  const explained = policy.explain(parsed.data as DecisionRequest);
+  report(opts, explained, () => formatExplain(explained));
   return 0;
 }
 

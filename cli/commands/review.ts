@@ -10,6 +10,7 @@ import type { QueueItem } from "../../agents/review/queue.js";
 import { admittedRecordSchema, taskMessageSchema } from "../../shared/runtime/messages.js";
 import { exportLabels, formatReviewQueue, replayTask } from "../review/index.js";
 import { connectCli } from "../connect.js";
+import { report } from "../report.js";
 
 const json = (data: Uint8Array) => JSON.parse(Buffer.from(data).toString("utf8")) as unknown;
 
@@ -41,11 +42,11 @@ export function labelsExport(flow: string, out?: string): Promise<number> {
 }
 
 /** `mesh review ls`: the open review queue, from the review agent's durable state. */
-export function reviewList(): Promise<number> {
+export function reviewList(opts: { json?: boolean } = {}): Promise<number> {
   return withBus("review", async (bus) => {
     const store = await openStateStore(bus, "mesh_state_review");
     const items = (await store.values<QueueItem>("item")).map((e) => e.value);
-    process.stdout.write(`${formatReviewQueue(items)}\n`);
+    report(opts, items, () => formatReviewQueue(items));
     return 0;
   });
 }

@@ -1,3 +1,4 @@
+import { report } from "../report.js";
 import { readIdentities, subjects, type Bus } from "../../shared/bus/index.js";
 import { verifyAuditChain, type KnownIdentity } from "../../policy/audit-chain/index.js";
 import { readAuditTrail } from "../../policy/commands/index.js";
@@ -72,7 +73,7 @@ export function formatTimeline(taskId: string, lines: readonly AuditLine[]): str
 }
 
 /** `mesh trace <task-id>` */
-export async function traceCommand(taskId: string): Promise<number> {
+export async function traceCommand(taskId: string, opts: { json?: boolean } = {}): Promise<number> {
   if (!/^env_[0-9a-f]{32}$/.test(taskId)) {
     process.stderr.write(`"${taskId}" is not a task id; task ids look like env_ followed by 32 hex digits (see mesh tail or the result events)\n`);
     return 2;
@@ -80,7 +81,7 @@ export async function traceCommand(taskId: string): Promise<number> {
   const bus = await connectCli("trace");
   try {
     const lines = await taskTimeline(bus, taskId, trustedIdentities(undefined));
-    process.stdout.write(`${formatTimeline(taskId, lines)}\n`);
+    report(opts, { taskId, records: lines }, () => formatTimeline(taskId, lines));
     return lines.length ? 0 : 1;
   } finally {
     await bus.close();

@@ -14,6 +14,7 @@ import { cliIdentity } from "../connect.js";
 import { freePort, isListening, startLocalNats, type LocalNats } from "../local-nats.js";
 import { ensureLocalDataKeys, localOperatorPath, meshDir, readAgentSeeds, removeLocalOperator, writeAgentSeeds, writeLocalOperator } from "../local-state.js";
 import { initMesh } from "./init.js";
+import { watchParent } from "../../shared/runtime/parent-watch.js";
 
 /** The flag that lets `mesh up` use a broker that accepts anonymous clients. */
 export const allowUnauthenticatedFlag = "--allow-unauthenticated-broker";
@@ -34,6 +35,8 @@ export interface UpOptions {
   /** Extra environment for every agent (model endpoints, policy file...). */
   readonly env?: Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
+  /** `mesh up --json`: describe the running mesh as JSON on stdout. */
+  readonly json?: boolean;
 }
 
 export interface RunningMesh {
@@ -166,7 +169,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
   const stop = async () => {
     await Promise.allSettled(
       agents.map(async (a) => {
-        if (a.child.exitCode === null) a.child.kill("SIGTERM");
+        a.signal("SIGTERM");
         await a.exited;
       }),
     );
@@ -189,7 +192,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
     await Promise.all(agents.map((a) => waitReady(a)));
   } catch (err) {
     await stop();
-    throw new Error(`${(err as Error).message}; see .mesh/logs/ for each agent's log`);
+    throw new MeshError("E_CONFIG", `${(err as Error).message}\n(every agent's log: ${join(dir, "logs")})`);
   }
   return { natsUrl: url, operatorSeed: nats ? ids.operator : undefined, startedNats: Boolean(nats), review, standIn, agents, stop };
 }
@@ -203,23 +206,32 @@ export function describeMesh(mesh: RunningMesh): string {
     ...rows,
     ...(mesh.standIn ? [`  LLM       local stand-in at ${mesh.standIn.url} (set OPENAI_API_KEY to use a real endpoint)`] : []),
     ...(mesh.review ? [`  review UI ${mesh.review.url}${mesh.review.token ? `  (sign in with token ${mesh.review.token})` : ""}`] : []),
-    "logs: .mesh/logs/<agent>.log",
+    `logs: ${join(meshDir(), "logs")}/<agent>.log`,
   ].join("\n");
 }
 
-/** `mesh up`: runs until Ctrl-C, then drains every agent and stops the broker it started. */
+/** `mesh up`: runs until Ctrl-C (or SIGTERM, SIGHUP, or its parent's end), then drains every agent and stops the broker it started. */
 export async function upCommand(opts: UpOptions): Promise<number> {
+  const stopping = untilSignal();
   const mesh = await startMesh(opts);
-  process.stdout.write(`${describeMesh(mesh)}\nCtrl-C stops the mesh.\n`);
-  await untilSignal();
-  process.stderr.write("stopping: draining agents...\n");
+  if (opts.json) {
+    const agents = mesh.agents.map((a) => ({ name: a.name, pid: a.child.pid, http: `http://127.0.0.1:${a.httpPort}/`, log: a.logFile }));
+    process.stdout.write(`${JSON.stringify({ natsUrl: mesh.natsUrl, startedNats: mesh.startedNats, agents, review: mesh.review?.url, llmStandIn: mesh.standIn?.url })}\n`);
+  } else process.stdout.write(`${describeMesh(mesh)}\nCtrl-C stops the mesh.\n`);
+  const why = await stopping;
+  process.stderr.write(`${why}: stopping, draining agents...\n`);
   await mesh.stop();
   return 0;
 }
 
-export function untilSignal(): Promise<void> {
+/**
+ * Resolves, naming why, on the first SIGINT, SIGTERM or SIGHUP, or when the process that started this one is gone
+ * (an npm killed outright): however the parent is stopped, what it started is stopped too. Listening from the
+ * start also keeps a signal that arrives while the mesh is starting from killing the CLI with its agents left over.
+ */
+export function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, () => resolve(signal));
+    if (process.ppid > 1) watchParent(process.ppid, () => resolve(`parent process ${process.ppid} is gone`));
   });
 }

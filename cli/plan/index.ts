@@ -42,7 +42,7 @@ export interface PlanIo {
   readStdin(): Promise<string>;
 }
 
-const processIo: PlanIo = {
+export const processIo: PlanIo = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   async readStdin() {

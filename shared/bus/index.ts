@@ -1,5 +1,6 @@
 /** The only code that imports `nats`. */
 export { connectBus, type Bus, type BusOptions } from "./connection.js";
+export { watchConnection, type ConnectionEvent } from "./connection-state.js";
 export { subjects, flowOf } from "./subjects.js";
 export {
   ensureTopology,

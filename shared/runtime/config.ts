@@ -37,6 +37,8 @@ export const agentConfigSchema = z.object({
   backoffBaseMs: int(0).default(1000),
   backoffMaxMs: int(0).default(60_000),
   shutdownGraceMs: int(0).default(10_000),
+  /** The process that started this agent (`mesh up`): when it is gone, however it ended, the agent drains and exits. */
+  parentPid: int(1).optional(),
   /** How often the agent checks that its durable consumers still exist (readiness turns false when one is gone). */
   consumerCheckMs: int(100).default(5000),
   maxEventBytes: int(1).default(defaultMaxEventBytes),
@@ -91,6 +93,7 @@ const envNames: Record<keyof AgentConfig, string> = {
   backoffBaseMs: "BACKOFF_BASE_MS",
   backoffMaxMs: "BACKOFF_MAX_MS",
   shutdownGraceMs: "SHUTDOWN_GRACE_MS",
+  parentPid: "MESH_PARENT_PID",
   consumerCheckMs: "CONSUMER_CHECK_MS",
   maxEventBytes: "MAX_EVENT_BYTES",
   streamReplicas: "STREAM_REPLICAS",

@@ -19,6 +19,8 @@ interface AgentBase {
 /** A worker agent: consumes one stage of one flow, acts on the task through ctx. */
 export interface TaskAgentDefinition<I = unknown> extends AgentBase {
   readonly consumes: { readonly flow: string; readonly stage: string };
+  /** It calls models (ctx.classify, ctx.draft): the runtime loads them before /readyz says ready, not on the first task. */
+  readonly models?: boolean;
   handle(task: TaskEnvelope, ctx: AgentContext<I>): Promise<void>;
   /** The handler may hand a task to a human (`ctx.escalate`); such an agent must declare `resume`. */
   readonly escalates?: boolean;
@@ -60,6 +62,7 @@ const definitionSchema = z.object({
   ]),
   concurrency: z.number().int().positive().max(10_000).optional(),
   state: z.boolean().optional(),
+  models: z.boolean().optional(),
   handle: z.function(),
   escalates: z.boolean().optional(),
   resume: z.function().optional(),

@@ -16,7 +16,8 @@ export function listAgents(): string[] {
 export async function loadAgentDefinition(name: string): Promise<AgentDefinition> {
   const known = listAgents();
   if (!known.includes(name)) throw new MeshError("E_CONFIG", `no agent named "${name}"; agents here: ${known.join(", ")}`);
-  const mod = (await import(`${agentsDir}${name}/index.ts`)) as { default?: AgentDefinition };
+  // A relative pattern, so the build bundles every agent (one chunk each) and tsx resolves it from source alike.
+  const mod = (await import(`../../agents/${name}/index.ts`)) as { default?: AgentDefinition };
   if (!mod.default) throw new MeshError("E_CONFIG", `agents/${name}/index.ts has no default export; export default defineAgent({...})`);
   return mod.default;
 }

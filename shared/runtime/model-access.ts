@@ -80,7 +80,12 @@ export class ModelAccess {
     private readonly drift: DriftMonitor,
   ) {}
 
-  /** One router per process, built on first use. */
+  /** Builds the router and loads the small models now, so the first task does not wait for them. */
+  async warm(): Promise<void> {
+    await this.routerOnce();
+  }
+
+  /** One router per process, built on first use (or by warm()). */
   private routerOnce(): Promise<Router> {
     this.router ??= this.build();
     return this.router;

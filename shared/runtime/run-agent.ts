@@ -33,7 +33,7 @@ import {
   formatTraceparent,
   inSpan,
   parseTraceparent,
-  startOtlpExport,
+  startTracing,
   type Logger,
   type MeshMetrics,
   type TraceContext,
@@ -53,6 +53,7 @@ import { inboxPrefixOf } from "../../policy/nats-permissions/index.js";
 import { startHealthServer } from "./health-server.js";
 import { labelSchema, reviewDecisionSchema, reviewRequestSchema, taskMessageSchema } from "./messages.js";
 import { ModelAccess } from "./model-access.js";
+import { trackOperatorMetrics } from "./operator-metrics.js";
 import { PersonalData, requireDataKeys } from "./personal-data.js";
 import { PolicyGate } from "./policy-gate.js";
 import { createEffectPipeline } from "./effects/index.js";
@@ -74,6 +75,8 @@ interface DeliveryState {
   source?: { system: string; id: string };
   traceparent?: string;
   createdAt?: string;
+  /** A resumed task's wait for its human decision, from the decision's own times: not the mesh's latency. */
+  humanWaitMs?: number;
 }
 
 /** One durable consumer of the agent: where it reads, and what a delivery means. */
@@ -92,7 +95,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   // Log lines never carry PII: the policy's paths are censored and free text is scrubbed by its detectors.
   const log = createLogger(def.name, { level: config.logLevel, redact: [...policy.document.logRedactPaths], extend: piiLogOptions });
   log.info({ config: redactedConfig(config), version: def.version }, "starting agent");
-  const otlp = startOtlpExport(def.name);
+  const tracing = await startTracing({ name: def.name, version: def.version, instance: config.instance, region: config.region });
   const metrics = createMetrics();
   const drift = new DriftMonitor(metrics, { referenceSize: config.driftReferenceSize, windowSize: config.driftWindowSize });
   let ready = false;
@@ -109,6 +112,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     ...(config.identitySeed ? { seed: config.identitySeed } : {}),
     inboxPrefix: inboxPrefixOf(def.name),
   });
+  trackOperatorMetrics(bus, metrics, def.name, def.version);
   // The operator creates topology (mesh init); an agent only checks that its consumers are there.
   const specs = consumerSpecs(def, config);
   const differing = await requireConsumers(bus, def.name, specs);
@@ -215,6 +219,11 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   // Ingest is where every task begins, so it answers where one is (the ledger it reads is in its footprint).
   const statusService = kind === "ingest" ? serveTaskStatus(bus, def.name, () => newScope(childSpan()), config.region, log) : undefined;
 
+  if ("models" in def && def.models) {
+    const started = Date.now();
+    await models.warm();
+    log.info({ ms: Date.now() - started }, "models loaded");
+  }
   ready = true;
   log.info({ httpPort: http.port, consumes: subscriptions.map((s) => s.filterSubject), concurrency, policyRevision: gate.revision }, "agent ready");
 
@@ -237,7 +246,8 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
         await audit.close();
         await bus.close();
         await http.close();
-        await otlp?.shutdown();
+        const lost = await tracing?.shutdown();
+        if (lost) log.warn(lost);
         log.info("stopped");
       })();
       return stopping;
@@ -360,6 +370,7 @@ function subscriptionsOf(def: AgentDefinition, specs: readonly AgentConsumerSpec
         state.envelopeId = task.id;
         state.source = task.source;
         state.createdAt = task.createdAt;
+        state.humanWaitMs = Math.max(0, Date.parse(decision.decidedAt) - Date.parse(decision.requestedAt)) || 0;
         // Only a decision the runtime verified may stand behind the task's facts (approved, a corrected category).
         const human = await verifyReviewDecision(decision, task, deps.verifier);
         await deps.traced(d, state, decision.traceparent, async (scope) => {
@@ -421,12 +432,14 @@ async function startLoop(
       const labels = { flow, agent: def.name };
       metrics.mesh_task_duration_seconds.observe(labels, ms / 1000);
       const sinceCreated = s?.createdAt ? (Date.now() - Date.parse(s.createdAt)) / 1000 : undefined;
+      const machineSeconds = sinceCreated === undefined ? 0 : Math.max(0, sinceCreated - (s?.humanWaitMs ?? 0) / 1000);
       if (outcome.kind === "acked") {
         const result = s?.scope?.outcome ?? "none";
         metrics.mesh_tasks_total.inc({ ...labels, outcome: result });
         if (s?.createdAt) metrics.mesh_task_cost_usd.observe({ flow }, s.scope?.costUsd ?? 0);
         if (sinceCreated !== undefined && (result === "completed" || result === "escalated")) {
           metrics.mesh_task_end_to_end_seconds.observe({ flow, outcome: result }, sinceCreated);
+          metrics.mesh_task_machine_seconds.observe({ flow, outcome: result }, machineSeconds);
         }
         if (result === "escalated" && s?.scope?.escalationCode) metrics.mesh_escalations_total.inc({ flow, reason: s.scope.escalationCode });
       } else if (outcome.kind === "retried") {
@@ -435,7 +448,10 @@ async function startLoop(
       } else {
         metrics.mesh_tasks_total.inc({ ...labels, outcome: "dead_lettered" });
         metrics.mesh_dlq_messages_total.inc({ flow, code: outcome.letter.code });
-        if (sinceCreated !== undefined) metrics.mesh_task_end_to_end_seconds.observe({ flow, outcome: "dead_lettered" }, sinceCreated);
+        if (sinceCreated !== undefined) {
+          metrics.mesh_task_end_to_end_seconds.observe({ flow, outcome: "dead_lettered" }, sinceCreated);
+          metrics.mesh_task_machine_seconds.observe({ flow, outcome: "dead_lettered" }, machineSeconds);
+        }
         log.warn({ code: outcome.letter.code, reason: outcome.letter.reason, subject: d.subject, seq: d.streamSeq }, "dead-lettered");
       }
     },

@@ -16,6 +16,21 @@ const latencyBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 const costBuckets = [0.00001, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 
 export const catalogue = {
+  mesh_build_info: {
+    kind: "gauge",
+    help: "Always 1; the labels say which build this process runs (commit \"source\" when it runs the TypeScript through tsx).",
+    labels: ["agent", "version", "commit", "node"],
+  },
+  mesh_broker_connected: {
+    kind: "gauge",
+    help: "1 while this process is connected to the NATS broker, 0 while it is reconnecting.",
+    labels: ["agent"],
+  },
+  mesh_broker_reconnects_total: {
+    kind: "counter",
+    help: "Times this process reconnected to the NATS broker after losing it.",
+    labels: ["agent"],
+  },
   mesh_tasks_total: {
     kind: "counter",
     help: "Tasks handled, by outcome (completed, escalated, dead_lettered, retried, failed).",
@@ -29,7 +44,13 @@ export const catalogue = {
   },
   mesh_task_end_to_end_seconds: {
     kind: "histogram",
-    help: "Time from envelope creation to the task's final outcome.",
+    help: "Time from envelope creation to the task's final outcome, including any wait for a human (see mesh_task_machine_seconds).",
+    labels: ["flow", "outcome"],
+    buckets: latencyBuckets,
+  },
+  mesh_task_machine_seconds: {
+    kind: "histogram",
+    help: "The mesh's own part of a task's time to outcome: end to end less the wait for a human decision (mesh_review_duration_seconds). The latency SLO is on this.",
     labels: ["flow", "outcome"],
     buckets: latencyBuckets,
   },

@@ -14,15 +14,6 @@ export {
   psi,
   type DriftMonitorOptions,
 } from "./drift.js";
-export {
-  inSpan,
-  setSpanSink,
-  startOtlpExport,
-  OtlpHttpExporter,
-  type FinishedSpan,
-  type SpanSink,
-  type SpanKind,
-  type SpanAttributes,
-  type OtlpExporterOptions,
-} from "./tracing.js";
+export { inSpan, setSpanBackend, type SpanBackend, type StartedSpan, type SpanKind, type SpanAttributes } from "./tracing.js";
+export { startTracing, otelSettings, type Tracing, type TracedService } from "./otel-sdk.js";
 export { parseExposition, sumBy, type Sample } from "./exposition.js";

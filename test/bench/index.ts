@@ -11,6 +11,7 @@ const benches: Record<string, string> = {
   policy: "policy-decide.ts",
   models: "models-bench.ts",
   mesh: "mesh-throughput.ts",
+  cli: "cli-startup.ts",
 };
 
 const chosen = process.argv.slice(2).filter((a) => a !== "--");

@@ -70,9 +70,15 @@ test("AGENT picks the agent, /healthz is checked and the metrics port is exposed
     finalOps("ENV").some((i) => /\bHTTP_HOST=0\.0\.0\.0\b/.test(i.args)),
     "the runtime listens on loopback unless HTTP_HOST says otherwise: probes and scrapes would fail",
   );
-  assert.match(finalOps("ENTRYPOINT")[0]?.args ?? "", /"node", "--import", "tsx", "shared\/runtime\/main.ts"/);
+  assert.match(finalOps("ENTRYPOINT")[0]?.args ?? "", /"node", "dist\/agent.js"/);
   assert.match(finalOps("HEALTHCHECK")[0]?.args ?? "", /\/healthz/);
   assert.deepEqual(finalOps("EXPOSE").map((i) => i.args), ["9464"]);
+});
+
+test("the image runs the compiled runtime, built in a build stage by the same build as npm start", () => {
+  const builds = all.slice(0, -1).flatMap((s) => s.body).filter((i) => i.op === "RUN" && /node scripts\/build\.mjs/.test(i.args));
+  assert.equal(builds.length, 1, "one build stage runs scripts/build.mjs");
+  assert.ok(finalOps("COPY").some((i) => /--from=build\b.*\/app\/dist/.test(i.args)), "dist/ comes from the build stage");
 });
 
 test("every path the image copies from the context passes the dockerignore", () => {

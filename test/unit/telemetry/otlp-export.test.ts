@@ -1,125 +1,95 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
-import {
-  createLogger,
-  currentTrace,
-  inSpan,
-  setSpanSink,
-  startOtlpExport,
-  type FinishedSpan,
-} from "../../../shared/telemetry/index.js";
+import { createLogger, currentTrace, inSpan, otelSettings, startTracing, type TracedService } from "../../../shared/telemetry/index.js";
+import { attributesOf, startOtlpReceiver } from "../../helpers/otlp-receiver.js";
 
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: {
-    resourceSpans: {
-      resource: { attributes: { key: string; value: Record<string, unknown> }[] };
-      scopeSpans: { spans: Record<string, any>[] }[]; // the OTLP JSON span, checked field by field below
-    }[];
-  };
-}
+const invoice: TracedService = { name: "invoice", version: "1.2.0", instance: "host-1", region: "eu" };
 
-/** A real HTTP collector stand-in on a free loopback port that keeps every request it gets. */
-async function collector(t: { after: (fn: () => unknown) => void }, status = 200) {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      received.push({ path: req.url ?? "", headers: req.headers, body: JSON.parse(body) });
-      res.writeHead(status, { "content-type": "application/json" }).end("{}");
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t.after(() => new Promise((r) => server.close(r)));
-  return { received, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-test("nested spans reach the collector as OTLP JSON with one trace and parent links", async (t) => {
-  const { received, base } = await collector(t);
-  const exporter = startOtlpExport("invoice", {
-    OTEL_EXPORTER_OTLP_ENDPOINT: `${base}/`,
+test("nested spans reach a real OTLP/HTTP receiver through the SDK: one trace, parent links, kinds, status, this agent's resource", async (t) => {
+  const receiver = await startOtlpReceiver(t);
+  const tracing = (await startTracing(invoice, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.endpoint}/`,
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
     OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20abc,x-tenant=acme",
-  })!;
-  t.after(() => {
-    setSpanSink(undefined);
-    return exporter.shutdown();
-  });
+  }))!;
+  t.after(() => tracing.shutdown());
 
   await inSpan("task.handle", { flow: "invoice", attempt: 1 }, async () => {
     await inSpan("model.invoke", { tier: "small", confidence: 0.93, cached: false }, async () => "ok", "client");
   }, "consumer");
   await assert.rejects(inSpan("tool.call", {}, async () => Promise.reject(new Error("502 from ERP"))));
-  await exporter.flush();
+  await tracing.shutdown();
 
-  assert.equal(received.length, 1);
-  const [req] = received;
-  assert.equal(req!.path, "/v1/traces");
-  assert.equal(req!.headers["content-type"], "application/json");
-  assert.equal(req!.headers.authorization, "Bearer abc");
-  assert.equal(req!.headers["x-tenant"], "acme");
-  const rs = req!.body.resourceSpans[0]!;
-  assert.deepEqual(rs.resource.attributes, [{ key: "service.name", value: { stringValue: "invoice" } }]);
-  const spans = rs.scopeSpans[0]!.spans;
-  assert.deepEqual(spans.map((s) => s.name), ["model.invoke", "task.handle", "tool.call"]);
-  const [model, handle, tool] = spans;
-  assert.equal(model!.traceId, handle!.traceId);
-  assert.equal(model!.parentSpanId, handle!.spanId);
-  assert.equal(handle!.parentSpanId, undefined);
-  assert.notEqual(tool!.traceId, handle!.traceId, "a span outside any trace starts a new one");
-  assert.match(handle!.traceId, /^[0-9a-f]{32}$/);
-  assert.equal(handle!.kind, 5);
-  assert.equal(model!.kind, 3);
-  assert.deepEqual(model!.attributes, [
-    { key: "tier", value: { stringValue: "small" } },
-    { key: "confidence", value: { doubleValue: 0.93 } },
-    { key: "cached", value: { boolValue: false } },
-  ]);
-  assert.ok(BigInt(handle!.endTimeUnixNano) >= BigInt(model!.endTimeUnixNano));
-  assert.ok(BigInt(handle!.startTimeUnixNano) <= BigInt(model!.startTimeUnixNano));
-  assert.deepEqual(tool!.status, { code: 2, message: "Error: 502 from ERP" });
-  assert.deepEqual(handle!.status, { code: 1 });
-  assert.equal(exporter.exported, 3);
+  for (const r of receiver.requests) assert.deepEqual([r.path, r.headers.authorization, r.headers["x-tenant"]], ["/v1/traces", "Bearer abc", "acme"]);
+  const spans = receiver.spans();
+  const byName = new Map(spans.map((s) => [s.name, s]));
+  const [model, handle, tool] = ["model.invoke", "task.handle", "tool.call"].map((n) => byName.get(n)!);
+  assert.ok(model && handle && tool, `spans received: ${spans.map((s) => s.name).join(", ")}`);
+  assert.equal(model.traceId, handle.traceId);
+  assert.equal(model.parentSpanId, handle.spanId);
+  assert.ok(!handle.parentSpanId);
+  assert.notEqual(tool.traceId, handle.traceId, "a span outside any trace starts a new one");
+  assert.equal(handle.kind, 5);
+  assert.equal(model.kind, 3);
+  assert.deepEqual(attributesOf(model), { tier: "small", confidence: 0.93, cached: false });
+  for (const s of [model, handle, tool]) assert.ok(BigInt(s.endTimeUnixNano) >= BigInt(s.startTimeUnixNano));
+  assert.deepEqual(tool.status, { code: 2, message: "Error: 502 from ERP" });
+  assert.equal(handle.status.code, 1);
+  assert.deepEqual(
+    { ...handle.resource, "telemetry.sdk.version": undefined },
+    { ...handle.resource, "service.name": "invoice", "service.namespace": "meshwork", "service.version": "1.2.0", "service.instance.id": "host-1", "cloud.region": "eu", "telemetry.sdk.version": undefined },
+  );
+});
+
+test("sampling follows the parent: a task that arrives unsampled is not recorded, nor its children; a sampled one is; new traces by ratio", async (t) => {
+  const receiver = await startOtlpReceiver(t);
+  const tracing = (await startTracing(invoice, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_TRACES_SAMPLER_ARG: "0" }))!;
+  t.after(() => tracing.shutdown());
+  const unsampled = { traceId: "1".repeat(32), spanId: "2".repeat(16), sampled: false };
+  const sampled = { traceId: "3".repeat(32), spanId: "4".repeat(16), sampled: true };
+  await inSpan("unsampled.handle", {}, () => inSpan("unsampled.child", {}, () => assert.equal(currentTrace()?.sampled, false)), "consumer", unsampled);
+  await inSpan("sampled.handle", {}, () => inSpan("sampled.child", {}, () => assert.equal(currentTrace()?.traceId, sampled.traceId)), "consumer", sampled);
+  await inSpan("new.root", {}, async () => undefined);
+  await tracing.shutdown();
+  const names = receiver.spans().map((s) => s.name).sort();
+  assert.deepEqual(names, ["sampled.child", "sampled.handle"], "ratio 0 records no new trace; the sampled parent's trace is recorded whole");
+  assert.equal(receiver.spans().find((s) => s.name === "sampled.handle")!.parentSpanId, sampled.spanId, "the remote parent (a message's traceparent) is the span's parent");
 });
 
 test("inside a span, log lines carry its trace id", async () => {
   const lines: string[] = [];
-  const log = createLogger("triage", {
-    destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }),
+  const log = createLogger("triage", { destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }) });
+  let inside: string | undefined;
+  await inSpan("classify", {}, () => {
+    inside = currentTrace()?.traceId;
+    log.info("classifying");
   });
-  const seen: FinishedSpan[] = [];
-  const prev = setSpanSink({ record: (s) => seen.push(s) });
-  try {
-    await inSpan("classify", {}, () => log.info("classifying"));
-  } finally {
-    setSpanSink(prev);
-  }
-  assert.equal(JSON.parse(lines[0]!).trace_id, seen[0]!.context.traceId);
+  assert.match(inside!, /^[0-9a-f]{32}$/);
+  assert.equal(JSON.parse(lines[0]!).trace_id, inside);
   assert.equal(currentTrace(), undefined);
 });
 
-test("a collector that refuses the batch costs spans, not the task", async (t) => {
-  const { base } = await collector(t, 503);
-  const exporter = startOtlpExport("invoice", { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${base}/custom/traces` })!;
-  t.after(() => {
-    setSpanSink(undefined);
-    return exporter.shutdown();
-  });
+test("a collector that refuses the batch costs spans, not the task nor the shutdown", async (t) => {
+  const receiver = await startOtlpReceiver(t, 400);
+  const tracing = (await startTracing(invoice, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.endpoint}/custom/traces`, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" }))!;
+  t.after(() => tracing.shutdown());
   assert.equal(await inSpan("task.handle", {}, async () => 42), 42);
-  await exporter.flush();
-  assert.equal(exporter.dropped, 1);
-  assert.equal(exporter.exported, 0);
+  assert.match((await tracing.shutdown())!, /spans not exported/);
+  assert.ok(receiver.requests.some((r) => r.path === "/custom/traces"), "the traces endpoint is used as it is");
 });
 
-test("no endpoint means no exporter; a malformed one is a config error naming the variable", () => {
-  assert.equal(startOtlpExport("invoice", {}), undefined);
-  assert.equal(startOtlpExport("invoice", { OTEL_EXPORTER_OTLP_ENDPOINT: "  " }), undefined);
-  assert.throws(
-    () => startOtlpExport("invoice", { OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }),
-    (err: Error & { code?: string }) => err.code === "E_CONFIG" && /OTEL_EXPORTER_OTLP_ENDPOINT/.test(err.message),
-  );
+test("no endpoint starts nothing; a malformed endpoint, protocol or ratio is a config error naming the variable; grpc is a protocol", async () => {
+  assert.equal(await startTracing(invoice, {}), undefined);
+  assert.equal(await startTracing(invoice, { OTEL_EXPORTER_OTLP_ENDPOINT: "  " }), undefined);
+  assert.equal(await startTracing(invoice, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_SDK_DISABLED: "true" }), undefined);
+  for (const [name, value] of [["OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"], ["OTEL_EXPORTER_OTLP_PROTOCOL", "thrift"], ["OTEL_TRACES_SAMPLER_ARG", "2"]] as const) {
+    assert.throws(
+      () => otelSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4317", [name]: value }),
+      (err: Error & { code?: string }) => err.code === "E_CONFIG" && err.message.includes(name),
+      name,
+    );
+  }
+  assert.equal(otelSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4317", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })?.protocol, "grpc");
+  assert.equal(otelSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" })?.protocol, "http/protobuf");
 });
