@@ -5,6 +5,7 @@ import { deadLetterMsgId, encodeBody, type BodyEncoder, type DeadLetter } from "
 import { headerRecord, publish } from "./publish.js";
 import { pullSettings, watchPull, type PullState } from "./pull-liveness.js";
 import { flowOf, subjects } from "./subjects.js";
+import { isBrokerUnavailable } from "./broker-unavailable.js";
 
 export interface Delivery {
   readonly subject: string;
@@ -107,9 +108,9 @@ export async function startConsumeLoop(bus: Bus, opts: ConsumeLoopOptions): Prom
   };
 
   const fail = async (m: JsMsg, delivery: Delivery, err: unknown): Promise<DeliveryOutcome> => {
-    // Transient failures park the task (a dependency is down: waiting is right); unknown errors (a bug, a dropped
+    // Transient failures park the task (a dependency is down, the broker included: waiting is right); unknown errors (a bug, a dropped
     // connection) are retried a few times; permanent ones (bad input, policy) are dead-lettered at once.
-    const transient = isTransient(err);
+    const transient = isTransient(err) || isBrokerUnavailable(err);
     const retryable = transient || !(err instanceof MeshError);
     const limit = transient ? opts.maxParkedDeliveries : opts.maxDeliver;
     const lastAttempt = delivery.attempt >= limit;
