@@ -12,6 +12,8 @@ export default defineAgent({
   version: "1.0.0",
   consumes: { flow: "ticket", stage: "ingested" },
   concurrency: 16,
+  // Its own bucket holds the runtime's journal of large-model answers: a redelivered ticket reuses them.
+  state: true,
   async handle(task, ctx) {
     const ticket = task.payload as TicketPayload;
     const intent = await ctx.classify("ticket-intent", ticket.text);

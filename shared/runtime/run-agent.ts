@@ -143,11 +143,12 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       revision: () => gate.revision,
       personal,
     });
-  const models = new ModelAccess(config, () => newScope(childSpan()), modelStore, log, metrics, drift);
   // State writes are effects like any other (data.write on $KV.<bucket>.<key>): decided and audited.
   const state = def.state
     ? governedState(await openStateStore(bus, stateBucket, { replicas: config.streamReplicas }), stateBucket, () => newScope(currentTrace() ?? childSpan()), config.region)
     : undeclaredState(def.name);
+  // An agent with its own state journals its large-model answers there, so a redelivery never calls twice.
+  const models = new ModelAccess(config, () => newScope(childSpan()), modelStore, log, metrics, drift, def.state ? state : undefined);
   const verifier = decisionVerifier(bus, gate);
   /**
    * A delivery runs as a consumer span continuing the trace it arrived with (or the task's); its effects,
