@@ -18,7 +18,7 @@ import { auditVerifyCommand, policyDiffCommand, policyExplain, policyKeygen, pol
 import { traceCommand } from "./commands/trace.js";
 import { labelsExport, replayCommand, reviewList } from "./commands/review.js";
 import { runPlan } from "./plan/index.js";
-import { runEval } from "../shared/models/index.js";
+import { evalCommand } from "./commands/eval.js";
 
 const usage = `usage: mesh <command>
 
@@ -39,7 +39,7 @@ const usage = `usage: mesh <command>
                                        would refuse again stays, with the reason
   dlq edit <seq> --body <file|->       correct a refused inbound event: checked as ingest checks it, republished,
                                        the letter removed, audited as a correction naming the letter
-  eval triage [--data f.csv] [--json]  accuracy and coverage of the shipped ticket model (held-out fifth by default)
+  eval triage [--data f.csv] [--json]  the ticket model's accuracy, coverage, per-intent precision/recall, confusions, reliability (held-out fifth by default)
   cost [--metrics url,...] [--json]    cost per task and flow (model + human) against the manual baseline
        [--hourly-rate 50] [--human-minutes 4] [--manual-minutes 6]
   plan <tasks.csv|-> [--format table|csv|md] [--out FILE]   rank automation targets
@@ -124,10 +124,7 @@ const commands: Record<string, Handler> = {
   async eval(args) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { data: { type: "string" }, json: { type: "boolean" } } });
     if (positionals[0] !== "triage") throw new UsageError("mesh eval triage [--data <csv>] [--json]");
-    const result = await runEval(values.data ? { data: values.data } : {});
-    const { text, ...numbers } = result;
-    process.stdout.write(values.json ? `${JSON.stringify(numbers)}\n` : `${text}\n`);
-    return 0;
+    return evalCommand({ ...(values.data ? { data: values.data } : {}), json: values.json ?? false });
   },
   async cost(args) {
     const { values } = parseArgs({
