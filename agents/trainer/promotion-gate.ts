@@ -2,13 +2,16 @@ import type { LabelledText } from "../../shared/datasets/index.js";
 import type { LocalClassifier } from "../../shared/models/index.js";
 
 /**
- * Whether a challenger may replace the champion. It must (1) auto-handle at least as precisely and (2) as much
- * as the champion at their own thresholds, each within a small margin for noise; (3) be better, by a paired
+ * Whether a challenger may replace the champion. It must (1) auto-handle at least as precisely as the champion
+ * (or as the target precision, when the champion overshoots it by covering little) and (2) as much, at their own
+ * thresholds, each within a small margin for noise; (3) be better, by a paired
  * McNemar test on the rows one model gets right and the other wrong; and (4) keep every high-risk intent's
  * precision at or above its floor, or, where the champion is already under it, no lower than the champion's.
  * An aggregate win hides a regression on a rare intent; (4) is what stops that.
  */
 export interface GateSettings {
+  /** The precision thresholds are chosen for: a champion above it bought that by covering less. */
+  readonly targetPrecision: number;
   /** How far under the champion's precision at threshold the challenger's may fall (noise on a finite holdout). */
   readonly precisionMargin: number;
   /** How far under the champion's coverage the challenger's may fall. */
@@ -113,8 +116,9 @@ export function promotionVerdict(challenger: Judged, champion: Judged | null, s:
   const h = champion.figures;
   if (champion.correct.length !== challenger.correct.length) throw new Error("promotion gate: the two models were judged on different rows");
   const failures: string[] = [];
-  if (c.precision < h.precision - s.precisionMargin)
-    failures.push(`precision at threshold ${f3(c.precision)} < champion ${f3(h.precision)} - margin ${s.precisionMargin}`);
+  const precisionBar = Math.min(h.precision, s.targetPrecision);
+  if (c.precision < precisionBar - s.precisionMargin)
+    failures.push(`precision at threshold ${f3(c.precision)} < ${f3(precisionBar)} (champion ${f3(h.precision)}, target ${s.targetPrecision}) - margin ${s.precisionMargin}`);
   if (c.coverage < h.coverage - s.coverageMargin) failures.push(`coverage ${f3(c.coverage)} < champion ${f3(h.coverage)} - margin ${s.coverageMargin}`);
   let challengerOnly = 0;
   let championOnly = 0;

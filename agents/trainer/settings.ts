@@ -65,6 +65,7 @@ export type TrainerSettings = z.infer<typeof trainerSettingsSchema>;
 
 export function gateSettings(s: TrainerSettings): GateSettings {
   return {
+    targetPrecision: s.TRAINER_TARGET_PRECISION,
     precisionMargin: s.TRAINER_PRECISION_MARGIN,
     coverageMargin: s.TRAINER_COVERAGE_MARGIN,
     significance: s.TRAINER_SIGNIFICANCE,

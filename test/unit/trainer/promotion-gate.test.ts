@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { binomialUpperTail, promotionVerdict, type GateSettings, type IntentFigures, type Judged } from "../../../agents/trainer/promotion-gate.js";
 
-const settings: GateSettings = { precisionMargin: 0.005, coverageMargin: 0.01, significance: 0.05, intentFloors: { compromised_card: 0.97, request_refund: 0.97 } };
+const settings: GateSettings = { targetPrecision: 0.97, precisionMargin: 0.005, coverageMargin: 0.01, significance: 0.05, intentFloors: { compromised_card: 0.97, request_refund: 0.97 } };
 
 /** A model's answers on 1,000 held-out rows: right on those `right` says, with the given figures at its threshold. */
 function judged(version: string, right: (i: number) => boolean, figures: { coverage: number; precision: number; intents: Record<string, IntentFigures> }): Judged {
@@ -46,10 +46,16 @@ test("where the champion is under an intent's floor the challenger may not fall 
   assert.match(promotionVerdict(at(0.95), champion, settings).failures.join(), /request_refund: precision 0.950 .* < 0.960 \(floor 0.97, champion 0.960\)/);
 });
 
+test("a champion that overshoots the target precision by covering little does not raise the bar above the target", () => {
+  const cautious = judged("champ", (i) => i % 10 !== 0, { coverage: 0.3, precision: 0.995, intents: champion.figures.intents });
+  const verdict = promotionVerdict(judged("c", (i) => i % 20 !== 0, { coverage: 0.85, precision: 0.972, intents: champion.figures.intents }), cautious, settings);
+  assert.equal(verdict.promote, true, verdict.reason);
+});
+
 test("the gate refuses a challenger that auto-handles less precisely or covers less, even when it is more accurate", () => {
   const intents = champion.figures.intents;
   const lessPrecise = promotionVerdict(judged("c", (i) => i % 20 !== 0, { coverage: 0.9, precision: 0.96, intents }), champion, settings);
-  assert.deepEqual(lessPrecise.failures, ["precision at threshold 0.960 < champion 0.970 - margin 0.005"]);
+  assert.deepEqual(lessPrecise.failures, ["precision at threshold 0.960 < 0.970 (champion 0.970, target 0.97) - margin 0.005"]);
   const coversLess = promotionVerdict(judged("c", (i) => i % 20 !== 0, { coverage: 0.78, precision: 0.98, intents }), champion, settings);
   assert.deepEqual(coversLess.failures, ["coverage 0.780 < champion 0.800 - margin 0.01"]);
 });
