@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { binomialUpperTail, promotionVerdict, type GateSettings, type IntentFigures, type Judged } from "../../../agents/trainer/promotion-gate.js";
+import { binomialUpperTail, promotionVerdict, wilsonUpper, type GateSettings, type IntentFigures, type Judged } from "../../../agents/trainer/promotion-gate.js";
 
 const settings: GateSettings = { targetPrecision: 0.97, precisionMargin: 0.005, coverageMargin: 0.01, significance: 0.05, intentFloors: { compromised_card: 0.97, request_refund: 0.97 } };
 
@@ -16,8 +16,11 @@ function judged(version: string, right: (i: number) => boolean, figures: { cover
 const champion = judged("champ", (i) => i % 10 !== 0, {
   coverage: 0.8,
   precision: 0.97,
-  intents: { compromised_card: { autoHandled: 20, precision: 1 }, request_refund: { autoHandled: 25, precision: 0.96 } },
+  intents: { compromised_card: { autoHandled: 20, right: 20, precision: 1 }, request_refund: { autoHandled: 25, right: 24, precision: 0.96 } },
 });
+
+/** Figures of `right` out of `n` auto-handled. */
+const intent = (right: number, n: number): IntentFigures => ({ autoHandled: n, right, precision: n ? right / n : 1 });
 
 test("McNemar's exact one-sided p-value is the binomial upper tail at one half", () => {
   assert.equal(binomialUpperTail(0, 5), 1);
@@ -30,20 +33,28 @@ test("McNemar's exact one-sided p-value is the binomial upper tail at one half",
 test("the gate refuses a challenger better overall but worse on one high-risk intent, naming the intent and its figures", () => {
   // Right on every row the champion got right and on half the rest: accuracy 0.95 vs 0.90, McNemar p < 1e-14.
   const better = (intents: Record<string, IntentFigures>) => judged("chall", (i) => i % 20 !== 0, { coverage: 0.86, precision: 0.975, intents });
-  const sound = promotionVerdict(better({ compromised_card: { autoHandled: 22, precision: 1 }, request_refund: { autoHandled: 24, precision: 0.96 } }), champion, settings);
+  const sound = promotionVerdict(better({ compromised_card: intent(22, 22), request_refund: intent(24, 25) }), champion, settings);
   assert.equal(sound.promote, true, sound.reason);
   assert.ok(sound.mcnemar!.pValue < 1e-10 && sound.mcnemar!.challengerOnly === 50 && sound.mcnemar!.championOnly === 0);
 
-  const sloppy = promotionVerdict(better({ compromised_card: { autoHandled: 23, precision: 0.87 }, request_refund: { autoHandled: 24, precision: 0.96 } }), champion, settings);
+  const sloppy = promotionVerdict(better({ compromised_card: intent(20, 23), request_refund: intent(24, 25) }), champion, settings);
   assert.equal(sloppy.promote, false);
-  assert.deepEqual(sloppy.failures, ["high-risk intent compromised_card: precision 0.870 on 23 auto-handled < 0.970 (floor 0.97, champion 1.000)"]);
+  assert.deepEqual(sloppy.failures, ["high-risk intent compromised_card: precision 0.870 on 23 auto-handled (95% upper bound 0.947) < 0.970 (floor 0.97, champion 1.000)"]);
   assert.match(sloppy.reason, /keep the champion/);
 });
 
 test("where the champion is under an intent's floor the challenger may not fall further, but need not reach the floor", () => {
-  const at = (p: number) => judged("chall", (i) => i % 20 !== 0, { coverage: 0.86, precision: 0.975, intents: { compromised_card: { autoHandled: 20, precision: 1 }, request_refund: { autoHandled: 25, precision: p } } });
-  assert.equal(promotionVerdict(at(0.96), champion, settings).promote, true);
-  assert.match(promotionVerdict(at(0.95), champion, settings).failures.join(), /request_refund: precision 0.950 .* < 0.960 \(floor 0.97, champion 0.960\)/);
+  const at = (right: number, n: number) =>
+    judged("chall", (i) => i % 20 !== 0, { coverage: 0.86, precision: 0.975, intents: { compromised_card: intent(20, 20), request_refund: intent(right, n) } });
+  assert.equal(promotionVerdict(at(96, 100), champion, settings).promote, true);
+  assert.match(promotionVerdict(at(85, 100), champion, settings).failures.join(), /request_refund: precision 0.850 on 100 .* < 0.960 \(floor 0.97, champion 0.960\)/);
+});
+
+test("a few misses on a handful of auto-handled rows are noise, not evidence of missing the floor", () => {
+  const few = judged("chall", (i) => i % 20 !== 0, { coverage: 0.86, precision: 0.975, intents: { compromised_card: intent(33, 35), request_refund: intent(24, 25) } });
+  assert.equal(promotionVerdict(few, champion, settings).promote, true);
+  assert.ok(wilsonUpper(33, 35) > 0.97 && wilsonUpper(20, 23) < 0.97);
+  assert.equal(wilsonUpper(0, 0), 1);
 });
 
 test("a champion that overshoots the target precision by covering little does not raise the bar above the target", () => {
