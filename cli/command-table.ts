@@ -185,13 +185,11 @@ export const commandTable: Readonly<Record<string, Command>> = {
     },
   },
   eval: {
-    subcommands: { triage: "  eval triage [--data f.csv] [--json]  accuracy and coverage of the shipped ticket model (held-out fifth by default)" },
+    subcommands: { triage: "  eval triage [--data f.csv] [--json]  the ticket model's accuracy, coverage, per-intent precision/recall, confusions, reliability (held-out fifth by default)" },
     options: { data: { type: "string" }, ...json },
     async run(p) {
-      const { runEval } = await import("../shared/models/index.js");
-      const { text, ...numbers } = await runEval(str(p, "data") ? { data: str(p, "data")! } : {});
-      process.stdout.write(flag(p, "json") ? `${JSON.stringify(numbers)}\n` : `${text}\n`);
-      return 0;
+      const { evalCommand } = await import("./commands/eval.js");
+      return evalCommand({ ...(str(p, "data") ? { data: str(p, "data")! } : {}), json: flag(p, "json") });
     },
   },
   cost: {

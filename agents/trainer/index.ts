@@ -3,7 +3,7 @@ import { defineAgent, MeshError, type Label, type LabelContext, type ServiceCont
 import { loadShippedClassifiers } from "../../shared/models/index.js";
 import { acquireLock, readProgress, recordLabel, recordTraining, releaseLock, type Progress } from "./progress.js";
 import { artifactBytes } from "./retrain.js";
-import { parseTrainerSettings, type TrainerSettings } from "./settings.js";
+import { gateSettings, parseTrainerSettings, type TrainerSettings } from "./settings.js";
 import { retrainInWorker } from "./worker.js";
 
 function isDue(p: Progress, s: TrainerSettings, now: Date): boolean {
@@ -30,31 +30,36 @@ async function train(ctx: TrainingContext, s: TrainerSettings, consumed: number)
     target: s.TRAINER_TARGET_PRECISION,
     labels,
     champion: await championBytes(ctx, s.TRAINER_MODEL),
+    gate: gateSettings(s),
   });
-  const facts = {
-    model: s.TRAINER_MODEL,
-    champion: current?.version ?? null,
-    challenger: outcome.version,
-    challengerAccuracy: outcome.challengerScore.accuracy,
-    championAccuracy: outcome.championScore?.accuracy ?? null,
-    holdoutRows: outcome.challengerScore.rows,
+  const { verdict } = outcome;
+  const figures = {
+    champion: current?.version ?? verdict.champion?.version ?? null,
+    threshold: outcome.threshold,
+    reason: verdict.reason,
+    failures: verdict.failures,
+    challengerFigures: verdict.challenger,
+    championFigures: verdict.champion,
+    mcnemar: verdict.mcnemar,
     ...outcome.trainedOn,
     trainingMs: Date.now() - started,
   };
-  if (outcome.promote && outcome.version !== current?.version) {
-    // The runtime policy-checks and audits the publish; agents using the model hot-load it.
-    await ctx.models.publish(s.TRAINER_MODEL, outcome.version, outcome.artifact, { ...facts, threshold: outcome.threshold, reason: outcome.reason });
-    ctx.log.info(facts, `promoted ${s.TRAINER_MODEL}@${outcome.version}: ${outcome.reason}`);
+  const promote = verdict.promote && outcome.version !== current?.version;
+  // Either way the runtime policy-checks and audits the decision with these figures; agents hot-load a promotion.
+  if (promote) {
+    await ctx.models.publish(s.TRAINER_MODEL, outcome.version, outcome.artifact, figures);
+    ctx.log.info({ model: s.TRAINER_MODEL, challenger: outcome.version }, `promoted ${s.TRAINER_MODEL}@${outcome.version}: ${verdict.reason}`);
   } else {
-    ctx.log.warn(facts, `challenger not promoted: ${outcome.reason}`);
+    await ctx.models.refuse(s.TRAINER_MODEL, outcome.version, figures);
+    ctx.log.warn({ model: s.TRAINER_MODEL, challenger: outcome.version }, `challenger not promoted: ${verdict.reason}`);
   }
-  await recordTraining(ctx.state, consumed, outcome.reason, outcome.promote ? outcome.version : null, new Date());
+  await recordTraining(ctx.state, consumed, verdict.reason, promote ? outcome.version : null, new Date());
 }
 
 /**
  * Learns from reviewers: keeps every label, and after enough new ones (or a quiet interval with some)
  * retrains the small model on the base data plus the labels, judges it against the model in service on a
- * held-out labelled set, and promotes it only if it is not worse.
+ * held-out labelled set, and promotes it only through the promotion gate (promotion-gate.ts).
  */
 export default defineAgent({
   name: "trainer",

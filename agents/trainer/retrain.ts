@@ -1,7 +1,8 @@
 import { gzipSync } from "node:zlib";
 import type { Label } from "../../shared/runtime/index.js";
 import { hashBucket, isEvalRow, type LabelledText } from "../../shared/datasets/index.js";
-import { chooseThreshold, fitTemperature, trainLocalClassifier, type LocalClassifier, type Scored } from "../../shared/models/index.js";
+import { judgeModel, promotionVerdict, type GateSettings, type GateVerdict } from "./promotion-gate.js";
+import { calibrate, trainLocalClassifier, type LocalClassifier } from "../../shared/models/index.js";
 
 /** What a reviewer's label teaches: the corrected intent, or the prediction they approved. */
 export function labelRow(label: Pick<Label, "text" | "prediction" | "correction">): LabelledText | null {
@@ -26,17 +27,6 @@ export function splitLabels(labels: readonly Pick<Label, "text" | "prediction" |
   return { train, holdout };
 }
 
-export interface Score {
-  readonly rows: number;
-  readonly accuracy: number;
-}
-
-export function score(model: LocalClassifier, rows: readonly LabelledText[]): Score {
-  let right = 0;
-  for (const r of rows) if (model.predict(r.text).label === r.category) right++;
-  return { rows: rows.length, accuracy: rows.length ? right / rows.length : 0 };
-}
-
 export interface TrainOptions {
   readonly name: string;
   readonly categories: readonly string[];
@@ -57,24 +47,12 @@ export function trainChallenger(rows: readonly LabelledText[], opts: TrainOption
   // Its own salt: independent of the evaluation split and of any fold the caller chose its rows by.
   for (const r of rows) (hashBucket(r.text, 5, "trainer-calibration-v1") === 0 ? calibration : fit).push(r);
   const probe = trainLocalClassifier(fit, { name: opts.name, labels });
-  const logits = calibration.map((r) => probe.logits(r.text));
-  const truth = calibration.map((r) => index.get(r.category)!);
-  const temperature = fitTemperature(logits, truth);
-  const scored: Scored[] = logits.map((z, n) => {
-    let best = 0;
-    for (let k = 1; k < z.length; k++) if (z[k]! > z[best]!) best = k;
-    let sum = 0;
-    for (const v of z) sum += Math.exp((v - z[best]!) / temperature);
-    return { confidence: 1 / sum, correct: best === truth[n] };
-  });
-  const choice = chooseThreshold(scored, opts.target ?? 0.97);
-  return trainLocalClassifier(rows, { name: opts.name, labels }).withCalibration(temperature, {
-    target: choice.target,
-    value: choice.threshold,
-    coverage: choice.coverage,
-    precision: choice.precision,
-    rows: choice.rows,
-  });
+  const { temperature, threshold } = calibrate(
+    calibration.map((r) => probe.logits(r.text)),
+    calibration.map((r) => index.get(r.category)!),
+    opts.target ?? 0.97,
+  );
+  return trainLocalClassifier(rows, { name: opts.name, labels }).withCalibration(temperature, threshold);
 }
 
 export interface RetrainInput {
@@ -85,17 +63,15 @@ export interface RetrainInput {
   readonly holdout: readonly LabelledText[];
   readonly champion: LocalClassifier | null;
   readonly options: TrainOptions;
+  readonly gate: GateSettings;
   /** A challenger (for tests: a deliberately bad one) instead of training one from base + labels. */
   readonly challenger?: LocalClassifier;
 }
 
 export interface RetrainOutcome {
   readonly challenger: LocalClassifier;
-  readonly challengerScore: Score;
-  readonly championScore: Score | null;
-  /** Promote only when the challenger is not worse than the champion on the same held-out rows. */
-  readonly promote: boolean;
-  readonly reason: string;
+  /** The promotion gate's decision with every figure it decided on (promotion-gate.ts). */
+  readonly verdict: GateVerdict;
   readonly trainedOn: { readonly baseRows: number; readonly labelRows: number };
 }
 
@@ -103,15 +79,13 @@ export function retrain(input: RetrainInput): RetrainOutcome {
   const { train, holdout: heldLabels } = splitLabels(input.labels, input.options.categories);
   const holdout = [...input.holdout, ...heldLabels];
   const challenger = input.challenger ?? trainChallenger([...input.base, ...train], input.options);
-  const challengerScore = score(challenger, holdout);
-  const championScore = input.champion ? score(input.champion, holdout) : null;
-  const pct = (s: Score) => `${(s.accuracy * 100).toFixed(2)}%`;
-  const promote = championScore === null || challengerScore.accuracy >= championScore.accuracy;
-  const reason =
-    championScore === null
-      ? `no champion; challenger ${pct(challengerScore)} on ${holdout.length} held-out rows`
-      : `challenger ${pct(challengerScore)} vs champion ${pct(championScore)} on ${holdout.length} held-out rows: ${promote ? "not worse, promote" : "worse, keep the champion"}`;
-  return { challenger, challengerScore, championScore, promote, reason, trainedOn: { baseRows: input.base.length, labelRows: train.length } };
+  const intents = Object.keys(input.gate.intentFloors);
+  const verdict = promotionVerdict(
+    judgeModel(challenger, holdout, intents),
+    input.champion ? judgeModel(input.champion, holdout, intents) : null,
+    input.gate,
+  );
+  return { challenger, verdict, trainedOn: { baseRows: input.base.length, labelRows: train.length } };
 }
 
 /** The model store holds the artifact as gzipped JSON, the format every agent hot-loads. */

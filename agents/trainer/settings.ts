@@ -1,7 +1,23 @@
 import { z } from "zod";
 import { MeshError, describeIssues } from "../../shared/runtime/index.js";
+import type { GateSettings } from "./promotion-gate.js";
 
 const int = (min: number) => z.coerce.number().int().min(min);
+
+/** policy/documents/mesh-policy.yaml `lists.high_risk`: intents a human approves, so a model must not grow sloppy on them. */
+const highRiskIntents = [
+  "lost_or_stolen_card",
+  "compromised_card",
+  "card_payment_not_recognised",
+  "cash_withdrawal_not_recognised",
+  "direct_debit_payment_not_recognised",
+  "transaction_charged_twice",
+  "request_refund",
+  "Refund_not_showing_up",
+  "reverted_card_payment?",
+];
+
+const intentFloorsSchema = z.record(z.string().min(1), z.number().min(0).max(1));
 
 export const trainerSettingsSchema = z.object({
   /** Retrain once this many new inputs have been labelled... */
@@ -16,8 +32,46 @@ export const trainerSettingsSchema = z.object({
   TRAINER_CHECK_MS: int(100).default(10_000),
   /** A training that held the lock longer than this is presumed dead (its process crashed). */
   TRAINER_LOCK_TTL_MS: int(1000).default(15 * 60_000),
+  /** Promotion gate: how far under the champion's precision at threshold a challenger may fall (holdout noise). */
+  TRAINER_PRECISION_MARGIN: z.coerce.number().min(0).max(0.1).default(0.005),
+  /** Promotion gate: how far under the champion's coverage a challenger may fall. */
+  TRAINER_COVERAGE_MARGIN: z.coerce.number().min(0).max(0.2).default(0.01),
+  /** Promotion gate: the one-sided McNemar p-value a challenger must reach to count as better. */
+  TRAINER_SIGNIFICANCE: z.coerce.number().gt(0).max(0.5).default(0.05),
+  /**
+   * Promotion gate: JSON intent → lowest precision among the tickets auto-handled as it. The default is the
+   * policy document's `high_risk` list at the flow's 0.97 target; keep the two in step.
+   */
+  TRAINER_INTENT_FLOORS: z
+    .string()
+    .default(JSON.stringify(Object.fromEntries(highRiskIntents.map((i) => [i, 0.97]))))
+    .transform((raw, ctx) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        ctx.addIssue({ code: "custom", message: "is not JSON (want {\"intent\": floor, ...})" });
+        return z.NEVER;
+      }
+      const parsed = intentFloorsSchema.safeParse(value);
+      if (!parsed.success) {
+        ctx.addIssue({ code: "custom", message: describeIssues(parsed.error.issues) });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
 });
 export type TrainerSettings = z.infer<typeof trainerSettingsSchema>;
+
+export function gateSettings(s: TrainerSettings): GateSettings {
+  return {
+    targetPrecision: s.TRAINER_TARGET_PRECISION,
+    precisionMargin: s.TRAINER_PRECISION_MARGIN,
+    coverageMargin: s.TRAINER_COVERAGE_MARGIN,
+    significance: s.TRAINER_SIGNIFICANCE,
+    intentFloors: s.TRAINER_INTENT_FLOORS,
+  };
+}
 
 export function parseTrainerSettings(env: Readonly<Record<string, string | undefined>>): TrainerSettings {
   const parsed = trainerSettingsSchema.safeParse(env);

@@ -14,15 +14,13 @@ const outcome = retrain({
   holdout: evaluation,
   champion: input.champion ? classifierFromBytes(input.champion) : null,
   options: { name: input.name, categories, target: input.target },
+  gate: input.gate,
 });
 const output: WorkerOutput = {
   version: outcome.challenger.version,
   artifact: artifactBytes(outcome.challenger),
   threshold: outcome.challenger.threshold?.value ?? null,
-  challengerScore: outcome.challengerScore,
-  championScore: outcome.championScore,
-  promote: outcome.promote,
-  reason: outcome.reason,
+  verdict: outcome.verdict,
   trainedOn: outcome.trainedOn,
 };
 parentPort!.postMessage(output);

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Label } from "../../shared/runtime/index.js";
-import type { RetrainOutcome, Score } from "./retrain.js";
+import type { GateSettings, GateVerdict } from "./promotion-gate.js";
+import type { RetrainOutcome } from "./retrain.js";
 
 export interface WorkerInput {
   readonly name: string;
@@ -8,22 +9,20 @@ export interface WorkerInput {
   readonly labels: readonly Pick<Label, "text" | "prediction" | "correction" | "inputDigest">[];
   /** The champion's artifact bytes (as stored), or null when there is none. */
   readonly champion: Uint8Array | null;
+  readonly gate: GateSettings;
 }
 
 export interface WorkerOutput {
   readonly version: string;
   readonly artifact: Uint8Array;
   readonly threshold: number | null;
-  readonly challengerScore: Score;
-  readonly championScore: Score | null;
-  readonly promote: boolean;
-  readonly reason: string;
+  readonly verdict: GateVerdict;
   readonly trainedOn: RetrainOutcome["trainedOn"];
 }
 
 /**
  * Retrains on BANKING77's training part plus `labels` in a worker thread and judges the challenger against
- * the champion on the held-out fifth, so the agent keeps answering health checks and heartbeats meanwhile.
+ * the champion on the held-out fifth (promotion-gate.ts), so the agent keeps answering health checks and heartbeats meanwhile.
  * The worker's entry is a plain-JS bootstrap that registers tsx (Node 20 workers do not inherit `--import tsx`).
  */
 export function retrainInWorker(input: WorkerInput): Promise<WorkerOutput> {

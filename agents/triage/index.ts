@@ -14,6 +14,8 @@ export default defineAgent({
   concurrency: 16,
   escalates: true,
   models: true,
+  // Its own bucket holds the runtime's journal of large-model answers: a redelivered ticket reuses them.
+  state: true,
   async handle(task, ctx) {
     const ticket = task.payload as TicketPayload;
     const intent = await ctx.classify("ticket-intent", ticket.text);

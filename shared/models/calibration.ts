@@ -115,3 +115,37 @@ export function scoreAt(scored: readonly Scored[], threshold: number): { accurac
   const n = Math.max(1, scored.length);
   return { accuracy: correct / n, coverage: covered / n, precision: covered ? coveredCorrect / covered : 0 };
 }
+
+export function argmax(z: ArrayLike<number>): number {
+  let best = 0;
+  for (let k = 1; k < z.length; k++) if (z[k]! > z[best]!) best = k;
+  return best;
+}
+
+/** Top-class confidence and correctness of held-out logits under a temperature. */
+export function scoreLogits(logitRows: readonly Float64Array[], labels: readonly number[], temperature: number): Scored[] {
+  return logitRows.map((z, n) => {
+    const best = argmax(z);
+    let sum = 0;
+    for (const v of z) sum += Math.exp((v - z[best]!) / temperature);
+    return { confidence: 1 / sum, correct: best === labels[n] };
+  });
+}
+
+/**
+ * The calibration a classifier ships with, from logits of rows it never trained on: the temperature, and the
+ * threshold meeting `target` precision with the coverage it bought there.
+ */
+export function calibrate(
+  logitRows: readonly Float64Array[],
+  labels: readonly number[],
+  target: number,
+): { temperature: number; threshold: { target: number; value: number; coverage: number; precision: number; rows: number }; advice: string } {
+  const temperature = fitTemperature(logitRows, labels);
+  const choice = chooseThreshold(scoreLogits(logitRows, labels, temperature), target);
+  return {
+    temperature,
+    threshold: { target: choice.target, value: choice.threshold, coverage: choice.coverage, precision: choice.precision, rows: choice.rows },
+    advice: choice.advice,
+  };
+}

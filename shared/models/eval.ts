@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { loadBanking77, parseLabelledCsv, splitBanking77, type LabelledText } from "../datasets/index.js";
 import { lowCoverageLine, scoreAt } from "./calibration.js";
+import { evalReport, renderEvalReport, type EvalReport } from "./eval-report.js";
 import { loadLocalClassifier, type LocalClassifier } from "./local-classifier.js";
 import { triageArtifactPath } from "./shipped.js";
 
@@ -27,12 +28,14 @@ export interface EvalResult {
   /** Rows whose category the model does not know (counted as wrong). */
   readonly unknownLabels: number;
   readonly lowCoverage: boolean;
+  /** Per-intent precision and recall, worst confusions, reliability diagram. */
+  readonly report: EvalReport;
   readonly text: string;
 }
 
 /**
- * Evaluates the shipped small model: accuracy over all rows, and coverage/precision of the rows it would
- * auto-handle at its calibrated threshold. Backs `mesh eval triage [--data <csv>] [--json]`.
+ * Evaluates the shipped small model: accuracy over all rows, coverage/precision of the rows it would
+ * auto-handle at its calibrated threshold, and where it errs (eval-report.ts). Backs `mesh eval`.
  */
 export function runEval(opts: EvalOptions = {}): EvalResult {
   const model = opts.model ?? loadLocalClassifier(opts.artifact ?? triageArtifactPath);
@@ -41,10 +44,11 @@ export function runEval(opts: EvalOptions = {}): EvalResult {
     : splitBanking77(loadBanking77().rows).evaluation;
   const dataName = opts.data ?? "banking77 held-out fifth (hash split, never trained or calibrated on)";
   const known = new Set(model.labels);
-  const scored = rows.map((r) => {
+  const judged = rows.map((r) => {
     const p = model.predict(r.text);
-    return { confidence: p.confidence, correct: p.label === r.category };
+    return { truth: r.category, label: p.label, confidence: p.confidence };
   });
+  const scored = judged.map((j) => ({ confidence: j.confidence, correct: j.label === j.truth }));
   const threshold = opts.threshold ?? model.threshold?.value ?? 1.0001;
   const thresholdSource =
     opts.threshold !== undefined
@@ -67,6 +71,8 @@ export function runEval(opts: EvalOptions = {}): EvalResult {
   if (unknownLabels) lines.push(`warning    ${unknownLabels} rows have a category the model does not know`);
   if (lowCoverage)
     lines.push(`advice     coverage under ${pct(lowCoverageLine)}: improve extraction (cleaner inputs, better labels) before tuning the model`);
+  const report = evalReport(judged, threshold);
+  lines.push(renderEvalReport(report));
   return {
     model: model.name,
     modelVersion: model.version,
@@ -80,6 +86,7 @@ export function runEval(opts: EvalOptions = {}): EvalResult {
     target: model.threshold?.target ?? null,
     unknownLabels,
     lowCoverage,
+    report,
     text: lines.join("\n"),
   };
 }

@@ -16,6 +16,8 @@ export {
 export { createLlmTier, endpointSchema, parseEndpoint, priceOf, type EndpointConfig, type LlmTier, type Usage, type DraftRequest } from "./llm-tier.js";
 export {
   trainLocalClassifier,
+  trainComponents,
+  defaultSvmWeight,
   loadLocalClassifier,
   saveLocalClassifier,
   fromArtifact,
@@ -24,7 +26,7 @@ export {
   type Prediction,
   type LocalClassifierArtifact,
 } from "./local-classifier.js";
-export { chooseThreshold, fitTemperature, scoreAt, lowCoverageLine, type ThresholdChoice, type Scored } from "./calibration.js";
+export { argmax, calibrate, chooseThreshold, fitTemperature, scoreAt, scoreLogits, lowCoverageLine, type ThresholdChoice, type Scored } from "./calibration.js";
 export { createModelCache, cacheKey, type ModelCache, type ModelCacheOptions } from "./cache.js";
 export { createBreaker, breakerStateValue, type Breaker, type BreakerOptions, type BreakerState } from "./breaker.js";
 export { createBatcher, type Batcher, type BatcherOptions } from "./batcher.js";

@@ -4,12 +4,14 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { z } from "zod";
 import { SchemaError, describeIssues } from "../errors/index.js";
 import { buildVocabulary, createVectorizer, defaultFeatureOptions, type FeatureOptions, type Vocabulary } from "./features.js";
+import { defaultSvmOptions, trainOneVsRestSvm, type SvmOptions } from "./linear-svm.js";
 import { defaultTrainOptions, logits, softmax, trainSoftmax, type SoftmaxWeights, type TrainOptions } from "./softmax-regression.js";
 
 /**
- * The small local tier: TF-IDF + multinomial logistic regression, trained in-process, with a temperature
- * (fitted on held-out logits) that turns scores into calibrated probabilities. It ships as a versioned,
- * gzipped JSON artifact so no process trains at start-up.
+ * The small local tier: TF-IDF features scored by the sum of a multinomial logistic regression and a weighted
+ * one-vs-rest linear SVM (both linear, so the ensemble is one weight matrix: no extra inference cost), with a
+ * temperature (fitted on held-out scores) that turns scores into calibrated probabilities. It ships as a
+ * versioned, gzipped JSON artifact so no process trains at start-up.
  */
 export interface Prediction {
   readonly label: string;
@@ -29,7 +31,10 @@ export interface ThresholdInfo {
 
 export interface LocalClassifier {
   readonly name: string;
-  /** Content hash of the weights: changes whenever the model does, so caches keyed by it never serve stale answers. */
+  /**
+   * Content hash of everything that changes a decision (weights, vocabulary, temperature, threshold), so caches
+   * keyed by it never serve stale answers and an audit record's version names exactly what decided.
+   */
   readonly version: string;
   readonly labels: readonly string[];
   readonly temperature: number;
@@ -46,14 +51,21 @@ export interface TrainLocalOptions {
   readonly labels?: readonly string[];
   readonly features?: FeatureOptions;
   readonly train?: TrainOptions;
+  readonly svm?: SvmOptions;
+  /** How much the SVM's margins add to the regression's logits; 0 trains the regression alone. */
+  readonly svmWeight?: number;
   readonly minDf?: number;
 }
+
+/** Chosen by out-of-fold accuracy on the training rows (build-triage-model.ts prints the candidates). */
+export const defaultSvmWeight = 4;
 
 export const artifactFormat = "meshwork.local-classifier" as const;
 
 const artifactSchema = z.object({
   format: z.literal(artifactFormat),
-  formatVersion: z.literal(1),
+  /** 1: the version hashed weights and vocabulary only; 2: also temperature and threshold. */
+  formatVersion: z.union([z.literal(1), z.literal(2)]),
   name: z.string().min(1),
   version: z.string().min(1),
   createdAt: z.string(),
@@ -91,6 +103,7 @@ interface Parts {
   threshold: ThresholdInfo | null;
   training: Record<string, unknown>;
   createdAt: string;
+  formatVersion: 1 | 2;
 }
 
 /** Weights are stored as int8 with one scale per input feature: a quarter of the size, no measurable accuracy loss. */
@@ -127,6 +140,7 @@ function assemble(p: Parts): LocalClassifier {
     .update(idfB64)
     .update(scaleB64)
     .update(weightsB64)
+    .update(p.formatVersion === 1 ? "" : JSON.stringify([p.temperature, p.threshold]))
     .digest("hex")
     .slice(0, 12);
   const vectorize = createVectorizer(p.vocab, p.features);
@@ -157,12 +171,12 @@ function assemble(p: Parts): LocalClassifier {
       };
     },
     withCalibration(temperature, threshold) {
-      return assemble({ ...p, temperature, threshold });
+      return assemble({ ...p, temperature, threshold, formatVersion: 2 });
     },
     toArtifact() {
       return {
         format: artifactFormat,
-        formatVersion: 1,
+        formatVersion: p.formatVersion,
         name: p.name,
         version,
         createdAt: p.createdAt,
@@ -182,14 +196,17 @@ function assemble(p: Parts): LocalClassifier {
   return self;
 }
 
-export function trainLocalClassifier(
-  rows: readonly { text: string; category: string }[],
-  opts: TrainLocalOptions,
-): LocalClassifier {
+/** Both linear components trained on the same vectors; `combine(weight)` makes a classifier of any mix. */
+export interface TrainedComponents {
+  combine(svmWeight: number): LocalClassifier;
+}
+
+export function trainComponents(rows: readonly { text: string; category: string }[], opts: TrainLocalOptions): TrainedComponents {
   const labels = opts.labels ?? [...new Set(rows.map((r) => r.category))].sort();
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
   const features = opts.features ?? defaultFeatureOptions;
   const train = opts.train ?? defaultTrainOptions;
+  const svm = opts.svm ?? defaultSvmOptions;
   const minDf = opts.minDf ?? 2;
   const { terms, idf } = buildVocabulary(
     rows.map((r) => r.text),
@@ -204,20 +221,37 @@ export function trainLocalClassifier(
     if (y === undefined) throw new SchemaError(`training row ${i}: category "${r.category}" is not one of the labels`);
     return y;
   });
-  const model = trainSoftmax(xs, ys, labels.length, terms.length, train);
-  return assemble({
-    name: opts.name,
-    labels,
-    features,
-    terms,
-    vocab,
-    ...quantize(model),
-    bias: model.bias,
-    temperature: 1,
-    threshold: null,
-    training: { rows: rows.length, minDf, ...train },
-    createdAt: new Date().toISOString(),
-  });
+  const regression = trainSoftmax(xs, ys, labels.length, terms.length, train);
+  const margins = opts.svmWeight === 0 ? null : trainOneVsRestSvm(xs, ys, labels.length, terms.length, svm);
+  const createdAt = new Date().toISOString();
+  return {
+    combine(svmWeight) {
+      const w = Float32Array.from(regression.w);
+      const bias = Float32Array.from(regression.bias);
+      if (margins && svmWeight !== 0) {
+        for (let i = 0; i < w.length; i++) w[i]! += svmWeight * margins.w[i]!;
+        for (let k = 0; k < bias.length; k++) bias[k]! += svmWeight * margins.bias[k]!;
+      }
+      return assemble({
+        name: opts.name,
+        labels,
+        features,
+        terms,
+        vocab,
+        ...quantize({ ...regression, w }),
+        bias,
+        temperature: 1,
+        threshold: null,
+        training: { rows: rows.length, minDf, ...train, svm: margins ? { ...svm, weight: svmWeight } : null },
+        createdAt,
+        formatVersion: 2,
+      });
+    },
+  };
+}
+
+export function trainLocalClassifier(rows: readonly { text: string; category: string }[], opts: TrainLocalOptions): LocalClassifier {
+  return trainComponents(rows, opts).combine(opts.svmWeight ?? defaultSvmWeight);
 }
 
 export function fromArtifact(input: unknown): LocalClassifier {
@@ -243,6 +277,7 @@ export function fromArtifact(input: unknown): LocalClassifier {
     threshold: a.threshold,
     training: a.training,
     createdAt: a.createdAt,
+    formatVersion: a.formatVersion,
   });
   if (loaded.version !== a.version)
     throw new SchemaError(`local classifier artifact: version: content hashes to ${loaded.version}, file says ${a.version}`);

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { MeshError, SchemaError, TransientError, describeIssues, isTransient } from "../errors/index.js";
+import { MeshError, SchemaError, describeIssues } from "../errors/index.js";
 import type { MeshMetrics } from "../telemetry/index.js";
-import { createBatcher, type Batcher } from "./batcher.js";
-import { breakerStateValue, createBreaker, defaultBreakerOptions, type Breaker } from "./breaker.js";
 import { createModelCache, defaultCacheOptions } from "./cache.js";
 import { createCostMeter, type CostMeter } from "./cost-meter.js";
-import { ModelOutputError, createLlmTier, endpointSchema, type EndpointConfig, type LlmCall, type LlmClassification, type LlmTier } from "./llm-tier.js";
+import { createLanes, type Lane } from "./lanes.js";
+import { routeKey, thresholdsFor, thresholdsSchema } from "./routing-policy.js";
+import { createLlmTier, endpointSchema, type EndpointConfig, type LlmCall, type LlmClassification, type LlmTier } from "./llm-tier.js";
 import type { LocalClassifier } from "./local-classifier.js";
 
 /**
@@ -79,13 +79,6 @@ export interface DraftResult {
   readonly reasonCode?: string;
 }
 
-const thresholdsSchema = z.object({
-  /** Accept the small model at or above this calibrated confidence; default: the threshold its artifact carries. */
-  small: z.number().min(0).max(1.0001).optional(),
-  /** Accept the large model at or above this confidence; below it a human decides. */
-  large: z.number().min(0).max(1).optional(),
-});
-
 export const routerConfigSchema = z.object({
   endpoints: z.array(endpointSchema).default([]),
   thresholds: thresholdsSchema.default({}),
@@ -135,16 +128,6 @@ export interface Router {
   swapClassifier(name: string, model: LocalClassifier): void;
 }
 
-interface Lane {
-  readonly endpoint: EndpointConfig;
-  readonly tier: LlmTier;
-  readonly breaker: Breaker;
-  readonly batchers: Map<string, Batcher<string, LlmCall<LlmClassification>>>;
-}
-
-const outcomeOf = (err: unknown): "timeout" | "breaker_open" | "error" =>
-  err instanceof MeshError && err.code === "E_MODEL_TIMEOUT" ? "timeout" : err instanceof MeshError && err.code === "E_BREAKER_OPEN" ? "breaker_open" : "error";
-
 /** @example const router = createRouter({ endpoints: [openaiEu] }, { classifiers: { "ticket-intent": model }, gate, redact }) */
 export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
   const parsed = routerConfigSchema.safeParse(input);
@@ -156,52 +139,16 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
   const decisions = createModelCache<ClassifyResult>(config.cache);
   const answers = createModelCache<LlmClassification>(config.cache);
   const drafts = createModelCache<{ text: string }>(config.cache);
-  const makeLlm = deps.llm ?? createLlmTier;
 
-  const lanes: Lane[] = config.endpoints.map((endpoint) => {
-    metrics?.mesh_breaker_state.set({ endpoint: endpoint.name }, 0);
-    return {
-      endpoint,
-      tier: makeLlm(endpoint),
-      breaker: createBreaker({
-        ...defaultBreakerOptions,
-        ...config.breaker,
-        name: endpoint.name,
-        isFailure: isTransient,
-        onStateChange: (state) => metrics?.mesh_breaker_state.set({ endpoint: endpoint.name }, breakerStateValue[state]),
-      }),
-      batchers: new Map(),
-    };
+  const { all: lanes, askLarge, walkLanes } = createLanes({
+    endpoints: config.endpoints,
+    breaker: config.breaker,
+    batch: config.batch,
+    makeLlm: deps.llm ?? createLlmTier,
+    gate,
+    redact: deps.redact,
+    ...(metrics ? { metrics } : {}),
   });
-
-  const thresholdsFor = (small: LocalClassifier, flow: string) => ({
-    small: config.flows[flow]?.small ?? config.thresholds.small ?? small.threshold?.value ?? 1.0001,
-    large: config.flows[flow]?.large ?? config.thresholds.large ?? config.defaultLargeThreshold,
-  });
-
-  /** One large-model classification through the lane's breaker (and batcher when batching is on). */
-  const askLarge = (lane: Lane, text: string, labels: readonly string[], labelsKey: string): Promise<LlmCall<LlmClassification>> => {
-    if (config.batch.maxBatch <= 1) return lane.breaker.run(() => lane.tier.classify(text, labels));
-    let batcher = lane.batchers.get(labelsKey);
-    if (!batcher) {
-      batcher = createBatcher<string, LlmCall<LlmClassification>>({
-        maxBatch: config.batch.maxBatch,
-        maxWaitMs: config.batch.maxWaitMs,
-        run: async (texts) => {
-          const res = await lane.breaker.run(() => lane.tier.classifyBatch(texts, labels));
-          // Tokens are shared evenly, so per-task cost adds up to the batch's cost.
-          const share = (n: number) => n / texts.length;
-          return res.value.map((value) => ({
-            value,
-            usage: { inputTokens: share(res.usage.inputTokens), outputTokens: share(res.usage.outputTokens) },
-            latencyMs: res.latencyMs,
-          }));
-        },
-      });
-      lane.batchers.set(labelsKey, batcher);
-    }
-    return batcher(text);
-  };
 
   const checked = (text: string, meta: Omit<DraftResult, "text">): DraftResult => {
     if (!deps.checkOutput) return { text, ...meta };
@@ -223,63 +170,6 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
     return costMeter.record({ flow: task.flow, tier: "large", endpoint: lane.endpoint, usage: res.usage });
   };
 
-  /**
-   * Walks the endpoints in order until one answers. An open breaker or a transport failure moves on and is
-   * remembered: if no endpoint answers, the first such error is thrown (transient: the task parks). A gate
-   * refusal moves on with the gate's reason; refusals everywhere end in "refused" (a human decides). An answer
-   * that breaks the schema stops the walk as "invalid". `call` gets the lane and what the gate asked of the text.
-   */
-  async function walkLanes<T>(
-    task: TaskRef,
-    tried: TriedTier[],
-    call: (lane: Lane, prepare: (text: string) => string) => Promise<{ value: T; costUsd: number; cached: boolean }>,
-  ): Promise<
-    | { kind: "answer"; lane: Lane; value: T; costUsd: number; cached: boolean }
-    | { kind: "invalid"; lane: Lane; error: ModelOutputError }
-    | { kind: "refused"; reason: string; reasonCode: "no_endpoint" | "policy_denied" }
-  > {
-    let transient: TransientError | null = null;
-    const denials: string[] = [];
-    for (const lane of lanes) {
-      const ep = lane.endpoint;
-      const skip = (error: string) => tried.push({ tier: "large", model: ep.model, label: null, confidence: 0, error });
-      if (lane.breaker.state === "open") {
-        metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: "breaker_open" });
-        const retryInMs = lane.breaker.retryInMs;
-        transient ??= new TransientError("E_BREAKER_OPEN", `endpoint ${ep.name}: circuit open, retry in ${Math.ceil(retryInMs / 1000)} s`, {
-          endpoint: ep.name,
-          retryInMs,
-        });
-        skip("breaker open");
-        continue;
-      }
-      try {
-        const g = await gate.invoke({ tier: "large", model: ep.model, modelVersion: ep.model, endpoint: ep.name, region: ep.region, trusted: ep.trusted, task }, (redact) =>
-          call(lane, (text) => (redact ? deps.redact(text) : text)),
-        );
-        if (!g.allowed) {
-          denials.push(`${ep.name}: ${g.message}`);
-          skip(`policy: ${g.message}`);
-          continue;
-        }
-        return { kind: "answer", lane, ...g.value };
-      } catch (err) {
-        metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: outcomeOf(err) });
-        if (err instanceof ModelOutputError) {
-          skip(err.message);
-          return { kind: "invalid", lane, error: err };
-        }
-        const e = err instanceof TransientError ? err : new TransientError("E_MODEL_ERROR", `endpoint ${ep.name}: ${(err as Error).message}`);
-        transient ??= e;
-        skip(e.message);
-      }
-    }
-    if (transient) throw transient;
-    return lanes.length === 0
-      ? { kind: "refused", reason: "no large-model endpoint configured", reasonCode: "no_endpoint" }
-      : { kind: "refused", reason: `no endpoint allowed: ${denials.join("; ")}`, reasonCode: "policy_denied" };
-  }
-
   return {
     breakerStates: () => Object.fromEntries(lanes.map((l) => [l.endpoint.name, l.breaker.state])),
     swapClassifier(name, model) {
@@ -289,8 +179,13 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
     async classify(classifier, text, task) {
       const small = classifiers[classifier];
       if (!small) throw new MeshError("E_CONFIG", `classify: classifier "${classifier}" is not loaded (have: ${Object.keys(classifiers).join(", ") || "none"})`);
-      const thresholds = thresholdsFor(small, task.flow);
-      const routeVersion = `${classifier}@${small.version}|${thresholds.small}|${thresholds.large}|${lanes.map((l) => l.endpoint.model).join(",")}`;
+      const thresholds = thresholdsFor(config, small, task.flow);
+      const routeVersion = routeKey(
+        classifier,
+        small,
+        thresholds,
+        lanes.map((l) => l.endpoint.model),
+      );
 
       const hit = decisions.get("route", routeVersion, text);
       metrics?.mesh_model_cache_requests_total.inc({ tier: "route", result: hit ? "hit" : "miss" });

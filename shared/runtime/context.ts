@@ -81,13 +81,19 @@ export interface IntakeContext {
   readonly state: StateStore;
 }
 
+/** The model store as agents see it: promotions and refusals are both policy-checked effects, audited with their figures. */
+export interface GovernedModelStore extends ModelStore {
+  /** Records that `version` was judged and not promoted: data.write on mesh.model.<name> whose effect is the decision itself. */
+  refuse(name: string, version: string, meta: Record<string, unknown>): Promise<void>;
+}
+
 /** Context of a label handler (an agent with `consumes: { labels }`), e.g. the trainer. */
 export interface LabelContext {
   readonly log: Logger;
   readonly attempt: number;
   readonly state: StateStore;
   /** Model versions; `publish` is policy-checked (data.write on mesh.model.<name>) and audited. */
-  readonly models: ModelStore;
+  readonly models: GovernedModelStore;
 }
 
 export interface ReviewDecisionInput {
@@ -113,7 +119,7 @@ export interface ServiceContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly state: StateStore;
   /** Model versions (agents that consume tasks or labels); `publish` is policy-checked and audited. */
-  readonly models: ModelStore | undefined;
+  readonly models: GovernedModelStore | undefined;
   /** Records a human's decision on a review request: policy review.decide, then decided + label + correction events. */
   decide(input: ReviewDecisionInput): Promise<ReviewDecision>;
   /**

@@ -15,6 +15,7 @@ export type {
   IntakeContext,
   LabelContext,
   ServiceContext,
+  GovernedModelStore,
   ReviewDecisionInput,
   RawEvent,
   EscalationRequest,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ClassifyResult, DraftResult, EndpointConfig, LocalClassifier, Router } from "../models/index.js";
-import type { ModelStore } from "../bus/index.js";
+import { createHash } from "node:crypto";
+import type { ModelStore, StateStore } from "../bus/index.js";
 import { MeshError, PolicyDeniedError, describeIssues } from "../errors/index.js";
 import { inSpan, type DriftMonitor, type Logger, type MeshMetrics } from "../telemetry/index.js";
 import type { TaskEnvelope } from "../envelope/index.js";
@@ -23,6 +24,14 @@ interface Call {
   readonly scope: EffectScope;
   readonly task: TaskEnvelope;
   readonly screening: { readonly score: number; readonly rules: readonly string[] };
+}
+
+/** A journaled answer, checked on the way back in: another call made at the same index (changed code) is not reused. */
+const journalEntrySchema = z.object({ call: z.string().min(1), result: z.record(z.string(), z.unknown()) });
+
+/** Which call of a delivery this is: the n-th model call a handler makes is the n-th again when it is redelivered. */
+function callDigest(kind: string, parts: readonly string[]): string {
+  return `${kind}:${createHash("sha256").update(JSON.stringify(parts)).digest("hex")}`;
 }
 
 /**
@@ -69,6 +78,8 @@ export async function modelEndpoints(config: AgentConfig): Promise<EndpointConfi
 export class ModelAccess {
   private router: Promise<Router> | undefined;
   private readonly watches: { stop(): void }[] = [];
+  /** Model calls made so far in each delivery (a scope is one delivery). */
+  private readonly callCounts = new WeakMap<EffectScope, number>();
 
   constructor(
     private readonly config: AgentConfig,
@@ -78,11 +89,37 @@ export class ModelAccess {
     private readonly log: Logger,
     private readonly metrics: MeshMetrics,
     private readonly drift: DriftMonitor,
+    /**
+     * The agent's own state (writes policy-checked and audited), where answers that reached a large model are
+     * journaled by envelope id and call index before the handler's effects complete: a task redelivered after a
+     * crash reuses them instead of calling (and paying for) the model again. None: no journal.
+     */
+    private readonly journal: StateStore | undefined,
   ) {}
 
   /** Builds the router and loads the small models now, so the first task does not wait for them. */
   async warm(): Promise<void> {
     await this.routerOnce();
+  }
+
+  /**
+   * Runs `call` unless this delivery's call at the same index was answered before (a redelivery), in which case
+   * that answer is returned. Only answers that `billed` says cost a large-model call are journaled.
+   */
+  private async journaled<R extends object>(scope: EffectScope, task: TaskEnvelope, call: string, run: () => Promise<R>, billed: (r: R) => boolean): Promise<R> {
+    const index = this.callCounts.get(scope) ?? 0;
+    this.callCounts.set(scope, index + 1);
+    if (!this.journal) return run();
+    const key = `journal.${task.id}.${index}`;
+    const entry = await this.journal.get(key);
+    const found = entry ? journalEntrySchema.safeParse(entry.value) : undefined;
+    if (found?.success && found.data.call === call) {
+      this.log.info({ envelope: task.id, call: index }, "reusing the journaled answer of a model call this task already made");
+      return found.data.result as R;
+    }
+    const result = await run();
+    if (billed(result)) await this.journal.put(key, { call, result });
+    return result;
   }
 
   /** One router per process, built on first use (or by warm()). */
@@ -163,7 +200,13 @@ export class ModelAccess {
   async classify(scope: EffectScope, task: TaskEnvelope, classifier: string, text: string): Promise<ClassifyResult> {
     const router = await this.routerOnce();
     const ref = this.ref({ scope, task, screening: screenPrompt(text) });
-    const result = await inSpan(`classify ${classifier}`, { "mesh.classifier": classifier }, () => router.classify(classifier, text, ref), "client");
+    const result = await this.journaled(
+      scope,
+      task,
+      callDigest("classify", [classifier, text]),
+      () => inSpan(`classify ${classifier}`, { "mesh.classifier": classifier }, () => router.classify(classifier, text, ref), "client"),
+      (r) => r.tried.some((t) => t.tier === "large" && !t.error),
+    );
     // What the model sees and how sure it is: the two distributions whose shift signals drift.
     this.drift.observe(task.flow, "input_length", text.length);
     this.drift.observe(task.flow, "confidence", result.confidence);
@@ -173,7 +216,13 @@ export class ModelAccess {
   async draft(scope: EffectScope, task: TaskEnvelope, req: DraftRequest): Promise<DraftResult> {
     const router = await this.routerOnce();
     const ref = this.ref({ scope, task, screening: screenPrompt(req.text) });
-    return inSpan("draft", { "mesh.intent": req.intent }, () => router.draft(req, ref), "client");
+    return this.journaled(
+      scope,
+      task,
+      callDigest("draft", [req.text, req.intent, req.instructions ?? ""]),
+      () => inSpan("draft", { "mesh.intent": req.intent }, () => router.draft(req, ref), "client"),
+      (r) => r.endpoint !== null && !r.cached,
+    );
   }
 
   close(): void {

@@ -44,7 +44,7 @@ import { loadStoredPolicy, watchPolicy, type PolicyWatch } from "../../policy/di
 import type { z } from "zod";
 import { AuditWriter } from "./audit-writer.js";
 import { agentSettingsEnv, redactedConfig, type AgentConfig } from "./config.js";
-import { EffectScope, type ServiceContext } from "./context.js";
+import { EffectScope, type GovernedModelStore, type ServiceContext } from "./context.js";
 import { agentKind, type AgentDefinition, type TaskAgentDefinition } from "./define-agent.js";
 import { consumerSpecs, type AgentConsumerSpec } from "./consumer-specs.js";
 import { watchConsumers } from "./consumer-readiness.js";
@@ -149,11 +149,12 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       revision: () => gate.revision,
       personal,
     });
-  const models = new ModelAccess(config, () => newScope(childSpan()), modelStore, log, metrics, drift);
   // State writes are effects like any other (data.write on $KV.<bucket>.<key>): decided and audited.
   const state = def.state
     ? governedState(await openStateStore(bus, stateBucket, { replicas: config.streamReplicas }), stateBucket, () => newScope(currentTrace() ?? childSpan()), config.region)
     : undeclaredState(def.name);
+  // An agent with its own state journals its large-model answers there, so a redelivery never calls twice.
+  const models = new ModelAccess(config, () => newScope(childSpan()), modelStore, log, metrics, drift, def.state ? state : undefined);
   const verifier = decisionVerifier(bus, gate);
   /**
    * A delivery runs as a consumer span continuing the trace it arrived with (or the task's); its effects,
@@ -262,7 +263,7 @@ interface SubscriptionDeps {
   readonly traced: Traced;
   readonly state: StateStore;
   readonly log: Logger;
-  readonly models: ModelStore | undefined;
+  readonly models: GovernedModelStore | undefined;
   readonly verifier: DecisionVerifier;
   readonly onIngested: (flow: string, result: "accepted" | "duplicate" | "invalid") => void;
   readonly personal: PersonalData;
@@ -478,7 +479,7 @@ function serviceContext(
   metrics: MeshMetrics,
   drift: DriftMonitor,
   state: StateStore,
-  models: ModelStore | undefined,
+  models: GovernedModelStore | undefined,
   bus: Bus,
   gate: PolicyGate,
   newScope: (trace: TraceContext) => EffectScope,
@@ -516,9 +517,19 @@ function serviceContext(
 }
 
 /** Promoting a model version is an effect like any other: policy data.write on mesh.model.<name>, then audit. */
-function auditedModelStore(store: ModelStore, newScope: (trace: TraceContext) => EffectScope, region: string): ModelStore {
+function auditedModelStore(store: ModelStore, newScope: (trace: TraceContext) => EffectScope, region: string): GovernedModelStore {
   return {
     ...store,
+    async refuse(name, version, meta) {
+      await newScope(childSpan()).perform({
+        action: "data.write",
+        resource: { subject: subjects.model(name) },
+        facts: {},
+        region,
+        auditDetail: { model: name, version, promoted: false, ...meta },
+        run: async () => {},
+      });
+    },
     async publish(name, version, artifact, meta) {
       await newScope(childSpan()).perform({
         action: "data.write",

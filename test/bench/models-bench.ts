@@ -1,18 +1,28 @@
 /**
  * Model-tier bench: small-model inference per item, training on 10k rows, cache-hit latency. Each figure
  * comes with a baseline measured in the same run on the same machine, and the ratio between them, so the
- * numbers mean something on a slow shared box too. Targets from issue 3: p99 <= 1 ms, training <= 30 s.
+ * numbers mean something on a slow shared box too. Targets (issue 13): held-out accuracy >= 0.92, coverage
+ * >= 0.85 at precision >= 0.97, p99 <= 1 ms, training <= 60 s. Quality is also set beside a plain converged
+ * logistic regression on the same features, trained in the same run.
  */
 import { loadBanking77, splitBanking77 } from "../../shared/datasets/index.js";
+import { buildVocabulary, createVectorizer, defaultFeatureOptions } from "../../shared/models/features.js";
+import { logits } from "../../shared/models/softmax-regression.js";
+import { trainConvergedLogisticRegression } from "./converged-logistic-regression.js";
 import {
+  argmax,
+  chooseThreshold,
   createRouter,
   loadShippedClassifiers,
   pinLabel,
   runEval,
   startStandIn,
   trainLocalClassifier,
+  type LocalClassifier,
   type ModelGate,
+  type Scored,
 } from "../../shared/models/index.js";
+import type { LabelledText } from "../../shared/datasets/index.js";
 
 export interface BenchLine {
   readonly name: string;
@@ -42,6 +52,54 @@ function perItemMs(items: readonly string[], passes: number, fn: (text: string) 
   return out;
 }
 
+/**
+ * The shipped model against a converged logistic regression trained here on the same four fifths and features.
+ * Coverage is compared at the threshold each model would need on the held-out rows themselves for 0.97
+ * precision (the best either could do), so the baseline needs no calibration run of its own.
+ */
+function againstConvergedBaseline(model: LocalClassifier, rows: readonly LabelledText[]): BenchLine[] {
+  const { fit, evaluation } = splitBanking77(rows);
+  const labels = model.labels;
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const { terms, idf } = buildVocabulary(
+    fit.map((r) => r.text),
+    defaultFeatureOptions,
+    2,
+  );
+  const vectorize = createVectorizer({ index: new Map(terms.map((t, i) => [t, i])), idf }, defaultFeatureOptions);
+  const started = performance.now();
+  // scikit-learn's C = 30, the best of its grid on these features: l2 = 1 / (C · rows).
+  const baseline = trainConvergedLogisticRegression(
+    fit.map((r) => vectorize(r.text)),
+    fit.map((r) => index.get(r.category)!),
+    labels.length,
+    terms.length,
+    { l2: 1 / (30 * fit.length), maxIterations: 200, tolerance: 1e-5, memory: 8 },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const baseScored: Scored[] = evaluation.map((r) => {
+    const z = logits(baseline, vectorize(r.text));
+    const best = argmax(z);
+    let sum = 0;
+    for (const v of z) sum += Math.exp(v - z[best]!);
+    return { confidence: 1 / sum, correct: labels[best] === r.category };
+  });
+  const shippedScored: Scored[] = evaluation.map((r) => {
+    const p = model.predict(r.text);
+    return { confidence: p.confidence, correct: p.label === r.category };
+  });
+  const accuracy = (s: readonly Scored[]) => s.filter((x) => x.correct).length / s.length;
+  const a = accuracy(shippedScored);
+  const b = accuracy(baseScored);
+  const ca = chooseThreshold(shippedScored, 0.97).coverage;
+  const cb = chooseThreshold(baseScored, 0.97).coverage;
+  const name = `converged logistic regression (L-BFGS, ${baseline.iterations} iterations, ${seconds.toFixed(0)} s)`;
+  return [
+    { name: "held-out accuracy vs converged LR", value: a, unit: "", baselineName: name, baseline: b, ratio: a / b },
+    { name: "best held-out coverage at 0.97 vs LR", value: ca, unit: "", baselineName: name, baseline: cb, ratio: ca / cb },
+  ];
+}
+
 export async function run(opts: { print?: boolean } = {}): Promise<BenchLine[]> {
   const print = opts.print ?? true;
   const lines: BenchLine[] = [];
@@ -63,8 +121,8 @@ export async function run(opts: { print?: boolean } = {}): Promise<BenchLine[]> 
     baselineName: `always "${majority}"`,
     baseline: majorityAccuracy,
     ratio: quality.accuracy / majorityAccuracy,
-    target: ">= 0.90",
-    pass: quality.accuracy >= 0.9,
+    target: ">= 0.92",
+    pass: quality.accuracy >= 0.92,
   });
   const calibrationCoverage = model.threshold?.coverage ?? 0;
   lines.push({
@@ -74,9 +132,10 @@ export async function run(opts: { print?: boolean } = {}): Promise<BenchLine[]> 
     baselineName: "coverage on the out-of-fold calibration rows",
     baseline: calibrationCoverage,
     ratio: quality.coverage / calibrationCoverage,
-    target: ">= 0.80",
-    pass: quality.coverage >= 0.8,
+    target: ">= 0.85 at precision >= 0.97",
+    pass: quality.coverage >= 0.85 && quality.precision >= 0.97,
   });
+  lines.push(...againstConvergedBaseline(model, rows));
 
   // Warm both paths so JIT compilation does not land in either measurement.
   perItemMs(texts.slice(0, 200), 1, (t) => model.predict(t));
@@ -112,8 +171,8 @@ export async function run(opts: { print?: boolean } = {}): Promise<BenchLine[]> 
     baselineName: "reading and parsing the same CSV",
     baseline: baselineMs / 1000,
     ratio: trainMs / baselineMs,
-    target: "<= 30 s",
-    pass: trainMs <= 30_000,
+    target: "<= 60 s",
+    pass: trainMs <= 60_000,
   });
 
   const standIn = await startStandIn({ port: 0 });

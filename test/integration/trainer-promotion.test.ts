@@ -16,7 +16,10 @@ test("after N new labels the trainer retrains, beats the weak champion on the he
   // Triage reads the model store when its first ticket arrives, so the weak champion below is what it starts on.
   const { mesh, bus } = await startTriageMesh(t, {
     agents: ["ingest", "triage", "trainer"],
-    env: { TRAINER_MIN_LABELS: "20", TRAINER_CHECK_MS: "500" },
+    // This test is about the path (labels → training → gate → store → hot-load). With no intent floors: the weak
+    // champion auto-handles no high-risk ticket, so any floor would be judged on the challenger alone
+    // (test/unit/trainer/promotion-gate.test.ts proves the floors).
+    env: { TRAINER_MIN_LABELS: "20", TRAINER_CHECK_MS: "500", TRAINER_INTENT_FLOORS: "{}" },
   });
   const models = await openModelStore(bus);
 
@@ -65,7 +68,9 @@ test("after N new labels the trainer retrains, beats the weak champion on the he
     return p && p.version !== weak.version && p;
   }, { timeoutMs: 180_000, describe: () => mesh.logs("trainer").slice(-2000) });
   t.diagnostic(`promotion: ${JSON.stringify(promoted.meta)}`);
-  assert.ok((promoted.meta.challengerAccuracy as number) > (promoted.meta.championAccuracy as number), JSON.stringify(promoted.meta));
+  const figures = promoted.meta as { challengerFigures: { accuracy: number }; championFigures: { accuracy: number }; mcnemar: { pValue: number } };
+  assert.ok(figures.challengerFigures.accuracy > figures.championFigures.accuracy, JSON.stringify(promoted.meta));
+  assert.ok(figures.mcnemar.pValue <= 0.05, JSON.stringify(figures.mcnemar));
   assert.equal(promoted.meta.champion, weak.version);
   assert.equal(promoted.meta.labelRows, 20);
   const stored = classifierFromBytes((await models.get(triageModelName, promoted.version))!);

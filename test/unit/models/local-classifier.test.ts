@@ -23,13 +23,29 @@ test("a trained model saved and loaded predicts exactly the same, under the same
   const model = trainLocalClassifier(small, { name: "mini", train: { epochs: 3, learningRate: 0.1, l2: 1e-6, seed: 1 } });
   const dir = mkdtempSync(join(tmpdir(), "mesh-model-"));
   const path = join(dir, "mini.json.gz");
-  saveLocalClassifier(model.withCalibration(0.8, null), path);
+  const calibrated = model.withCalibration(0.8, null);
+  saveLocalClassifier(calibrated, path);
   const loaded = loadLocalClassifier(path);
-  assert.equal(loaded.version, model.version);
+  assert.equal(loaded.version, calibrated.version);
   assert.equal(loaded.temperature, 0.8);
   for (const r of evaluation.filter((x) => few.includes(x.category)).slice(0, 50)) {
-    assert.deepEqual(loaded.predict(r.text), model.withCalibration(0.8, null).predict(r.text));
+    assert.deepEqual(loaded.predict(r.text), calibrated.predict(r.text));
   }
+});
+
+test("the version covers everything that changes a decision: weights, temperature and threshold", () => {
+  const model = trainLocalClassifier(small, { name: "mini", train: { epochs: 1, learningRate: 0.1, l2: 1e-6, seed: 1 } });
+  const threshold = { target: 0.97, value: 0.8, coverage: 0.5, precision: 0.97, rows: 10 };
+  const versions = [
+    model.version,
+    model.withCalibration(0.8, null).version,
+    model.withCalibration(0.8, threshold).version,
+    model.withCalibration(0.8, { ...threshold, value: 0.81 }).version,
+    trainLocalClassifier(small, { name: "mini", train: { epochs: 1, learningRate: 0.1, l2: 1e-6, seed: 1 }, svmWeight: 2 }).version,
+  ];
+  assert.equal(new Set(versions).size, versions.length, versions.join(" "));
+  const art = model.withCalibration(0.8, threshold).toArtifact();
+  assert.throws(() => fromArtifact({ ...art, threshold: { ...threshold, value: 0.5 } }), /version: content hashes to/);
 });
 
 test("training is deterministic: same rows, same version", () => {

@@ -61,7 +61,7 @@ test("an LLM label outside the allowed list goes to a human and does not count a
   assert.equal(r.breakerStates()["stand-in-eu"], "closed");
 });
 
-test("a hot-swapped small model version never gets the old version's cached answers", async (t) => {
+test("a hot-swapped small model version, even one only recalibrated, never gets the old version's cached answers", async (t) => {
   const s = await standIn(t);
   const { router: r } = router({ endpoints: [endpoint(s)] });
   const text = unsureTicket("card_arrival", 0.93);
@@ -69,8 +69,8 @@ test("a hot-swapped small model version never gets the old version's cached answ
   assert.equal((await r.classify("ticket-intent", text, task("v1b"))).tier, "cache");
   const current = classifiers["ticket-intent"]!;
   const next = current.withCalibration(current.temperature * 1.01, current.threshold);
-  assert.equal(next.version, current.version, "calibration alone keeps the weights' version");
-  r.swapClassifier("ticket-intent", { ...next, version: `${current.version}-next` });
+  assert.notEqual(next.version, current.version, "the version covers the temperature, not only the weights");
+  r.swapClassifier("ticket-intent", next);
   const after = await r.classify("ticket-intent", text, task("v2"));
   assert.notEqual(after.tier, "cache");
 });

@@ -4,11 +4,13 @@ import { createHash } from "node:crypto";
 import { labelRow, retrain, splitLabels, trainChallenger, artifactBytes } from "../../../agents/trainer/retrain.js";
 import { foldOf, loadBanking77, splitBanking77, type LabelledText } from "../../../shared/datasets/index.js";
 import { classifierFromBytes } from "../../../shared/models/index.js";
+import { gateSettings, parseTrainerSettings } from "../../../agents/trainer/settings.js";
 
 const digest = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
 const { rows, categories } = loadBanking77();
 const { fit, evaluation } = splitBanking77(rows);
 const options = { name: "ticket-intent", categories };
+const gate = gateSettings(parseTrainerSettings({}));
 
 /** Reviewer labels for rows: every third an approval of a right prediction, the rest corrections of a wrong one. */
 function reviewed(rowsToLabel: readonly LabelledText[], truth: (r: LabelledText, i: number) => string) {
@@ -49,16 +51,17 @@ test("a model trained on a fifth of the data improves on the held-out set when r
   const champion = trainChallenger(base, options);
 
   const labelled = fit.filter((r) => foldOf(r.text, 5) === 1 || foldOf(r.text, 5) === 2);
-  const good = retrain({ base, labels: reviewed(labelled, (r) => r.category), holdout: evaluation, champion, options });
+  const good = retrain({ base, labels: reviewed(labelled, (r) => r.category), holdout: evaluation, champion, options, gate });
   assert.equal(good.trainedOn.labelRows, new Set(labelled.map((r) => r.text)).size, "one row per labelled input");
-  assert.equal(good.championScore!.rows, evaluation.length);
+  const { verdict } = good;
+  assert.equal(verdict.champion!.rows, evaluation.length);
   assert.ok(
-    good.challengerScore.accuracy > good.championScore!.accuracy + 0.02,
-    `retrained ${good.challengerScore.accuracy.toFixed(4)} vs fifth-trained ${good.championScore!.accuracy.toFixed(4)}`,
+    verdict.challenger.accuracy > verdict.champion!.accuracy + 0.02,
+    `retrained ${verdict.challenger.accuracy.toFixed(4)} vs fifth-trained ${verdict.champion!.accuracy.toFixed(4)}`,
   );
-  assert.equal(good.promote, true, good.reason);
+  assert.equal(verdict.promote, true, verdict.reason);
   assert.ok(good.challenger.threshold && good.challenger.threshold.value > 0 && good.challenger.temperature > 0, "the challenger is calibrated");
-  t.diagnostic(`fifth-trained ${good.championScore!.accuracy.toFixed(4)} → retrained with ${labelled.length} labels ${good.challengerScore.accuracy.toFixed(4)} on ${evaluation.length} held-out rows`);
+  t.diagnostic(`fifth-trained ${verdict.champion!.accuracy.toFixed(4)} → retrained with ${labelled.length} labels ${verdict.challenger.accuracy.toFixed(4)} on ${evaluation.length} held-out rows`);
 
   // Reviewers who labelled carelessly: every label names the wrong intent.
   const bad = retrain({
@@ -67,10 +70,11 @@ test("a model trained on a fifth of the data improves on the held-out set when r
     holdout: evaluation,
     champion: good.challenger,
     options,
+    gate,
   });
-  t.diagnostic(`mislabelled challenger: ${bad.reason}`);
-  assert.ok(bad.challengerScore.accuracy < bad.championScore!.accuracy, bad.reason);
-  assert.equal(bad.promote, false, bad.reason);
+  t.diagnostic(`mislabelled challenger: ${bad.verdict.reason}`);
+  assert.ok(bad.verdict.challenger.accuracy < bad.verdict.champion!.accuracy, bad.verdict.reason);
+  assert.equal(bad.verdict.promote, false, bad.verdict.reason);
 
   // The promoted artifact round-trips through the model store's format.
   const reloaded = classifierFromBytes(artifactBytes(good.challenger));
@@ -78,10 +82,10 @@ test("a model trained on a fifth of the data improves on the held-out set when r
   assert.equal(reloaded.predict(evaluation[0]!.text).label, good.challenger.predict(evaluation[0]!.text).label);
 });
 
-test("an equal challenger is promoted (not worse), and with no champion the first challenger is", () => {
+test("an equal challenger is not promoted (not better), and with no champion the first challenger is", () => {
   const small = fit.filter((r) => foldOf(r.text, 20) === 0);
   const model = trainChallenger(small, options);
-  const same = retrain({ base: small, labels: [], holdout: evaluation.slice(0, 300), champion: model, challenger: model, options });
-  assert.equal(same.promote, true, same.reason);
-  assert.equal(retrain({ base: small, labels: [], holdout: evaluation.slice(0, 300), champion: null, challenger: model, options }).promote, true);
+  const same = retrain({ base: small, labels: [], holdout: evaluation.slice(0, 300), champion: model, challenger: model, options, gate });
+  assert.equal(same.verdict.promote, false, same.verdict.reason);
+  assert.equal(retrain({ base: small, labels: [], holdout: evaluation.slice(0, 300), champion: null, challenger: model, options, gate }).verdict.promote, true);
 });

@@ -1,0 +1,13 @@
+import { runEval } from "../../shared/models/index.js";
+
+/**
+ * `mesh eval triage [--data <csv>] [--json]`: the ticket model's accuracy, coverage and precision at its threshold,
+ * per-intent precision and recall, its worst confusions and a reliability diagram; `--json` for programs.
+ * Reads files and prints, so it takes no effect and needs no broker.
+ */
+export function evalCommand(opts: { data?: string; json: boolean }): number {
+  const result = runEval(opts.data ? { data: opts.data } : {});
+  const { text, ...numbers } = result;
+  process.stdout.write(opts.json ? `${JSON.stringify(numbers)}\n` : `${text}\n`);
+  return 0;
+}
