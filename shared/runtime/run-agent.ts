@@ -472,7 +472,7 @@ function serviceContext(
     env: agentSettingsEnv(config.agent),
     state,
     models: hasModels ? models : undefined,
-    tool: (req) => newScope(currentTrace() ?? childSpan()).tool(req, {}, config.region),
+    tool: (req) => newScope(currentTrace() ?? childSpan()).tool(req, { region: config.region }, config.region),
     async submit(flow, id, event) {
       const scope = newScope(currentTrace() ?? childSpan());
       const subject = subjects.inbound(flow);
