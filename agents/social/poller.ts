@@ -28,10 +28,18 @@ export async function mentionSource(svc: ServiceContext, settings: SocialSetting
   };
   const self = await get("/api/v1/accounts/verify_credentials", accountSchema, "verify_credentials");
   let cursor = "0";
+  // Thread of each status seen lately: a reply to a mention already read needs no context request.
+  const threads = new Map<string, string>();
   const threadOf = async (status: z.infer<typeof statusSchema>): Promise<string> => {
-    if (!status.in_reply_to_id) return status.id;
-    const context = await get(`/api/v1/statuses/${encodeURIComponent(status.id)}/context`, contextSchema, "status context");
-    return context.ancestors[0]?.id ?? status.in_reply_to_id;
+    const parent = status.in_reply_to_id;
+    const thread = !parent
+      ? status.id
+      : (threads.get(parent) ??
+        (await get(`/api/v1/statuses/${encodeURIComponent(status.id)}/context`, contextSchema, "status context")).ancestors[0]?.id ??
+        parent);
+    threads.set(status.id, thread);
+    if (threads.size > maxRememberedThreads) threads.delete(threads.keys().next().value!);
+    return thread;
   };
   return {
     async poll() {
@@ -55,6 +63,8 @@ export async function mentionSource(svc: ServiceContext, settings: SocialSetting
     },
   };
 }
+
+const maxRememberedThreads = 50_000;
 
 /** Mastodon ids are decimal strings that outgrow a double: compare by length, then text. */
 function compareIds(a: string, b: string): number {
