@@ -18,6 +18,7 @@ import { auditVerifyCommand, policyDiffCommand, policyExplain, policyKeygen, pol
 import { traceCommand } from "./commands/trace.js";
 import { labelsExport, replayCommand, reviewList } from "./commands/review.js";
 import { runPlan } from "./plan/index.js";
+import { socialCommand } from "./commands/social.js";
 import { runEval } from "../shared/models/index.js";
 
 const usage = `usage: mesh <command>
@@ -61,6 +62,7 @@ environment: NATS_URL (default: the broker mesh up started, else nats://127.0.0.
 type Handler = (args: string[]) => Promise<number>;
 
 const commands: Record<string, Handler> = {
+  social: socialCommand,
   async up(args) {
     const { values } = parseArgs({
       args,

@@ -13,7 +13,8 @@ import { z } from "zod";
  * 429 with Retry-After (seconds), and a suspended account 403. Admin endpoints drive it:
  *   POST /_admin/accounts [{id, acct, bot?, locked?}]          accounts that can mention
  *   POST /_admin/statuses [{id?, authorId, text, inReplyToId?, mentionsSelf?}]  statuses (a mention notifies)
- *   POST /_admin {suspended?, postLimit?, windowMs?}          change behaviour now
+ *   POST /_admin {suspended?, postLimit?, windowMs?, throttleMs?}   change behaviour now (throttle: every post
+ *        gets 429 for throttleMs, as a platform's other limits, per IP or per endpoint, answer)
  *   GET  /_admin/posts                                        every post the mesh made, with when it arrived
  */
 export interface FakeMastodonOptions {
@@ -56,7 +57,12 @@ const statusInput = z.object({
   inReplyToId: z.string().min(1).optional(),
   mentionsSelf: z.boolean().default(true),
 });
-const behaviourInput = z.object({ suspended: z.boolean().optional(), postLimit: z.number().int().nonnegative().optional(), windowMs: z.number().int().positive().optional() });
+const behaviourInput = z.object({
+  suspended: z.boolean().optional(),
+  postLimit: z.number().int().nonnegative().optional(),
+  windowMs: z.number().int().positive().optional(),
+  throttleMs: z.number().int().positive().optional(),
+});
 const postInput = z.object({ status: z.string().min(1).max(500), in_reply_to_id: z.string().min(1).optional(), visibility: z.string().optional() });
 
 type Account = z.infer<typeof accountInput>;
@@ -80,6 +86,7 @@ export async function startFakeMastodon(opts: FakeMastodonOptions): Promise<Fake
   let retryAfterUntil = 0;
   let nextId = 1_000;
   let suspended = false;
+  let throttleUntil = 0;
   let postLimit = opts.postLimit ?? 300;
   let windowMs = opts.windowMs ?? 3 * 3600_000;
   const used = new Map<number, number>();
@@ -136,8 +143,9 @@ export async function startFakeMastodon(opts: FakeMastodonOptions): Promise<Fake
       if (suspended) return { status: 403, body: { error: "Your login is currently disabled" } };
       if (now < retryAfterUntil) postsDuringRetryAfter++;
       const start = windowOf(now);
-      if ((used.get(start) ?? 0) >= postLimit) {
-        const retryAfterS = Math.max(1, Math.ceil((start + windowMs - now) / 1000));
+      const throttled = now < throttleUntil;
+      if (throttled || (used.get(start) ?? 0) >= postLimit) {
+        const retryAfterS = Math.max(1, Math.ceil(((throttled ? throttleUntil : start + windowMs) - now) / 1000));
         retryAfterUntil = Math.max(retryAfterUntil, now + retryAfterS * 1000);
         refusals.push({ at: now, retryAfterS });
         return { status: 429, body: { error: "Too many requests" }, headers: { "retry-after": String(retryAfterS) } };
@@ -165,6 +173,7 @@ export async function startFakeMastodon(opts: FakeMastodonOptions): Promise<Fake
       if (b.suspended !== undefined) suspended = b.suspended;
       if (b.postLimit !== undefined) postLimit = b.postLimit;
       if (b.windowMs !== undefined) windowMs = b.windowMs;
+      if (b.throttleMs !== undefined) throttleUntil = Date.now() + b.throttleMs;
       return { status: 200, body: { suspended, postLimit, windowMs } };
     }
     return { status: 404, body: { error: "Not found" } };
