@@ -8,6 +8,8 @@ import { holdForShare } from "./platform-budget.js";
 /** One reply per thread and per author in this long. */
 export const claimTtlMs = 24 * 3600_000;
 const RATE_LIMITED = "rate-limited";
+/** Who a stop the platform caused (a 403) is recorded as, in the switch. */
+const stoppedBy = "social";
 
 /**
  * Answers one mention: the switch first (paused: nothing; shadow: a draft, audited with the task's result), then
@@ -18,7 +20,10 @@ const RATE_LIMITED = "rate-limited";
 export async function replyToMention(task: TaskEnvelope, ctx: AgentContext, connector: Connector): Promise<void> {
   const { state, metrics, settings } = connector;
   const mention = task.payload as SocialMentionPayload;
-  const mode = (await readControl(state))?.mode ?? settings.SOCIAL_MODE;
+  const control = await readControl(state);
+  const mode = control?.mode ?? settings.SOCIAL_MODE;
+  // The alert holds while the stop the platform caused holds; an operator's resume clears it on the next mention.
+  metrics.mesh_social_posting_stopped.set(control?.mode === "paused" && control.by === stoppedBy ? 1 : 0);
   const draft = draftReply();
   if (mode === "paused") {
     metrics.mesh_social_replies_total.inc({ outcome: "skipped" });
@@ -27,11 +32,6 @@ export async function replyToMention(task: TaskEnvelope, ctx: AgentContext, conn
   if (mode === "shadow") {
     metrics.mesh_social_replies_total.inc({ outcome: "drafted" });
     return ctx.complete({ replied: false, mode: "shadow", draft });
-  }
-  const hold = Math.max((await backoffUntil(state)) - Date.now(), holdForShare(connector.window, settings.SOCIAL_BUDGET_SHARE));
-  if (hold > 0) {
-    metrics.mesh_social_replies_total.inc({ outcome: "held" });
-    throw new TransientError("E_RATE_LIMITED", `posting holds for ${Math.ceil(hold / 1000)} s (the platform's Retry-After or the mesh's share of its limit)`);
   }
   const claims = [`thread.${digestOf(mention.thread)}`, `author.${digestOf(mention.author.id)}`];
   const taken: string[] = [];
@@ -44,6 +44,13 @@ export async function replyToMention(task: TaskEnvelope, ctx: AgentContext, conn
     taken.push(key);
   }
   const giveBack = () => Promise.all(taken.map((k) => release(state, k)));
+  // Checked last before the post, so a Retry-After another replica just stored reaches as many posts as it can.
+  const hold = Math.max((await backoffUntil(state)) - Date.now(), holdForShare(connector.window, settings.SOCIAL_BUDGET_SHARE));
+  if (hold > 0) {
+    await giveBack();
+    metrics.mesh_social_replies_total.inc({ outcome: "held" });
+    throw new TransientError("E_RATE_LIMITED", `posting holds for ${Math.ceil(hold / 1000)} s (the platform's Retry-After or the mesh's share of its limit)`);
+  }
   let res;
   try {
     res = await ctx.tool({
@@ -67,15 +74,16 @@ export async function replyToMention(task: TaskEnvelope, ctx: AgentContext, conn
   }
   connector.observe(res.headers);
   if (res.status === 429) {
-    await giveBack();
+    // Stored first: every moment before the other replicas can read it, they may still post.
     const retryAfterS = z.coerce.number().int().positive().catch(60).parse(res.headers["retry-after"]);
     await state.put(backoffKey, { until: Date.now() + retryAfterS * 1000 });
+    await giveBack();
     metrics.mesh_social_replies_total.inc({ outcome: "held" });
     throw new TransientError("E_RATE_LIMITED", `the platform answered 429: posting waits ${retryAfterS} s (Retry-After)`);
   }
   if (res.status === 403) {
     await giveBack();
-    const stop: Control = { mode: "paused", reason: "the platform answered 403: the account may not post", by: "social", at: new Date().toISOString() };
+    const stop: Control = { mode: "paused", reason: "the platform answered 403: the account may not post", by: stoppedBy, at: new Date().toISOString() };
     await state.put(controlKey, stop);
     metrics.mesh_social_posting_stopped.set(1);
     metrics.mesh_social_replies_total.inc({ outcome: "skipped" });

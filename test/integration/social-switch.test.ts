@@ -78,3 +78,23 @@ test("a 429 from the platform holds every replica until its Retry-After ends, th
   assert.equal(await streamCount(bus, streamNames.dlq), 0, "waiting for the platform is not a failure");
   t.diagnostic(`429s: ${refusals.length}; attempts during Retry-After: ${postsDuringRetryAfter}`);
 });
+
+test("a 403 from the platform stops posting on every replica and raises mesh_social_posting_stopped", { timeout: 120_000 }, async (t) => {
+  const nats = await startNats(t);
+  const social = await startSocialMesh(t, nats, { replicas: 2, budget: { limit: 100, windowMs: 1000 }, platform: { postLimit: 1000, windowMs: 1000 } });
+  await social.admin("/_admin/accounts", crowd(50, 0, 0).accounts);
+  await social.admin("/_admin", { suspended: true });
+  const bus = await nats.connect();
+  await mentionWave(social, 0, 10, "6");
+  await waitFor("a result for each mention", async () => (await streamCount(bus, streamNames.result, subjects.result("social"))) >= 10, { timeoutMs: 100_000 });
+  assert.equal(social.platform.posts.length, 0);
+  const { stdout } = await run(process.execPath, [cli, "social", "status", "--json"], { env: nats.cliEnv() });
+  const status = JSON.parse(stdout) as { mode: string; reason: string };
+  assert.equal(status.mode, "paused");
+  assert.match(status.reason, /403/);
+  const stopped = await waitFor("a replica reporting the stop", async () => {
+    const metrics = await fetch(`http://127.0.0.1:${social.mesh.get("social").httpPort}/metrics`).then((r) => r.text());
+    return /^mesh_social_posting_stopped(\{[^}]*\})? 1$/m.test(metrics) || undefined;
+  });
+  assert.ok(stopped);
+});
