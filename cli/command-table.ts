@@ -184,6 +184,19 @@ export const commandTable: Readonly<Record<string, Command>> = {
       });
     },
   },
+  social: {
+    subcommands: {
+      pause: "  social pause [--reason text]         the social connector's mesh-wide kill switch: every replica stops posting",
+      resume: "  social resume [--shadow]             posting again (--shadow: draft and audit replies, post nothing)",
+      status: "  social status [--json]               the switch, who set it and why, and any Retry-After the platform asked for",
+    },
+    options: { reason: { type: "string" }, shadow: { type: "boolean" }, ...json },
+    async run(p) {
+      const { socialCommand } = await import("./commands/social.js");
+      const sub = p.positionals[0] as "pause" | "resume" | "status";
+      return socialCommand(sub, { ...(str(p, "reason") ? { reason: str(p, "reason")! } : {}), shadow: flag(p, "shadow"), json: flag(p, "json") });
+    },
+  },
   eval: {
     subcommands: { triage: "  eval triage [--data f.csv] [--json]  the ticket model's accuracy, coverage, per-intent precision/recall, confusions, reliability (held-out fifth by default)" },
     options: { data: { type: "string" }, ...json },

@@ -40,6 +40,8 @@ export interface TaskFacts {
   tenant: string;
   classification: string;
   category?: string;
+  /** Flags of the task's validated payload a flow declares for policy (shared/envelope/flows.ts `attributeFields`). */
+  attributes?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface DecisionRequest {

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { listAgents, loadAgentDefinition } from "../../shared/runtime/index.js";
 import { startStandIn, type StandIn } from "../../shared/models/index.js";
+import { startFakeMastodon, type FakeMastodon } from "../../shared/fake-services/index.js";
 import { connectBus, registerIdentity, type Bus, type BusOptions } from "../../shared/bus/index.js";
 import { MeshError } from "../../shared/errors/index.js";
 import { defaultPolicyPath, parsePolicyDocument } from "../../policy/index.js";
@@ -150,6 +151,13 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
   } else if (names.includes("triage")) {
     log(`LLM endpoint: ${process.env.MODEL_ENDPOINTS ? "MODEL_ENDPOINTS" : process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1"}`);
   }
+  let fakeMastodon: FakeMastodon | undefined;
+  if (names.includes("social") && !(env.SOCIAL_BASE_URL || process.env.SOCIAL_BASE_URL)) {
+    const token = `local-${randomBytes(12).toString("base64url")}`;
+    fakeMastodon = await startFakeMastodon({ port: 0, token });
+    Object.assign(env, { SOCIAL_BASE_URL: fakeMastodon.url, SOCIAL_TOKEN: token });
+    log(`no social platform configured (SOCIAL_BASE_URL / SOCIAL_TOKEN): using the local fake Mastodon at ${fakeMastodon.url}`);
+  }
   let review: RunningMesh["review"];
   if (names.includes("review")) {
     let reviewPort = Number(env.REVIEW_PORT ?? process.env.REVIEW_PORT ?? 8080);
@@ -174,6 +182,7 @@ export async function startMesh(opts: UpOptions = {}): Promise<RunningMesh> {
       }),
     );
     await standIn?.close();
+    await fakeMastodon?.close();
     await nats?.stop();
     // nats.conf names every identity and the operator file holds the operator's seed: neither outlives the mesh.
     // The agents' seeds stay in audit-keys.json (see local-state.ts).

@@ -100,7 +100,7 @@ export function compileCondition(cond: Condition, lists: Lists, residency: Resid
   const checks: Check[] = [];
   if (cond.residency !== undefined) {
     const wantAllowed = cond.residency === "allowed";
-    const allowedFor = (ev: Evaluation): readonly string[] => residency[ev.task("condition residency").region] ?? [];
+    const allowedFor = (ev: Evaluation): readonly string[] => residency[ev.dataRegion("condition residency")] ?? [];
     checks.push({
       test: (ev) => {
         const target = ev.req.resource.region;
@@ -108,9 +108,9 @@ export function compileCondition(cond: Condition, lists: Lists, residency: Resid
         return allowed === wantAllowed;
       },
       describe: (ev) => {
-        const task = ev.req.context?.task;
-        const allowed = task ? (residency[task.region] ?? []) : [];
-        return `task region ${show(task?.region)} may reach [${allowed.join(", ")}], resource region is ${show(ev.req.resource.region)}`;
+        const region = ev.req.context?.task?.region ?? ev.req.context?.region;
+        const allowed = typeof region === "string" ? (residency[region] ?? []) : [];
+        return `task region ${show(region)} may reach [${allowed.join(", ")}], resource region is ${show(ev.req.resource.region)}`;
       },
     });
   }

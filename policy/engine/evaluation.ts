@@ -21,4 +21,11 @@ export class Evaluation {
     if (!task) throw new RuleEvaluationError(`${neededBy} needs context.task, which the request does not carry`);
     return task;
   }
+
+  /** The region whose residency applies: the task's, or for an effect about no task the acting process's (`context.region`). */
+  dataRegion(neededBy: string): string {
+    const own = this.req.context?.region;
+    if (!this.req.context?.task && typeof own === "string") return own;
+    return this.task(neededBy).region;
+  }
 }

@@ -47,9 +47,29 @@ export const ticketPayloadV1 = z.object({
   channel: z.enum(["email", "chat", "phone", "social", "web"]).default("web"),
 });
 
+/**
+ * A mention of the mesh's account on a social feed, as the social connector reads it from the platform.
+ * `thread` is the id of the conversation's first status, so one reply per thread holds however deep the mention is.
+ * The flags describe the author as the platform reports them; `fromSelf` is the connector's own account.
+ */
+export const socialMentionPayloadV1 = z.object({
+  statusId: z.string().trim().min(1).max(64),
+  thread: z.string().trim().min(1).max(64),
+  text: z.string().max(10_000),
+  author: z.object({
+    id: z.string().trim().min(1).max(64),
+    acct: z.string().trim().min(1).max(256),
+    bot: z.boolean(),
+    locked: z.boolean(),
+  }),
+  mentioned: z.boolean(),
+  fromSelf: z.boolean(),
+});
+
 export const flowSchemas = {
   invoice: { 1: invoicePayloadV1, 2: invoicePayloadV2 },
   ticket: { 1: ticketPayloadV1 },
+  social: { 1: socialMentionPayloadV1 },
 } as const;
 
 /**
@@ -62,6 +82,7 @@ const invoicePersonalV1 = ["vendorId", "purchaseOrder.vendorId"] as const;
 export const personalFields: { readonly [F in FlowName]: Readonly<Record<number, readonly string[]>> } = {
   invoice: { 1: invoicePersonalV1, 2: [...invoicePersonalV1, "payee.name", "payee.iban", "payee.email", "payee.phone"] },
   ticket: { 1: ["text", "customerId"] },
+  social: { 1: ["text", "author.id", "author.acct"] },
 };
 
 /** The data class every personal field belongs to; policy grants `data.read` on it. */
@@ -74,6 +95,7 @@ export function personalFieldsOf(flow: string, version: number): readonly string
 export type FlowName = keyof typeof flowSchemas;
 export type InvoicePayload = z.infer<typeof invoicePayloadV2>;
 export type TicketPayload = z.infer<typeof ticketPayloadV1>;
+export type SocialMentionPayload = z.infer<typeof socialMentionPayloadV1>;
 
 export function isFlow(name: string): name is FlowName {
   return Object.hasOwn(flowSchemas, name);
@@ -91,4 +113,25 @@ const categoryFields: Partial<Record<FlowName, string>> = { ticket: "intent" };
 
 export function categoryFieldOf(flow: string): string | undefined {
   return isFlow(flow) ? categoryFields[flow] : undefined;
+}
+
+/**
+ * Payload fields the runtime lifts into the task's facts (`task.attributes.<name>`) for policy to decide on: only
+ * flags the schema admitted at ingest, never personal fields, so a rule reads what the source said, as validated.
+ */
+const attributeFields: Partial<Record<FlowName, Readonly<Record<string, string>>>> = {
+  social: { mentioned: "mentioned", authorBot: "author.bot", authorLocked: "author.locked", fromSelf: "fromSelf" },
+};
+
+export type TaskAttributes = Readonly<Record<string, string | number | boolean>>;
+
+export function taskAttributesOf(flow: string, payload: unknown): TaskAttributes | undefined {
+  const fields = isFlow(flow) ? attributeFields[flow] : undefined;
+  if (!fields) return undefined;
+  const out: Record<string, string | number | boolean> = {};
+  for (const [name, path] of Object.entries(fields)) {
+    const value = path.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), payload);
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") out[name] = value;
+  }
+  return out;
 }

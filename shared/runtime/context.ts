@@ -37,11 +37,20 @@ export interface ToolRequest {
   readonly headers?: Readonly<Record<string, string>>;
   /** Region the tool's endpoint stores or processes data in (residency). */
   readonly region?: string;
+  /** The endpoint's name in the policy document (`resources.endpoints`), when its rules name it. */
+  readonly endpoint?: string;
+  /**
+   * 4xx statuses the caller handles itself (a 429's Retry-After, a 403 that must stop a connector): answered as a
+   * response instead of thrown. Others still throw (429 and 5xx transient, other 4xx permanent).
+   */
+  readonly answerStatuses?: readonly number[];
 }
 
 export interface ToolResponse {
   readonly status: number;
   readonly body: unknown;
+  /** Response headers, names lower-cased (rate-limit headers, Retry-After). */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export type Outcome = "completed" | "escalated" | "emitted" | "admitted" | "duplicate" | "none";
@@ -120,6 +129,13 @@ export interface ServiceContext {
   readonly state: StateStore;
   /** Model versions (agents that consume tasks or labels); `publish` is policy-checked and audited. */
   readonly models: GovernedModelStore | undefined;
+  /** A tool call outside any task (polling a platform): policy tool.call, audited, with the process's region. */
+  tool(req: ToolRequest): Promise<ToolResponse>;
+  /**
+   * Publishes a raw event to the flow's inbound subject (mesh.in.<flow>) as any external publisher would, through
+   * policy (event.emit) and audit; `id` is the publish's idempotency key (the broker drops a repeat in its window).
+   */
+  submit(flow: string, id: string, event: unknown): Promise<void>;
   /** Records a human's decision on a review request: policy review.decide, then decided + label + correction events. */
   decide(input: ReviewDecisionInput): Promise<ReviewDecision>;
   /**
@@ -340,7 +356,7 @@ export class EffectScope {
       fail: (code, message) => {
         throw new MeshError(code, message);
       },
-      tool: (req) => this.tool(task, req),
+      tool: (req) => this.tool(req, this.facts(task), task.region),
       classify: async (classifier, text) => {
         const result = await this.deps.models.classify(this, task, classifier, text);
         this.costUsd += result.costUsd;
@@ -356,13 +372,14 @@ export class EffectScope {
     };
   }
 
-  private tool(task: TaskEnvelope, req: ToolRequest): Promise<ToolResponse> {
+  /** A tool call with these facts, audited in `region` (the task's, or the process's for a service). */
+  tool(req: ToolRequest, facts: RuntimeFacts, region: string): Promise<ToolResponse> {
     const { toolTimeoutMs } = this.deps;
     return this.perform({
       action: "tool.call",
-      resource: { url: req.url, ...(req.region ? { region: req.region } : {}) },
-      facts: this.facts(task),
-      region: task.region,
+      resource: { url: req.url, ...(req.region ? { region: req.region } : {}), ...(req.endpoint ? { endpoint: req.endpoint } : {}) },
+      facts,
+      region,
       run: async () => {
         let res: Response;
         try {
@@ -376,15 +393,16 @@ export class EffectScope {
           throw new TransientError("E_TOOL", `tool ${req.url}: ${(err as Error).message}`);
         }
         const text = await res.text();
-        if (res.status >= 500 || res.status === 429) throw new TransientError("E_TOOL", `tool ${req.url} answered ${res.status}`);
-        if (res.status >= 400) throw new MeshError("E_TOOL", `tool ${req.url} answered ${res.status}`);
+        const answered = req.answerStatuses?.includes(res.status) ?? false;
+        if (!answered && (res.status >= 500 || res.status === 429)) throw new TransientError("E_TOOL", `tool ${req.url} answered ${res.status}`);
+        if (!answered && res.status >= 400) throw new MeshError("E_TOOL", `tool ${req.url} answered ${res.status}`);
         let body: unknown = text;
         try {
           body = text ? JSON.parse(text) : undefined;
         } catch {
           // not JSON: hand the text back as it is
         }
-        return { status: res.status, body };
+        return { status: res.status, body, headers: Object.fromEntries(res.headers) };
       },
       describe: (response) => ({ status: response.status }),
     });

@@ -41,7 +41,7 @@ export {
   type Label,
 } from "./messages.js";
 export type { StateStore, StateEntry, ModelStore, ModelPointer } from "../bus/index.js";
-export { createEnvelope, applyCorrections, type TaskEnvelope, type InvoicePayload, type TicketPayload, type CorrectionEvent } from "../envelope/index.js";
+export { createEnvelope, applyCorrections, type TaskEnvelope, type InvoicePayload, type TicketPayload, type SocialMentionPayload, type CorrectionEvent } from "../envelope/index.js";
 export { MeshError, SchemaError, TransientError, ConflictError, PolicyDeniedError, describeIssues, type ErrorCode } from "../errors/index.js";
 /** Agents that show or store task data (the review screen, labels) redact it with the policy's detectors. */
 export { redactText, scrubValue } from "../../policy/pii/index.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { taskEnvelopeSchema, type TaskEnvelope } from "../envelope/index.js";
+import { taskAttributesOf, taskEnvelopeSchema, type TaskEnvelope } from "../envelope/index.js";
 
 /**
  * The bodies the runtime publishes. The envelope travels whole so every hop (and the review screen) has the
@@ -57,7 +57,8 @@ export const reviewRequestSchema = z.object({
 export type ReviewRequest = z.infer<typeof reviewRequestSchema>;
 
 export function taskFacts(e: TaskEnvelope) {
-  return { id: e.id, flow: e.flow, region: e.region, tenant: e.tenant, classification: e.classification };
+  const attributes = taskAttributesOf(e.flow, e.payload);
+  return { id: e.id, flow: e.flow, region: e.region, tenant: e.tenant, classification: e.classification, ...(attributes ? { attributes } : {}) };
 }
 
 export const reviewerSchema = z.object({ id: z.string().min(1), roles: z.array(z.string()) });

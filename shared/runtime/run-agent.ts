@@ -4,6 +4,7 @@ import {
   openModelStore,
   openRateLimitStore,
   openStateStore,
+  publish,
   publishDeadLetter,
   deadLetterSubject,
   readIdentities,
@@ -493,6 +494,19 @@ function serviceContext(
     env: agentSettingsEnv(config.agent),
     state,
     models: hasModels ? models : undefined,
+    tool: (req) => newScope(currentTrace() ?? childSpan()).tool(req, { region: config.region }, config.region),
+    async submit(flow, id, event) {
+      const scope = newScope(currentTrace() ?? childSpan());
+      const subject = subjects.inbound(flow);
+      await scope.perform({
+        action: "event.emit",
+        resource: { subject },
+        facts: {},
+        region: config.region,
+        run: () => publish(bus, subject, event, { msgId: `${config.agent}:${id}`, headers: { traceparent: scope.traceparent, "Mesh-Agent": config.agent } }),
+        describe: (published) => ({ seq: published.seq, duplicate: published.duplicate }),
+      });
+    },
     decide: (input) =>
       inSpan("review decide", { "mesh.envelope": input.request.envelopeId, "mesh.decision": input.decision }, async () => {
         if (!config.identitySeed) throw new MeshError("E_CONFIG", "MESH_IDENTITY_SEED is not set: review decisions are signed by the recording agent's identity");

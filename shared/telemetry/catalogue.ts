@@ -79,6 +79,26 @@ export const catalogue = {
     help: "Revision of the policy document this process enforces.",
     labels: [],
   },
+  mesh_social_mentions_total: {
+    kind: "counter",
+    help: "Mentions of the mesh's social account a connector submitted to the social flow (replicas each count theirs).",
+    labels: [],
+  },
+  mesh_social_replies_total: {
+    kind: "counter",
+    help: "Social mentions by what the connector did (outcome: posted, drafted, skipped, refused, escalated, held).",
+    labels: ["outcome"],
+  },
+  mesh_social_platform_remaining: {
+    kind: "gauge",
+    help: "Posts the platform still allows in its window (X-RateLimit-Remaining last seen).",
+    labels: [],
+  },
+  mesh_social_posting_stopped: {
+    kind: "gauge",
+    help: "1 while posting is stopped because the platform refused it (403); an operator resumes it.",
+    labels: [],
+  },
   mesh_model_requests_total: {
     kind: "counter",
     help: "Model tier calls (outcome: ok, error, timeout, breaker_open, cache_hit).",

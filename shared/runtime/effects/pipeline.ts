@@ -7,6 +7,8 @@ import type { Action, Decision, Principal, Resource, TaskFacts } from "../../../
  */
 export interface RuntimeFacts {
   readonly task?: TaskFacts;
+  /** The acting process's region, for an effect about no task (a service polling a platform): residency applies to it. */
+  readonly region?: string;
   /** True only on the resume path of a review decision the runtime verified. */
   readonly approved?: boolean;
   /** Distinct people whose approvals of that decision the runtime verified (four-eyes counts them). */

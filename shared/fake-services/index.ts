@@ -1,0 +1,1 @@
+export { startFakeMastodon, type FakeMastodon, type FakeMastodonOptions, type ReceivedPost } from "./mastodon.js";
