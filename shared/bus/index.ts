@@ -32,6 +32,7 @@ export {
   type DeliveryOutcome,
 } from "./consume.js";
 export { watchMaxDeliveries } from "./advisories.js";
+export { deadLetterDepths } from "./dead-letter-depth.js";
 export { deadLetterSchema, decodeBody, encodeBody, deadLetterMsgId, maxInlineBodyBytes, type DeadLetter, type BodyEncoder } from "./dead-letter.js";
 export { readStream, follow, type StoredMessage } from "./read-stream.js";
 export { serveRequests, type Request } from "./serve-requests.js";

@@ -29,6 +29,7 @@ export const subjects = {
   allLabels: () => "mesh.label.*",
   correction: (flow: string) => `mesh.correction.${tok("flow", flow)}`,
   dlq: (flow: string) => `mesh.dlq.${tok("flow", flow)}`,
+  allDlq: () => "mesh.dlq.*",
   /** Request/reply: where one flow's task is (the ingest agent answers, as `mesh status` would). */
   status: (flow: string) => `mesh.status.${tok("flow", flow)}`,
   allStatus: () => "mesh.status.*",

@@ -1,6 +1,7 @@
 import {
   connectBus,
   buckets,
+  deadLetterDepths,
   openModelStore,
   openRateLimitStore,
   openStateStore,
@@ -208,8 +209,11 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     advisories.push(watchMaxDeliveries(bus, sub, def.name, deadLetter, (err) => log.error({ err }, "max-deliveries advisory")));
   }
   const backlog = new Map<string, number>();
+  const dlqFlows = new Set<string>();
   const lag = setInterval(() => {
     void reportLag(bus, subscriptions, loops, backlog, metrics);
+    // Ingest reads MESH_DLQ anyway (it answers status): one reporter, with no grant added for it.
+    if (kind === "ingest") void reportDlqDepth(bus, dlqFlows, metrics);
     drift.refresh();
   }, 5000);
   lag.unref();
@@ -636,6 +640,17 @@ async function reportLag(bus: Bus, subs: readonly Subscription[], loops: readonl
     // the loop's own count (in flight, and pending as of its last delivery) covers the time before the first poll.
     const waiting = Math.max(backlog.get(key) ?? 0, loops[i]?.knownBacklog() ?? 0);
     metrics.mesh_consumer_stalled_seconds.set(labels, waiting > 0 ? (loops[i]?.stalledMs() ?? 0) / 1000 : 0);
+  }
+}
+
+/** Dead letters held per flow; a flow seen before whose letters were all replayed reads 0, not its last value. */
+async function reportDlqDepth(bus: Bus, flows: Set<string>, metrics: MeshMetrics): Promise<void> {
+  try {
+    const depths = await deadLetterDepths(bus.jsm);
+    for (const flow of depths.keys()) flows.add(flow);
+    for (const flow of flows) metrics.mesh_dlq_depth.set({ flow }, depths.get(flow) ?? 0);
+  } catch {
+    // the broker is away; the gauge keeps its last value until it is back
   }
 }
 

@@ -69,6 +69,11 @@ export const catalogue = {
     help: "Messages dead-lettered, by error code (E_SCHEMA, E_POLICY_DENY, E_MAX_DELIVERIES, E_HANDLER...).",
     labels: ["flow", "code"],
   },
+  mesh_dlq_depth: {
+    kind: "gauge",
+    help: "Dead letters held now (MESH_DLQ by subject), per flow; falls as `mesh dlq replay` removes them. Reported by ingest.",
+    labels: ["flow"],
+  },
   mesh_policy_decisions_total: {
     kind: "counter",
     help: "Policy decisions taken by this process (effect: allow, deny, would_deny).",

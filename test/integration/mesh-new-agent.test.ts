@@ -6,6 +6,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parsePolicyDocument } from "../../policy/index.js";
+import { kustomize } from "../unit/deploy/kustomize.js";
 
 const exec = promisify(execFile);
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -28,6 +29,11 @@ test("mesh new agent writes a working agent whose generated test passes against 
   assert.ok("tally" in policy.agents, "the policy document names the agent");
   assert.ok(policy.rules.some((r) => r.id === "tally-emit" && r.principals.includes("tally")), "its grant is a rule of its own");
   assert.match(readFileSync(join(copy, "deploy/k8s/kustomization.yaml"), "utf8"), /\n {2}- agents\/tally\n/);
+  const rendered = kustomize(join(copy, "deploy/k8s"));
+  const seed = rendered.find((d) => d.kind === "Deployment" && d.metadata.name === "meshwork-tally")?.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === "MESH_IDENTITY_SEED");
+  assert.equal(seed?.valueFrom.secretKeyRef.name, "meshwork-identity-tally", "it reads its own nkey seed");
+  const scaler = rendered.find((d) => d.kind === "ScaledObject" && d.metadata.name === "meshwork-tally");
+  assert.deepEqual([scaler?.spec.scaleTargetRef.name, scaler?.spec.triggers[0].metadata.stream, scaler?.spec.triggers[0].metadata.consumer], ["meshwork-tally", "MESH_TASK", "tally"], "it scales on its own consumer's lag");
   assert.match(readFileSync(join(copy, "deploy/compose.yaml"), "utf8"), /\n {2}tally:\n {4}<<: \*agent\n {4}environment: \{ <<: \*agent-env, AGENT: tally \}/);
   assert.match(readFileSync(join(copy, "deploy/prometheus/prometheus.yml"), "utf8"), /- targets: \["tally:9464"\]\n\s+labels: \{ agent: tally \}/);
 

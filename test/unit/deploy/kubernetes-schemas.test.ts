@@ -1,40 +1,24 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
-import { run, which } from "./tools.js";
+import { kustomize, type K8sObject } from "./kustomize.js";
+import { schemaProblem } from "./k8s-schema.js";
 
-const kubectl = which("kubectl");
+const deployK8s = join(import.meta.dirname, "../../../deploy/k8s");
 
-interface Manifest {
-  apiVersion: string;
-  kind: string;
-  metadata?: { name?: string };
+async function problems(docs: K8sObject[]): Promise<string[]> {
+  const found = await Promise.all(docs.map(async (d) => [d, await schemaProblem(d)] as const));
+  return found.filter(([, p]) => p !== undefined).map(([d, p]) => `${d.kind} ${d.metadata?.name}: ${p}`);
 }
 
-/**
- * Checks one object offline against the Kubernetes OpenAPI schema of its apiVersion and kind (kubernetes-models, a
- * well-kept typed copy of the upstream schemas); resolves to the problem, or undefined when it is valid.
- */
-async function schemaProblem(doc: Manifest): Promise<string | undefined> {
-  const module = doc.apiVersion === "v1" ? "kubernetes-models/v1" : `kubernetes-models/${doc.apiVersion}`;
-  const models = (await import(module)) as Record<string, new (data: unknown) => { validate(): void }>;
-  const Model = models[doc.kind];
-  if (!Model) return `no schema for ${doc.apiVersion} ${doc.kind}`;
-  try {
-    new Model(doc).validate();
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-test("every object kustomize renders from deploy/k8s is valid against the Kubernetes schema of its kind", { skip: !kubectl && "kubectl not installed" }, async () => {
-  const r = run(kubectl!, ["kustomize", join(import.meta.dirname, "../../../deploy/k8s")]);
-  assert.equal(r.code, 0, r.out);
-  const docs = parseAllDocuments(r.out).map((d) => d.toJSON() as Manifest);
-  assert.ok(docs.length >= 10, `rendered ${docs.length} objects`);
-  for (const doc of docs) assert.equal(await schemaProblem(doc), undefined, `${doc.kind} ${doc.metadata?.name}`);
+test("every object deploy/k8s renders is valid against the Kubernetes, KEDA or Prometheus Operator schema of its kind", async () => {
+  const docs = kustomize(deployK8s);
+  const kinds = new Set(docs.map((d) => d.kind));
+  for (const kind of ["Deployment", "PodDisruptionBudget", "ScaledObject", "NetworkPolicy", "PodMonitor", "PrometheusRule", "Job", "ConfigMap"])
+    assert.ok(kinds.has(kind), `nothing of kind ${kind} rendered`);
+  assert.deepEqual(await problems(docs), []);
 });
 
 test("the schema check refuses a planted mistake: a Deployment whose replicas is text and whose container has no image", async () => {
@@ -45,4 +29,29 @@ test("the schema check refuses a planted mistake: a Deployment whose replicas is
     spec: { replicas: "three", selector: { matchLabels: { app: "x" } }, template: { metadata: { labels: { app: "x" } }, spec: { containers: [{ name: "agent" }] } } },
   };
   assert.match((await schemaProblem(planted)) ?? "", /replicas/);
+});
+
+test("a planted ScaledObject whose lag threshold is a number, rendered from a kustomization, is refused by the KEDA schema", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "kustomize-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, "kustomization.yaml"), "resources:\n  - scaled-object.yaml\n");
+  writeFileSync(
+    join(dir, "scaled-object.yaml"),
+    `apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: { name: planted }
+spec:
+  scaleTargetRef: { name: meshwork-invoice }
+  minReplicaCount: 2
+  triggers:
+    - type: nats-jetstream
+      metadata: { natsServerMonitoringEndpoint: "nats:8222", stream: MESH_TASK, consumer: invoice, lagThreshold: 100 }
+`,
+  );
+  const [problem] = await problems(kustomize(dir));
+  assert.match(problem ?? "", /ScaledObject planted: .*lagThreshold/);
+});
+
+test("an object of a kind no schema knows is refused, not passed", async () => {
+  assert.match((await schemaProblem({ apiVersion: "example.com/v1", kind: "Widget" })) ?? "", /no schema for apiVersion example.com\/v1/);
 });
