@@ -25,3 +25,6 @@ export default defineAgent({
     return connector;
   },
 });
+
+/** The switch's record and keys are the connector's public contract with `mesh social` (the operator's side). */
+export { backoffUntil, controlKey, readControl, type Control, type SocialMode } from "./control.js";

@@ -1,7 +1,6 @@
 import { openStateStore, subjects } from "../../shared/bus/index.js";
-import { backoffUntil, controlKey, readControl, type Control, type SocialMode } from "../../agents/social/control.js";
 import { stateBucketOf } from "../../shared/runtime/consumer-specs.js";
-import social from "../../agents/social/index.js";
+import social, { backoffUntil, controlKey, readControl, type Control, type SocialMode } from "../../agents/social/index.js";
 import { connectOperator } from "../operator.js";
 
 const bucket = stateBucketOf(social)!;
