@@ -18,7 +18,7 @@ test("an agent whose consumer the operator has not created refuses to start and 
     if (agent.child.exitCode === null) agent.child.kill("SIGKILL");
   });
   await assert.rejects(waitReady(agent), /exited/);
-  assert.match(readFileSync(log, "utf8"), /MESH_TASK\/invoice does not exist.*mesh init/);
+  assert.match(readFileSync(log, "utf8"), /MESH_TASK\/invoice\b.*does not exist.*mesh init/);
 });
 
 test("after the operator deletes an agent's consumer, its /readyz turns 503 and mesh_consumer_present drops to 0", { timeout: 120_000 }, async (t) => {
