@@ -81,9 +81,16 @@ export default defineAgent({
     const ctx: TrainingContext = { state: svc.state, log: svc.log, models };
     const owner = `${hostname()}-${process.pid}`;
     let running: Promise<void> | undefined;
+    // Said once per new count, not every check: an operator (and a test) can see that labels arrived and were weighed.
+    let weighed: number | undefined;
     const check = async () => {
       const progress = await readProgress(svc.state);
-      if (!progress || !isDue(progress, s, new Date())) return;
+      if (!progress) return;
+      if (!isDue(progress, s, new Date())) {
+        if (progress.newLabels !== weighed) svc.log.info({ newLabels: progress.newLabels, minLabels: s.TRAINER_MIN_LABELS }, `not due: ${progress.newLabels} new labels of ${s.TRAINER_MIN_LABELS}`);
+        weighed = progress.newLabels;
+        return;
+      }
       if (!(await acquireLock(svc.state, owner, s.TRAINER_LOCK_TTL_MS, new Date()))) return;
       try {
         await train(ctx, s, progress.newLabels);

@@ -7,9 +7,21 @@ import { waitFor } from "../helpers/wait.js";
 import { auditVerify, formatAuditVerification } from "../../policy/commands/index.js";
 import { endpoint } from "../unit/models/fixtures.js";
 import { startTriageMesh } from "../helpers/triage-mesh.js";
+import { loadShippedClassifiers } from "../../shared/models/index.js";
 
 const decoder = new TextDecoder();
 const TASKS = 1000;
+
+/** Made-up ticket texts the shipped small model cannot settle (under its calibrated threshold): each needs the LLM. */
+function unsettledTexts(n: number): string[] {
+  const model = loadShippedClassifiers()["ticket-intent"]!;
+  const texts: string[] = [];
+  for (let i = 0; texts.length < n; i++) {
+    const text = `ticket ${i} zqx vvv plorp wug ${i * 7919}`;
+    if (model.predict(text).confidence < model.threshold!.value) texts.push(text);
+  }
+  return texts;
+}
 
 test(
   "1,000 eu tasks where only a us endpoint exists: none reaches it, all escalate with the residency reason, all audited",
@@ -20,11 +32,11 @@ test(
     });
 
     // Text the small model cannot settle, so every ticket needs the large model — which is in the wrong region.
-    const events = Array.from({ length: TASKS }, (_, i) => ({
+    const events = unsettledTexts(TASKS).map((text, i) => ({
       tenant: "acme",
       region: "eu",
       source: { system: "residency", id: `R-${i}` },
-      payload: { text: `ticket ${i} zqx vvv plorp wug ${i * 7919}`, channel: "email" },
+      payload: { text, channel: "email" },
     }));
     const ids = new Set(events.map((e) => envelopeId(e.source)));
     for (let i = 0; i < events.length; i += 100)

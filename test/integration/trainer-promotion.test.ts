@@ -12,7 +12,7 @@ import { startTriageMesh } from "../helpers/triage-mesh.js";
 
 const decoder = new TextDecoder();
 
-test("after N new labels the trainer retrains, beats the weak champion on the held-out set, promotes through the model store (audited), and triage hot-loads it", { timeout: 240_000 }, async (t) => {
+test("after N new labels the trainer retrains, beats the weak champion on the held-out set, promotes through the model store (audited), and triage hot-loads it", { timeout: 600_000 }, async (t) => {
   // Triage reads the model store when its first ticket arrives, so the weak champion below is what it starts on.
   const { mesh, bus } = await startTriageMesh(t, {
     agents: ["ingest", "triage", "trainer"],
@@ -47,9 +47,12 @@ test("after N new labels the trainer retrains, beats the weak champion on the he
   for (const l of labels.slice(0, 19)) await publish(bus, subjects.label("ticket"), l, { msgId: `${l.envelopeId}:review:label` });
   await publish(bus, subjects.label("ticket"), labels[0], { msgId: "a-redelivery" });
   await consumerSettled(bus, streamNames.label, "trainer");
-  // Give the trainer's due-check (every 500 ms) a few turns before asserting it did not train.
-  await new Promise((r) => setTimeout(r, 2000));
-  assert.equal((await models.current(triageModelName))?.version, weak.version, "19 distinct labels do not trigger a training");
+  const trainerState = await openStateStore(bus, "mesh_state_trainer");
+  assert.equal((await trainerState.get<{ newLabels: number }>("trainer.progress"))?.value.newLabels, 19, "the redelivered label is not counted again");
+  // The trainer says when a check weighed the labels and found training not yet due.
+  await waitFor("the trainer weighed 19 new labels", async () => mesh.logs("trainer").includes("not due: 19 new labels of 20"), { timeoutMs: 60_000 });
+  assert.equal(await trainerState.get("trainer.lock"), undefined, "19 distinct labels do not start a training");
+  assert.equal((await models.current(triageModelName))?.version, weak.version, "19 distinct labels do not promote anything");
 
   // Triage loads its models with its first ticket, and from then on watches for promotions.
   await publish(bus, subjects.inbound("ticket"), { tenant: "acme", region: "eu", source: { system: "helpdesk", id: "1" }, payload: { text: "What exchange rate will I get?" } }, { msgId: "raw-1" });
@@ -57,7 +60,6 @@ test("after N new labels the trainer retrains, beats the weak champion on the he
 
   await publish(bus, subjects.label("ticket"), labels[19], { msgId: `${labels[19]!.envelopeId}:review:label` });
   // Training runs in a worker thread: while it holds the lock, the agent still answers its health check.
-  const trainerState = await openStateStore(bus, "mesh_state_trainer");
   await waitFor("the training started", async () => (await trainerState.get("trainer.lock")) !== undefined, { timeoutMs: 30_000 });
   const health = await fetch(`http://127.0.0.1:${mesh.get("trainer").httpPort}/healthz`, { signal: AbortSignal.timeout(5_000) });
   assert.equal(health.status, 200);
@@ -66,7 +68,7 @@ test("after N new labels the trainer retrains, beats the weak champion on the he
   const promoted = await waitFor("a promoted version", async () => {
     const p = await models.current(triageModelName);
     return p && p.version !== weak.version && p;
-  }, { timeoutMs: 180_000, describe: () => mesh.logs("trainer").slice(-2000) });
+  }, { timeoutMs: 480_000, describe: () => mesh.logs("trainer").slice(-2000) });
   t.diagnostic(`promotion: ${JSON.stringify(promoted.meta)}`);
   const figures = promoted.meta as { challengerFigures: { accuracy: number }; championFigures: { accuracy: number }; mcnemar: { pValue: number } };
   assert.ok(figures.challengerFigures.accuracy > figures.championFigures.accuracy, JSON.stringify(promoted.meta));
