@@ -196,10 +196,7 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
   app.get("/api/queue", async (c) => {
     const query = parseQueueQuery(c.req.query());
     const { reviewer } = c.get("session");
-    const summarise = async (ids: readonly string[]) => {
-      const items = (await Promise.all(ids.map((id) => deps.queue.get(id)))).filter((i): i is QueueItem => i !== undefined);
-      return (await shown(items, reviewer)).map(summaryOf);
-    };
+    const summarise = async (ids: readonly string[]) => (await shown(deps.index.items(ids), reviewer)).map(summaryOf);
     return c.json(await queuePage(deps.index, query, reviewer.id, (deps.now ?? Date.now)(), summarise));
   });
 

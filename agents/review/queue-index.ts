@@ -27,6 +27,8 @@ export interface FlowDepth {
 }
 
 export interface QueueIndex {
+  /** Open items as the index last saw them (a page's rows need no read of the store). */
+  items(ids: readonly string[]): QueueItem[];
   /** Open items for which `matches` holds (all when absent), in priority order: how many, and the window [offset, offset + limit). */
   select(matches: ((e: IndexEntry) => boolean) | undefined, offset: number, limit: number): { total: number; entries: IndexEntry[] };
   /** Open items whose SLA window ended by `now` (ms), earliest first. */
@@ -81,6 +83,8 @@ class Tally {
  */
 export async function watchQueueIndex(state: StateStore, opts: { onChange?: (index: QueueIndex) => void } = {}): Promise<QueueIndex> {
   const open = new Map<string, IndexEntry>();
+  // Kept as JSON text: a third of the memory of the parsed item, and a page parses only its own rows.
+  const stored = new Map<string, string>();
   const decided = new Map<string, Decided>();
   const byPriority = new SortedList<IndexEntry>(inPriorityOrder);
   const due = new SortedList<IndexEntry>(byDue);
@@ -106,6 +110,7 @@ export async function watchQueueIndex(state: StateStore, opts: { onChange?: (ind
     const was = open.get(id);
     if (was) {
       open.delete(id);
+      stored.delete(id);
       tally(was, -1);
       if (loaded) {
         byPriority.remove(was);
@@ -131,6 +136,7 @@ export async function watchQueueIndex(state: StateStore, opts: { onChange?: (ind
     }
     const e = entryOf(item);
     open.set(id, e);
+    stored.set(id, JSON.stringify(item));
     tally(e, 1);
     if (loaded) {
       byPriority.insert(e);
@@ -159,6 +165,10 @@ export async function watchQueueIndex(state: StateStore, opts: { onChange?: (ind
   loaded = true;
 
   const index: QueueIndex = {
+    items: (ids) => ids.flatMap((id) => {
+      const json = stored.get(id);
+      return json === undefined ? [] : [JSON.parse(json) as QueueItem];
+    }),
     select(matches, offset, limit) {
       if (!matches) return { total: byPriority.size, entries: byPriority.slice(offset, offset + limit) };
       const entries: IndexEntry[] = [];

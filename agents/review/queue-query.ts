@@ -58,9 +58,8 @@ function matcher(query: QueueQuery, reviewerId: string, now: number): ((e: Index
 }
 
 /**
- * One page of the open queue in priority order, filtered and searched on the index alone. Only the page's items
- * are read from the store and summarised (which opens their personal fields, audited); an item decided since the
- * index saw it is left out of the page.
+ * One page of the open queue in priority order, filtered, searched and read from the index alone (no read of the
+ * store). Only the page's items are summarised, which opens their personal fields (audited).
  */
 export async function queuePage(
   index: QueueIndex,
@@ -79,7 +78,7 @@ export async function queuePage(
   const { entries } = page === query.page ? asked : window(page);
   const rows = await summarise(entries.map((e) => e.id));
   return {
-    items: rows.filter((r) => r.status !== "decided").map((r) => ({ ...r, sla: slaState(Date.parse(r.dueAt), now) })),
+    items: rows.map((r) => ({ ...r, sla: slaState(Date.parse(r.dueAt), now) })),
     total,
     page,
     pageSize: query.pageSize,

@@ -1,7 +1,7 @@
 /**
  * The review queue at 50,000 pending items on a real nats-server: the latency of `GET /api/queue` for one page
- * (25 rows), as a reviewer's browser asks for it (HTTP, session, the index, the page's items read from KV and
- * summarised), unfiltered and filtered, beside two baselines measured in the same run:
+ * (25 rows), as a reviewer's browser asks for it (HTTP, session, the index, the page's rows summarised), unfiltered
+ * and filtered, and the same page in process (no HTTP, no session read), beside two baselines measured in the same run:
  *   - raw KV reads of one page: 25 concurrent gets of stored items, no HTTP, no index (what a page cannot beat);
  *   - the path this replaced, reading every item per request, on a smaller queue (BENCH_REVIEW_OLD_ITEMS).
  * Target (issue 12): p95 of listing a page <= 50 ms at 50,000 items.
@@ -14,7 +14,9 @@ import { startLocalNats } from "../../cli/local-nats.js";
 import { connectBus, openStateStore, type StateStore } from "../../shared/bus/index.js";
 import { createMetrics } from "../../shared/telemetry/index.js";
 import { byPriority, createQueue, type QueueItem } from "../../agents/review/queue.js";
+import { parseQueueQuery, queuePage } from "../../agents/review/queue-query.js";
 import { startReviewService } from "../../agents/review/service.js";
+import { summaryOf } from "../../agents/review/snapshot.js";
 import { ticketRequest } from "../unit/review/fixtures.js";
 import { Client, reviewTokens, tokens } from "../unit/review/harness.js";
 import { quantile } from "./pipeline-load.js";
@@ -101,6 +103,13 @@ async function main() {
       line("reason=approval_required (1 in 10), any page", await timed(samples, (i) => get(`reason=approval_required&page=${1 + (page(i) % Math.ceil(items / 10 / pageSize))}`)));
       line("sla=overdue, any page", await timed(samples, (i) => get(`sla=overdue&page=${1 + (page(i) % 100)}`)));
       line("search q=stolen (1 in 10), any page", await timed(samples, (i) => get(`q=stolen&page=${1 + (page(i) % Math.ceil(items / 10 / pageSize))}`)));
+
+      // The same page without HTTP and the session lookup: what the index and the summaries cost.
+      const summarise = async (rowIds: readonly string[]) => service.index.items(rowIds).map(summaryOf);
+      const direct = (qs: string) => queuePage(service.index, parseQueueQuery(Object.fromEntries(new URLSearchParams(`pageSize=${pageSize}&${qs}`))), "bob", Date.now(), summarise);
+      line("in process (queuePage: index, rows, summaries)", await timed(samples, (i) => direct(`page=${page(i)}`)));
+      line("in process, reason=approval_required", await timed(samples, (i) => direct(`reason=approval_required&page=${1 + (page(i) % Math.ceil(items / 10 / pageSize))}`)));
+      line("in process, q=stolen", await timed(samples, (i) => direct(`q=stolen&page=${1 + (page(i) % Math.ceil(items / 10 / pageSize))}`)));
 
       console.log("\n  baselines, same run:");
       const raw = line(`raw KV reads of one page (${pageSize} gets)`, await timed(samples, (i) => Promise.all(ids.slice((page(i) - 1) * pageSize, page(i) * pageSize).map((id) => state.get(`item.${id}`)))));
