@@ -29,8 +29,11 @@ export interface FlowDepth {
 export interface QueueIndex {
   /** Open items as the index last saw them (a page's rows need no read of the store). */
   items(ids: readonly string[]): QueueItem[];
-  /** Open items for which `matches` holds (all when absent), in priority order: how many, and the window [offset, offset + limit). */
-  select(matches: ((e: IndexEntry) => boolean) | undefined, offset: number, limit: number): { total: number; entries: IndexEntry[] };
+  /**
+   * Open items of `flow` and with reason `code` (when given) for which `matches` holds (when given), in priority
+   * order: how many, and the window [offset, offset + limit).
+   */
+  select(filter: { readonly flow?: string; readonly code?: string; readonly matches?: (e: IndexEntry) => boolean }, offset: number, limit: number): { total: number; entries: IndexEntry[] };
   /** Open items whose SLA window ended by `now` (ms), earliest first. */
   dueBy(now: number): string[];
   /** Items decided before `before` (ms). */
@@ -60,6 +63,52 @@ function entryOf(item: QueueItem): IndexEntry {
   };
 }
 
+/** One ordered list per key (per flow, per reason): a filter on the key walks only its own items. */
+class KeyedLists {
+  private readonly byKey = new Map<string, SortedList<IndexEntry>>();
+  private static readonly none = new SortedList<IndexEntry>(() => 0);
+
+  constructor(
+    private readonly key: (e: IndexEntry) => string,
+    private readonly compare: (a: IndexEntry, b: IndexEntry) => number,
+  ) {}
+
+  of(key: string): SortedList<IndexEntry> {
+    return this.byKey.get(key) ?? KeyedLists.none;
+  }
+
+  lists(): IterableIterator<[string, SortedList<IndexEntry>]> {
+    return this.byKey.entries();
+  }
+
+  insert(e: IndexEntry): void {
+    const k = this.key(e);
+    let list = this.byKey.get(k);
+    if (!list) this.byKey.set(k, (list = new SortedList(this.compare)));
+    list.insert(e);
+  }
+
+  remove(e: IndexEntry): void {
+    this.byKey.get(this.key(e))?.remove(e);
+  }
+
+  reset(entries: Iterable<IndexEntry>): void {
+    const grouped = new Map<string, IndexEntry[]>();
+    for (const e of entries) {
+      const k = this.key(e);
+      const list = grouped.get(k);
+      if (list) list.push(e);
+      else grouped.set(k, [e]);
+    }
+    this.byKey.clear();
+    for (const [k, list] of grouped) {
+      const sorted = new SortedList(this.compare);
+      sorted.reset(list);
+      this.byKey.set(k, sorted);
+    }
+  }
+}
+
 /** How many open items carry each value (a facet menu lists the values still present). */
 class Tally {
   private readonly counts = new Map<string, number>();
@@ -79,7 +128,7 @@ class Tally {
  * by request time; decided items by decision time. It follows the state bucket's `item.*` keys through a watch,
  * so a claim or decision made on any replica (or by the intake handler) reaches every replica's listing without
  * a read of every item per request. Resolves once the items stored when it was called are indexed.
- * @example const index = await watchQueueIndex(svc.state); index.select(undefined, 0, 25)
+ * @example const index = await watchQueueIndex(svc.state); index.select({ flow: "ticket" }, 0, 25)
  */
 export async function watchQueueIndex(state: StateStore, opts: { onChange?: (index: QueueIndex) => void } = {}): Promise<QueueIndex> {
   const open = new Map<string, IndexEntry>();
@@ -89,17 +138,16 @@ export async function watchQueueIndex(state: StateStore, opts: { onChange?: (ind
   const byPriority = new SortedList<IndexEntry>(inPriorityOrder);
   const due = new SortedList<IndexEntry>(byDue);
   const done = new SortedList<Decided>(byDecided);
-  const perFlow = new Map<string, SortedList<IndexEntry>>();
+  const perFlow = new KeyedLists((e) => e.flow, byRequested);
+  // The flow and reason filters walk only their own items, in page order.
+  const flowInOrder = new KeyedLists((e) => e.flow, inPriorityOrder);
+  const reasonInOrder = new KeyedLists((e) => e.code, inPriorityOrder);
+  const orders = [byPriority, due, perFlow, flowInOrder, reasonInOrder];
   const flows = new Tally();
   const reasons = new Tally();
   const assignees = new Tally();
   let loaded = false;
 
-  const flowList = (flow: string) => {
-    let list = perFlow.get(flow);
-    if (!list) perFlow.set(flow, (list = new SortedList(byRequested)));
-    return list;
-  };
   const tally = (e: IndexEntry, by: 1 | -1) => {
     flows.add(e.flow, by);
     reasons.add(e.code, by);
@@ -112,11 +160,7 @@ export async function watchQueueIndex(state: StateStore, opts: { onChange?: (ind
       open.delete(id);
       stored.delete(id);
       tally(was, -1);
-      if (loaded) {
-        byPriority.remove(was);
-        due.remove(was);
-        flowList(was.flow).remove(was);
-      }
+      if (loaded) for (const o of orders) o.remove(was);
     }
     const d = decided.get(id);
     if (d) {
@@ -138,11 +182,7 @@ export async function watchQueueIndex(state: StateStore, opts: { onChange?: (ind
     open.set(id, e);
     stored.set(id, JSON.stringify(item));
     tally(e, 1);
-    if (loaded) {
-      byPriority.insert(e);
-      due.insert(e);
-      flowList(e.flow).insert(e);
-    }
+    if (loaded) for (const o of orders) o.insert(e);
   }
 
   const watch = await state.watch<QueueItem>(itemPrefix, (change) => {
@@ -152,16 +192,8 @@ export async function watchQueueIndex(state: StateStore, opts: { onChange?: (ind
   });
 
   // The stored items arrive one by one; ordering them once is cheaper than one sorted insert each.
-  byPriority.reset(open.values());
-  due.reset(open.values());
+  for (const o of orders) o.reset(open.values());
   done.reset(decided.values());
-  const grouped = new Map<string, IndexEntry[]>();
-  for (const e of open.values()) {
-    const list = grouped.get(e.flow);
-    if (list) list.push(e);
-    else grouped.set(e.flow, [e]);
-  }
-  for (const [flow, entries] of grouped) flowList(flow).reset(entries);
   loaded = true;
 
   const index: QueueIndex = {
@@ -169,11 +201,12 @@ export async function watchQueueIndex(state: StateStore, opts: { onChange?: (ind
       const json = stored.get(id);
       return json === undefined ? [] : [JSON.parse(json) as QueueItem];
     }),
-    select(matches, offset, limit) {
-      if (!matches) return { total: byPriority.size, entries: byPriority.slice(offset, offset + limit) };
+    select({ flow, code, matches }, offset, limit) {
+      const narrowest = [flow === undefined ? byPriority : flowInOrder.of(flow), code === undefined ? byPriority : reasonInOrder.of(code)].sort((a, b) => a.size - b.size)[0]!;
+      if (!matches) return { total: narrowest.size, entries: narrowest.slice(offset, offset + limit) };
       const entries: IndexEntry[] = [];
       let total = 0;
-      for (const e of byPriority) {
+      for (const e of narrowest) {
         if (!matches(e)) continue;
         if (total >= offset && entries.length < limit) entries.push(e);
         total++;
@@ -184,7 +217,7 @@ export async function watchQueueIndex(state: StateStore, opts: { onChange?: (ind
     decidedBefore: (before) => done.prefixWhile((d) => d.decidedAtMs < before).map((d) => d.id),
     depth() {
       const out = new Map<string, FlowDepth>();
-      for (const [flow, list] of perFlow) if (list.size > 0) out.set(flow, { open: list.size, oldestRequestedAtMs: list.first()!.requestedAtMs });
+      for (const [flow, list] of perFlow.lists()) if (list.size > 0) out.set(flow, { open: list.size, oldestRequestedAtMs: list.first()!.requestedAtMs });
       return out;
     },
     facets: () => ({ flows: flows.values(), reasons: reasons.values(), assignees: assignees.values() }),

@@ -44,17 +44,21 @@ export interface QueuePage {
   readonly facets: { readonly flows: readonly string[]; readonly reasons: readonly string[]; readonly assignees: readonly string[] };
 }
 
-/** The query as a test on index entries; undefined when it filters nothing (the page is then a plain cut of the index). */
-function matcher(query: QueueQuery, reviewerId: string, now: number): ((e: IndexEntry) => boolean) | undefined {
+/**
+ * The query as the index takes it: flow and reason pick the index's own lists; SLA state, assignee and search are a
+ * test on their entries (absent when the query has none: the page is then a plain cut of a list).
+ */
+function filterOf(query: QueueQuery, reviewerId: string, now: number) {
   const q = query.q?.toLowerCase();
   const assignee = query.assignee === "me" ? reviewerId : query.assignee;
-  if (!q && !query.flow && !query.reason && !query.sla && assignee === undefined) return undefined;
-  return (e) =>
-    (!query.flow || e.flow === query.flow) &&
-    (!query.reason || e.code === query.reason) &&
-    (!query.sla || slaState(e.dueAtMs, now) === query.sla) &&
-    (assignee === undefined || (assignee === "unassigned" ? e.claimedBy === null : e.claimedBy === assignee)) &&
-    (!q || e.search.includes(q));
+  const matches =
+    !q && !query.sla && assignee === undefined
+      ? undefined
+      : (e: IndexEntry) =>
+          (!query.sla || slaState(e.dueAtMs, now) === query.sla) &&
+          (assignee === undefined || (assignee === "unassigned" ? e.claimedBy === null : e.claimedBy === assignee)) &&
+          (!q || e.search.includes(q));
+  return { ...(query.flow ? { flow: query.flow } : {}), ...(query.reason ? { code: query.reason } : {}), ...(matches ? { matches } : {}) };
 }
 
 /**
@@ -68,8 +72,8 @@ export async function queuePage(
   now: number,
   summarise: (ids: readonly string[]) => Promise<ItemSummary[]>,
 ): Promise<QueuePage> {
-  const matches = matcher(query, reviewerId, now);
-  const window = (page: number) => index.select(matches, (page - 1) * query.pageSize, query.pageSize);
+  const filter = filterOf(query, reviewerId, now);
+  const window = (page: number) => index.select(filter, (page - 1) * query.pageSize, query.pageSize);
   const asked = window(query.page);
   const { total } = asked;
   const pages = Math.max(1, Math.ceil(total / query.pageSize));

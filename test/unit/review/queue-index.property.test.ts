@@ -54,8 +54,12 @@ test("whatever happens to the queue, the index lists exactly the open items in p
       index ??= await watchQueueIndex(state);
       const stored = (await state.values<QueueItem>("item")).map((e) => e.value);
       const open = stored.filter((i) => i.status !== "decided").sort(byPriority);
-      assert.deepEqual(index.select(undefined, 0, 1000).entries.map((e) => e.id), open.map((i) => i.id));
-      assert.deepEqual(index.select((e) => e.flow === "invoice", 1, 3).entries.map((e) => e.id), open.filter((i) => i.flow === "invoice").slice(1, 4).map((i) => i.id));
+      assert.deepEqual(index.select({}, 0, 1000).entries.map((e) => e.id), open.map((i) => i.id));
+      assert.deepEqual(index.select({ flow: "invoice" }, 1, 3).entries.map((e) => e.id), open.filter((i) => i.flow === "invoice").slice(1, 4).map((i) => i.id));
+      const held = open.filter((i) => i.request.code === "approval_required" && i.claim === null);
+      const page = index.select({ code: "approval_required", matches: (e) => e.claimedBy === null }, 2, 3);
+      assert.deepEqual([page.total, page.entries.map((e) => e.id)], [held.length, held.slice(2, 5).map((i) => i.id)]);
+      assert.equal(index.select({ flow: "ticket", code: "no_such_reason" }, 0, 10).total, 0);
       assert.deepEqual(new Set(index.dueBy(now)), new Set(open.filter((i) => Date.parse(i.dueAt) <= now).map((i) => i.id)));
       assert.deepEqual(new Set(index.decidedBefore(now + 1)), new Set(stored.filter((i) => i.status === "decided").map((i) => i.id)));
       for (const flow of ["ticket", "invoice"]) {

@@ -16,7 +16,7 @@ function clock(start = Date.parse("2026-01-01T10:00:00Z")) {
 }
 
 /** The open items in the order a page lists them. */
-const listed = (index: QueueIndex) => index.select(undefined, 0, 1000).entries.map((e) => e.id);
+const listed = (index: QueueIndex) => index.select({}, 0, 1000).entries.map((e) => e.id);
 /** One SLA sweep as the service runs it: over what the index finds due. */
 const sweep = (q: Queue, index: QueueIndex, now: number) => q.sweep(index.dueBy(now));
 
