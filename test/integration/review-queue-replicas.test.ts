@@ -9,7 +9,7 @@ import { Client, startTestService, tokens } from "../unit/review/harness.js";
 
 type Row = { id: string; claimedBy: string | null };
 
-test("two review replicas on one state bucket: an item claimed on one shows claimed on the other, and an item decided on one leaves the other's listing", { timeout: 60_000 }, async (t) => {
+test("two review replicas on one state bucket: an item claimed on one shows claimed on the other, and an item decided on one leaves the other's listing, and one forgotten leaves its index", { timeout: 60_000 }, async (t) => {
   const nats = await startNats(t);
   const bucket = "mesh_state_review";
   const stateA = await openStateStore(await nats.connect("replica-a"), bucket);
@@ -50,4 +50,6 @@ test("two review replicas on one state bucket: an item claimed on one shows clai
   });
   assert.deepEqual(ids(await listing(alice)), [claimed, after.envelopeId].sort());
   assert.deepEqual(b.service.index.decidedBefore(Date.now() + 1), [decided], "replica B's index holds the decision for retention");
+  await a.queue.forgetDecided([decided]);
+  await waitFor("the item forgotten on replica A is gone from replica B's index", async () => b.service.index.decidedBefore(Date.now() + 1).length === 0);
 });
