@@ -9,6 +9,7 @@ import { checkCsrf, checkOrigin, sessionCookie, type Session, type Sessions } fr
 import { ReviewError } from "./errors.js";
 import { decisionForm, validateCorrections } from "./decision-forms.js";
 import { approvalStep } from "./four-eyes.js";
+import type { QueueIndex } from "./queue-index.js";
 import { parseQueueQuery, queuePage } from "./queue-query.js";
 import { canTake, mayReview, type Queue, type QueueItem } from "./queue.js";
 import type { Reviewer } from "./settings.js";
@@ -17,6 +18,8 @@ import { labelText, readSuggestions, summaryOf, viewOf } from "./snapshot.js";
 
 export interface ReviewAppDeps {
   readonly queue: Queue;
+  /** The open queue in order, following the state store: what a page is cut from. */
+  readonly index: QueueIndex;
   readonly sessions: Sessions;
   /** The reviewers sign-in tokens name, by id (for assignment). */
   readonly reviewers: readonly Reviewer[];
@@ -36,8 +39,6 @@ export interface ReviewAppDeps {
   readonly now?: () => number;
   /** Called for every decision and every four-eyes approval (reviewer metrics). */
   readonly onDecided?: (flow: string, reviewer: string, decision: "approve" | "correct" | "reject" | "approval") => void;
-  /** Called after a change to the queue (the service refreshes the depth gauge). */
-  readonly onChange?: () => void;
 }
 
 type Env = { Variables: { session: Session } };
@@ -195,8 +196,8 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
   app.get("/api/queue", async (c) => {
     const query = parseQueueQuery(c.req.query());
     const { reviewer } = c.get("session");
-    const summarise = async (items: readonly QueueItem[]) => (await shown(items, reviewer)).map(summaryOf);
-    return c.json(await queuePage(await deps.queue.open(), query, reviewer.id, (deps.now ?? Date.now)(), summarise));
+    const summarise = async (ids: readonly string[]) => (await shown(deps.index.items(ids), reviewer)).map(summaryOf);
+    return c.json(await queuePage(deps.index, query, reviewer.id, (deps.now ?? Date.now)(), summarise));
   });
 
   app.get("/api/items/:id", async (c) => {
@@ -207,13 +208,11 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
 
   app.post("/api/items/:id/claim", async (c) => {
     const item = await deps.queue.claim(idParam(c), c.get("session").reviewer);
-    deps.onChange?.();
     return c.json(await view(item, c.get("session").reviewer));
   });
 
   app.post("/api/items/:id/release", async (c) => {
     const item = await deps.queue.release(idParam(c), c.get("session").reviewer);
-    deps.onChange?.();
     return c.json(await view(item, c.get("session").reviewer));
   });
 
@@ -229,7 +228,6 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
     const assignee = deps.reviewers.find((r) => r.id === assigneeId);
     if (!assignee) throw new ReviewError("E_SCHEMA", `reviewer: no reviewer ${assigneeId}`);
     const item = await deps.queue.assign(id, assignee, c.get("session").reviewer);
-    deps.onChange?.();
     return c.json(await view(item, c.get("session").reviewer));
   });
 
@@ -276,8 +274,7 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
       const approval = await deps.approve({ request, reviewer, decision: body.decision as "approve" | "correct", ...(step.values ? { corrections: step.values } : {}), ...comment });
       await deps.queue.recordApproval(id, reviewer, [...step.kept, approval], step.needed);
       deps.onDecided?.(item.flow, reviewer.id, "approval");
-      deps.onChange?.();
-      return { pending: { approvals: step.kept.length + 1, needed: step.needed } };
+        return { pending: { approvals: step.kept.length + 1, needed: step.needed } };
     }
 
     const decision = step?.decision ?? "reject";
@@ -309,7 +306,6 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
       leadTimeMs: recorded.leadTimeMs,
     });
     deps.onDecided?.(item.flow, reviewer.id, decision);
-    deps.onChange?.();
     return { decision: recorded };
   }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { describeIssues } from "../../shared/runtime/index.js";
 import { ReviewError } from "./errors.js";
-import type { QueueItem } from "./queue.js";
+import type { IndexEntry, QueueIndex } from "./queue-index.js";
 import type { ItemSummary } from "./snapshot.js";
 
 /** Where an item stands against its SLA: past due, due within the warning window, or comfortably on time. */
@@ -9,8 +9,8 @@ export type SlaState = "overdue" | "due_soon" | "on_time";
 
 const dueSoonMs = 15 * 60_000;
 
-export function slaState(dueAt: string, now: number): SlaState {
-  const left = Date.parse(dueAt) - now;
+export function slaState(dueAtMs: number, now: number): SlaState {
+  const left = dueAtMs - now;
   return left <= 0 ? "overdue" : left <= dueSoonMs ? "due_soon" : "on_time";
 }
 
@@ -44,53 +44,49 @@ export interface QueuePage {
   readonly facets: { readonly flows: readonly string[]; readonly reasons: readonly string[]; readonly assignees: readonly string[] };
 }
 
-const distinct = (values: readonly (string | null | undefined)[]) => [...new Set(values.filter((v): v is string => typeof v === "string"))].sort();
+/**
+ * The query as the index takes it: flow and reason pick the index's own lists; SLA state, assignee and search are a
+ * test on their entries (absent when the query has none: the page is then a plain cut of a list).
+ */
+function filterOf(query: QueueQuery, reviewerId: string, now: number) {
+  const q = query.q?.toLowerCase();
+  const assignee = query.assignee === "me" ? reviewerId : query.assignee;
+  const matches =
+    !q && !query.sla && assignee === undefined
+      ? undefined
+      : (e: IndexEntry) =>
+          (!query.sla || slaState(e.dueAtMs, now) === query.sla) &&
+          (assignee === undefined || (assignee === "unassigned" ? e.claimedBy === null : e.claimedBy === assignee)) &&
+          (!q || e.search.includes(q));
+  return { ...(query.flow ? { flow: query.flow } : {}), ...(query.reason ? { code: query.reason } : {}), ...(matches ? { matches } : {}) };
+}
 
 /**
- * Filters the open queue (in priority order) and cuts one page. Only the items a reader sees are summarised
- * (which opens their personal fields, audited): the page, or every candidate when a search must read the shown,
- * redacted text.
+ * One page of the open queue in priority order, filtered, searched and read from the index alone (no read of the
+ * store). Only the page's items are summarised, which opens their personal fields (audited).
  */
 export async function queuePage(
-  open: readonly QueueItem[],
+  index: QueueIndex,
   query: QueueQuery,
   reviewerId: string,
   now: number,
-  summarise: (items: readonly QueueItem[]) => Promise<ItemSummary[]>,
+  summarise: (ids: readonly string[]) => Promise<ItemSummary[]>,
 ): Promise<QueuePage> {
-  const assigneeMatches = (claimedBy: string | undefined) =>
-    query.assignee === undefined ||
-    (query.assignee === "unassigned" ? claimedBy === undefined : claimedBy === (query.assignee === "me" ? reviewerId : query.assignee));
-  const candidates = open.filter(
-    (i) =>
-      (!query.flow || i.flow === query.flow) &&
-      (!query.reason || i.request.code === query.reason) &&
-      (!query.sla || slaState(i.dueAt, now) === query.sla) &&
-      assigneeMatches(i.claim?.reviewer),
-  );
-  const q = query.q?.toLowerCase();
-  const cut = <T>(all: readonly T[]) => {
-    const pages = Math.max(1, Math.ceil(all.length / query.pageSize));
-    const page = Math.min(query.page, pages);
-    return { pages, page, slice: all.slice((page - 1) * query.pageSize, page * query.pageSize) };
-  };
-  let total: number;
-  let paged: { pages: number; page: number; slice: readonly ItemSummary[] };
-  if (q) {
-    const found = (await summarise(candidates)).filter((r) => [r.preview, r.code, r.prediction ?? "", r.id].some((s) => s.toLowerCase().includes(q)));
-    total = found.length;
-    paged = cut(found);
-  } else {
-    const { pages, page, slice } = cut(candidates);
-    total = candidates.length;
-    paged = { pages, page, slice: await summarise(slice) };
-  }
+  const filter = filterOf(query, reviewerId, now);
+  const window = (page: number) => index.select(filter, (page - 1) * query.pageSize, query.pageSize);
+  const asked = window(query.page);
+  const { total } = asked;
+  const pages = Math.max(1, Math.ceil(total / query.pageSize));
+  const page = Math.min(query.page, pages);
+  // A page past the end shows the last one.
+  const { entries } = page === query.page ? asked : window(page);
+  const rows = await summarise(entries.map((e) => e.id));
   return {
-    items: paged.slice.map((r) => ({ ...r, sla: slaState(r.dueAt, now) })),
+    items: rows.map((r) => ({ ...r, sla: slaState(Date.parse(r.dueAt), now) })),
     total,
-    page: paged.page,
+    page,
     pageSize: query.pageSize,
-    pages: paged.pages,
-    facets: { flows: distinct(open.map((i) => i.flow)), reasons: distinct(open.map((i) => i.request.code)), assignees: distinct(open.map((i) => i.claim?.reviewer)) },
+    pages,
+    facets: index.facets(),
   };
 }

@@ -1,5 +1,6 @@
 import type { ReviewApproval, ReviewRequest, StateStore } from "../../shared/runtime/index.js";
 import { ReviewError, isConflict } from "./errors.js";
+import { searchableText } from "./search-text.js";
 import type { Reviewer } from "./settings.js";
 
 export type ItemStatus = "pending" | "claimed" | "decided";
@@ -27,6 +28,8 @@ export interface QueueItem {
   readonly approvals?: readonly ReviewApproval[];
   /** Distinct approvers the pending approvals need in all (policy may ask more for a corrected category). */
   readonly approversNeeded?: number;
+  /** Lower-cased searchable fields, taken when the item is queued (`search-text.ts`); personal data is not among them. */
+  readonly search?: string;
   /** What happened to the item, oldest first: the history panel. */
   readonly history?: readonly HistoryEntry[];
 }
@@ -47,8 +50,6 @@ export interface QueueOptions {
 export interface Queue {
   /** Stores a request as a pending item; a redelivered request finds its item and changes nothing. */
   intake(request: ReviewRequest): Promise<{ created: boolean; item: QueueItem }>;
-  /** Open items (pending and claimed), approval-required first, then oldest request first. */
-  open(): Promise<QueueItem[]>;
   get(id: string): Promise<QueueItem | undefined>;
   claim(id: string, reviewer: Reviewer): Promise<QueueItem>;
   release(id: string, reviewer: Reviewer): Promise<QueueItem>;
@@ -59,13 +60,14 @@ export interface Queue {
   markDecided(id: string, reviewer: Reviewer, decided: NonNullable<QueueItem["decided"]>): Promise<QueueItem>;
   /** Stores the approvals an item has collected so far and frees it for the next approver. */
   recordApproval(id: string, reviewer: Reviewer, approvals: readonly ReviewApproval[], needed: number): Promise<QueueItem>;
-  /** Counts a breach for every open item past its window, releases its claim and opens a new window. */
-  sweep(): Promise<QueueItem[]>;
-  /** Deletes items decided before `before` (ms); returns how many. */
-  forgetDecided(before: number): Promise<number>;
+  /** Of the items `due` (ids the index finds past their window), counts a breach for each still open and past it, releases its claim and opens a new window. */
+  sweep(due: readonly string[]): Promise<QueueItem[]>;
+  /** Deletes the items `ids` (the index's decided before the retention cut-off); returns how many. */
+  forgetDecided(ids: readonly string[]): Promise<number>;
 }
 
-const itemKey = (id: string) => `item.${id}`;
+export const itemPrefix = "item";
+const itemKey = (id: string) => `${itemPrefix}.${id}`;
 const maxCasAttempts = 8;
 
 export const reviewRoles = ["reviewer", "approver"] as const;
@@ -78,9 +80,26 @@ export function canTake(item: QueueItem, reviewer: Reviewer): boolean {
   return item.requiresApproval ? reviewer.roles.includes("approver") : mayReview(reviewer);
 }
 
-export function byPriority(a: QueueItem, b: QueueItem): number {
+export const compareStrings = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** What the queue is ordered by. */
+export interface PriorityKey {
+  readonly id: string;
+  readonly requiresApproval: boolean;
+  readonly requestedAt: string;
+}
+
+/** Approval-required first, then the oldest request; the id breaks ties so no two items compare equal. */
+export function inPriorityOrder(a: PriorityKey, b: PriorityKey): number {
   if (a.requiresApproval !== b.requiresApproval) return a.requiresApproval ? -1 : 1;
-  return a.request.requestedAt.localeCompare(b.request.requestedAt) || a.id.localeCompare(b.id);
+  // Plain code-unit order: ISO times and hex ids sort right, and a sort of 50,000 entries cannot afford localeCompare.
+  return compareStrings(a.requestedAt, b.requestedAt) || compareStrings(a.id, b.id);
+}
+
+const priorityKey = (item: QueueItem): PriorityKey => ({ id: item.id, requiresApproval: item.requiresApproval, requestedAt: item.request.requestedAt });
+
+export function byPriority(a: QueueItem, b: QueueItem): number {
+  return inPriorityOrder(priorityKey(a), priorityKey(b));
 }
 
 /**
@@ -119,15 +138,9 @@ export function createQueue(state: StateStore, opts: QueueOptions): Queue {
     }
   }
 
-  async function open(): Promise<QueueItem[]> {
-    const entries = await state.values<QueueItem>("item");
-    return entries.map((e) => e.value).filter((i) => i.status !== "decided").sort(byPriority);
-  }
-
-  async function forgetDecided(before: number): Promise<number> {
-    const old = (await state.values<QueueItem>("item")).filter((e) => e.value.decided && Date.parse(e.value.decided.at) < before);
-    await Promise.all(old.map((e) => state.delete(e.key)));
-    return old.length;
+  async function forgetDecided(ids: readonly string[]): Promise<number> {
+    await Promise.all(ids.map((id) => state.delete(itemKey(id))));
+    return ids.length;
   }
 
   const mustBeOpen = (item: QueueItem) => {
@@ -155,6 +168,7 @@ export function createQueue(state: StateStore, opts: QueueOptions): Queue {
         breaches: 0,
         claim: null,
         decided: null,
+        search: searchableText(request),
       };
       try {
         await state.create(itemKey(item.id), item);
@@ -165,7 +179,6 @@ export function createQueue(state: StateStore, opts: QueueOptions): Queue {
       }
     },
 
-    open,
     forgetDecided,
 
     async get(id) {
@@ -232,13 +245,12 @@ export function createQueue(state: StateStore, opts: QueueOptions): Queue {
       });
     },
 
-    async sweep() {
+    async sweep(due) {
       const t = now();
       const breached: QueueItem[] = [];
-      for (const item of await open()) {
-        if (Date.parse(item.dueAt) > t) continue;
+      for (const id of due) {
         try {
-          const { item: after, changed } = await change(item.id, (current) =>
+          const { item: after, changed } = await change(id, (current) =>
             current.status === "decided" || Date.parse(current.dueAt) > t
               ? null
               : {

@@ -5,6 +5,7 @@ import type { MeshMetrics } from "../../shared/telemetry/index.js";
 import { createReviewApp } from "./app.js";
 import { createSessions } from "./auth.js";
 import { createQueue, type Queue } from "./queue.js";
+import { watchQueueIndex, type QueueIndex } from "./queue-index.js";
 import { signInLimiter } from "./sign-in-limit.js";
 import { parseReviewSettings, settingsForLog, sweepIntervalMs, type Reviewer } from "./settings.js";
 
@@ -31,6 +32,7 @@ export interface RunningReviewService {
   readonly port: number;
   readonly url: string;
   readonly queue: Queue;
+  readonly index: QueueIndex;
   /** One SLA sweep now (the timer runs it every sweep interval). */
   sweep(): Promise<void>;
   close(): Promise<void>;
@@ -44,43 +46,32 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
   const sessions = createSessions(deps.state, { tokens: settings.REVIEW_TOKENS, ttlMs: settings.REVIEW_SESSION_TTL_MS, now });
   const flows = new Set<string>();
 
-  let refreshing: Promise<void> | null = null;
-  const refreshDepth = () => {
-    refreshing ??= (async () => {
-      try {
-        const depth = new Map([...flows].map((f) => [f, 0]));
-        const oldest = new Map([...flows].map((f) => [f, now()]));
-        for (const item of await queue.open()) {
-          depth.set(item.flow, (depth.get(item.flow) ?? 0) + 1);
-          oldest.set(item.flow, Math.min(oldest.get(item.flow) ?? now(), Date.parse(item.request.requestedAt)));
-        }
-        for (const [flow, n] of depth) {
-          flows.add(flow);
-          deps.metrics.mesh_review_queue_depth.set({ flow }, n);
-          deps.metrics.mesh_review_oldest_pending_age_seconds.set({ flow }, Math.max(0, (now() - oldest.get(flow)!) / 1000));
-        }
-      } catch (err) {
-        deps.log.warn({ err }, "review queue depth not refreshed");
-      } finally {
-        refreshing = null;
-      }
-    })();
-    return refreshing;
+  // A flow whose queue emptied keeps its gauges, at 0.
+  const refreshDepth = (index: QueueIndex) => {
+    const depth = index.depth();
+    for (const flow of depth.keys()) flows.add(flow);
+    for (const flow of flows) {
+      const d = depth.get(flow);
+      deps.metrics.mesh_review_queue_depth.set({ flow }, d?.open ?? 0);
+      deps.metrics.mesh_review_oldest_pending_age_seconds.set({ flow }, d ? Math.max(0, (now() - d.oldestRequestedAtMs) / 1000) : 0);
+    }
   };
+  const index = await watchQueueIndex(deps.state, { onChange: refreshDepth });
 
   const sweep = async () => {
-    for (const item of await queue.sweep()) {
+    for (const item of await queue.sweep(index.dueBy(now()))) {
       deps.metrics.mesh_review_sla_breaches_total.inc({ flow: item.flow });
       deps.log.warn({ envelopeId: item.id, flow: item.flow, breaches: item.breaches }, "review SLA breached: item back in the queue");
     }
-    await refreshDepth();
-    const forgotten = await queue.forgetDecided(now() - settings.REVIEW_RETENTION_MS);
+    refreshDepth(index);
+    const forgotten = await queue.forgetDecided(index.decidedBefore(now() - settings.REVIEW_RETENTION_MS));
     const expired = await sessions.prune();
     if (forgotten || expired) deps.log.info({ forgotten, expired }, "review state pruned");
   };
 
   const app = createReviewApp({
     queue,
+    index,
     sessions,
     reviewers: [...new Map(Object.values(settings.REVIEW_TOKENS).map((r) => [r.id, r])).values()],
     decide: deps.decide,
@@ -92,7 +83,6 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
     secureCookie: settings.REVIEW_SECURE_COOKIE,
     sessionTtlMs: settings.REVIEW_SESSION_TTL_MS,
     signInLimit: signInLimiter({ maxFailures: settings.REVIEW_SIGNIN_MAX_FAILURES, windowMs: settings.REVIEW_SIGNIN_WINDOW_MS, now }),
-    onChange: () => void refreshDepth(),
     onDecided: (flow, reviewer, decision) => deps.metrics.mesh_review_decisions_total.inc({ flow, reviewer, decision }),
     now,
   });
@@ -111,16 +101,18 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
     sweeping = sweep().catch((err) => deps.log.warn({ err }, "review SLA sweep failed"));
   }, sweepIntervalMs(settings));
   timer.unref();
-  await refreshDepth();
+  refreshDepth(index);
 
   return {
     port,
     url,
     queue,
+    index,
     sweep,
     async close() {
       clearInterval(timer);
       await sweeping;
+      index.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive connections from a browser would hold close() open until they time out.

@@ -36,7 +36,7 @@ export { deadLetterDepths } from "./dead-letter-depth.js";
 export { deadLetterSchema, decodeBody, encodeBody, deadLetterMsgId, maxInlineBodyBytes, type DeadLetter, type BodyEncoder } from "./dead-letter.js";
 export { readStream, follow, type StoredMessage } from "./read-stream.js";
 export { serveRequests, type Request } from "./serve-requests.js";
-export { openStateStore, type StateStore, type StateEntry } from "./state-store.js";
+export { openStateStore, type StateStore, type StateEntry, type StateChange } from "./state-store.js";
 export { openModelStore, modelBuckets, type ModelStore, type ModelPointer } from "./model-store.js";
 export { openRateLimitStore, rateLimitBucket, type RateLimitStore, type RateLimitTake } from "./rate-limit-store.js";
 export { registerIdentity, readIdentities, identitySchema, type Identity } from "./identities.js";

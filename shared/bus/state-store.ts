@@ -21,6 +21,17 @@ export interface StateStore {
   delete(key: string): Promise<void>;
   keys(prefix?: string): Promise<string[]>;
   values<T = unknown>(prefix?: string): Promise<StateEntry<T>[]>;
+  /**
+   * Every entry under `prefix` as it stands, then each change as it happens (`value` undefined: deleted), in
+   * revision order; resolves once the entries that stood when it was called have been delivered.
+   */
+  watch<T = unknown>(prefix: string, onChange: (change: StateChange<T>) => void): Promise<{ stop(): void }>;
+}
+
+export interface StateChange<T = unknown> {
+  readonly key: string;
+  readonly value: T | undefined;
+  readonly revision: number;
 }
 
 const encoder = new TextEncoder();
@@ -77,6 +88,19 @@ export async function openStateStore(bus: Bus, bucket: string, opts: { replicas?
     async values<T>(prefix?: string) {
       const entries = await Promise.all((await keys(prefix)).map((k) => get<T>(k)));
       return entries.filter((e): e is StateEntry<T> => e !== undefined);
+    },
+    async watch<T>(prefix: string, onChange: (change: StateChange<T>) => void) {
+      let caughtUp!: () => void;
+      const initialized = new Promise<void>((resolve) => (caughtUp = resolve));
+      const iter = await kv.watch({ key: `${checkKey(prefix.replace(/\.$/, ""))}.>`, initializedFn: () => caughtUp() });
+      void (async () => {
+        for await (const e of iter) {
+          const value = e.operation === "PUT" ? (JSON.parse(decoder.decode(e.value)) as T) : undefined;
+          onChange({ key: e.key, value, revision: e.revision });
+        }
+      })();
+      await initialized;
+      return { stop: () => iter.stop() };
     },
   };
 }

@@ -40,7 +40,7 @@ export {
   type ReviewApproval,
   type Label,
 } from "./messages.js";
-export type { StateStore, StateEntry, ModelStore, ModelPointer } from "../bus/index.js";
+export type { StateStore, StateEntry, StateChange, ModelStore, ModelPointer } from "../bus/index.js";
 export { createEnvelope, applyCorrections, type TaskEnvelope, type InvoicePayload, type TicketPayload, type SocialMentionPayload, type CorrectionEvent } from "../envelope/index.js";
 export { MeshError, SchemaError, TransientError, ConflictError, PolicyDeniedError, describeIssues, type ErrorCode } from "../errors/index.js";
 /** Agents that show or store task data (the review screen, labels) redact it with the policy's detectors. */

@@ -569,6 +569,7 @@ function governedState(store: StateStore, bucket: string, scope: () => EffectSco
     get: (key) => store.get(key),
     keys: (prefix) => store.keys(prefix),
     values: (prefix) => store.values(prefix),
+    watch: (prefix, onChange) => store.watch(prefix, onChange),
     put: (key, value) => write(key, () => store.put(key, value)),
     create: (key, value) => write(key, () => store.create(key, value)),
     update: (key, value, revision) => write(key, () => store.update(key, value, revision)),
@@ -658,7 +659,7 @@ function undeclaredState(agent: string): StateStore {
   const refuse = () => {
     throw new MeshError("E_CONFIG", `agent ${agent} uses ctx.state but does not declare it: add \`state: true\` to its defineAgent`);
   };
-  return { get: refuse, put: refuse, create: refuse, update: refuse, delete: refuse, keys: refuse, values: refuse };
+  return { get: refuse, put: refuse, create: refuse, update: refuse, delete: refuse, keys: refuse, values: refuse, watch: refuse };
 }
 
 function parseBody<T extends z.ZodType>(data: Uint8Array, schema: T, what: string): z.infer<T> {

@@ -12,6 +12,7 @@ const benches: Record<string, string> = {
   models: "models-bench.ts",
   mesh: "mesh-throughput.ts",
   cli: "cli-startup.ts",
+  "review-queue": "review-queue.ts",
 };
 
 const chosen = process.argv.slice(2).filter((a) => a !== "--");

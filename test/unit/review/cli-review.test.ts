@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PassThrough, Writable } from "node:stream";
 import { exportLabels, formatReviewQueue, replayTask } from "../../../cli/review/index.js";
-import { createQueue } from "../../../agents/review/queue.js";
+import { createQueue, type QueueItem } from "../../../agents/review/queue.js";
 import { memoryStateStore } from "./memory-state-store.js";
 import { createCorrection } from "../../../shared/envelope/index.js";
 import type { Label } from "../../../shared/runtime/index.js";
@@ -84,13 +84,14 @@ test("a replay refuses a correction for another task or made against other conte
 
 test("mesh review ls lists open items in queue order, flags overdue ones and never prints task text", async () => {
   const t0 = Date.parse("2026-01-01T10:00:00Z");
-  const q = createQueue(memoryStateStore(), { slaMs: 60_000, now: () => t0 });
+  const state = memoryStateStore();
+  const q = createQueue(state, { slaMs: 60_000, now: () => t0 });
   const old = ticketRequest("secret text one", { requestedAt: new Date(t0 - 120_000).toISOString() });
   const risky = ticketRequest("secret text two", { code: "approval_required", requestedAt: new Date(t0).toISOString() });
   await q.intake(old);
   await q.intake(risky);
   await q.claim(old.envelopeId, { id: "alice", roles: ["reviewer"] });
-  const out = formatReviewQueue(await q.open(), t0);
+  const out = formatReviewQueue((await state.values<QueueItem>("item")).map((e) => e.value), t0);
   const lines = out.split("\n");
   assert.equal(lines[0], "2 open review items");
   assert.match(lines[1]!, new RegExp(`^${risky.envelopeId}\\s+ticket\\s+approval_required\\s+approver\\s+pending`));

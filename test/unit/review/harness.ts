@@ -1,5 +1,5 @@
 import type { TestContext } from "node:test";
-import type { ReviewApproval, ReviewDecision, ReviewDecisionInput } from "../../../shared/runtime/index.js";
+import type { ReviewApproval, ReviewDecision, ReviewDecisionInput, StateStore } from "../../../shared/runtime/index.js";
 import { createMetrics } from "../../../shared/telemetry/index.js";
 import { startReviewService, type RunningReviewService } from "../../../agents/review/service.js";
 import { memoryStateStore } from "./memory-state-store.js";
@@ -23,9 +23,8 @@ const silent = { info() {}, warn() {}, error() {} };
 /** The review service's tests never verify decisions; the runtime does that on the resume path. */
 const testSigner = "U".padEnd(56, "A");
 
-/** The review service on a free port over an in-memory state store; `decide` records what it was asked. */
-export async function startTestService(t: TestContext, env: Record<string, string> = {}) {
-  const state = memoryStateStore();
+/** The review service on a free port over an in-memory state store (or `state`, a replica's); `decide` records what it was asked. */
+export async function startTestService(t: TestContext, env: Record<string, string> = {}, state: StateStore = memoryStateStore()) {
   const metrics = createMetrics();
   const decisions: ReviewDecisionInput[] = [];
   const approvals: ReviewApproval[] = [];

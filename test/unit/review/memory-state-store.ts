@@ -1,4 +1,4 @@
-import { ConflictError, type StateEntry, type StateStore } from "../../../shared/runtime/index.js";
+import { ConflictError, type StateChange, type StateEntry, type StateStore } from "../../../shared/runtime/index.js";
 
 /**
  * Test-only stand-in for the runtime's JetStream KV state store, with its exact interface and CAS rules:
@@ -7,18 +7,22 @@ import { ConflictError, type StateEntry, type StateStore } from "../../../shared
  */
 export function memoryStateStore(): StateStore & { readonly size: number } {
   const data = new Map<string, { json: string; revision: number }>();
+  const watchers = new Set<(key: string, json: string | undefined, revision: number) => void>();
   let seq = 0;
   const write = (key: string, value: unknown) => {
     const revision = ++seq;
-    data.set(key, { json: JSON.stringify(value), revision });
+    const json = JSON.stringify(value);
+    data.set(key, { json, revision });
+    for (const w of watchers) w(key, json, revision);
     return revision;
   };
+  const under = (key: string, prefix: string) => key.startsWith(`${prefix.replace(/\.$/, "")}.`);
   const get = async <T>(key: string): Promise<StateEntry<T> | undefined> => {
     const e = data.get(key);
     return e && { key, value: JSON.parse(e.json) as T, revision: e.revision };
   };
   const keys = async (prefix?: string) =>
-    [...data.keys()].filter((k) => !prefix || k.startsWith(`${prefix.replace(/\.$/, "")}.`)).sort();
+    [...data.keys()].filter((k) => !prefix || under(k, prefix)).sort();
   return {
     get size() {
       return data.size;
@@ -38,6 +42,8 @@ export function memoryStateStore(): StateStore & { readonly size: number } {
     },
     async delete(key) {
       data.delete(key);
+      const revision = ++seq;
+      for (const w of watchers) w(key, undefined, revision);
     },
     async values<T>(prefix?: string) {
       const out: StateEntry<T>[] = [];
@@ -46,6 +52,14 @@ export function memoryStateStore(): StateStore & { readonly size: number } {
         if (e) out.push(e);
       }
       return out;
+    },
+    async watch<T>(prefix: string, onChange: (change: StateChange<T>) => void) {
+      const deliver = (key: string, json: string | undefined, revision: number) => {
+        if (under(key, prefix)) onChange({ key, value: json === undefined ? undefined : (JSON.parse(json) as T), revision });
+      };
+      for (const [key, e] of [...data].sort((a, b) => a[1].revision - b[1].revision)) deliver(key, e.json, e.revision);
+      watchers.add(deliver);
+      return { stop: () => void watchers.delete(deliver) };
     },
   };
 }

@@ -3,10 +3,10 @@ import { test } from "node:test";
 import { Client, startTestService, tokens } from "./harness.js";
 import { ticketRequest } from "./fixtures.js";
 
-test("the queue API searches, filters by reason, SLA state and assignee, and pages; a bad parameter is named", async (t) => {
+test("the queue API searches the indexed fields, filters by reason, SLA state and assignee, and pages; a bad parameter is named", async (t) => {
   const { service, queue, revealed } = await startTestService(t, { REVIEW_SLA_MS: "3600000" });
   const hour = 3600_000;
-  const overdue = ticketRequest("overdue parcel card", { requestedAt: new Date(Date.now() - 2 * hour).toISOString() });
+  const overdue = ticketRequest("overdue parcel card", { requestedAt: new Date(Date.now() - 2 * hour).toISOString(), label: "lost_or_stolen_card" });
   const others = Array.from({ length: 6 }, (_, i) => ticketRequest(`routine ticket ${i}`));
   const risky = ticketRequest("refund please", { code: "approval_required" });
   for (const r of [overdue, ...others, risky]) await queue.intake(r);
@@ -15,7 +15,11 @@ test("the queue API searches, filters by reason, SLA state and assignee, and pag
   const list = async (qs: string) => (await alice.request("GET", `/api/queue?${qs}`)).json;
 
   await alice.request("POST", `/api/items/${others[0]!.envelopeId}/claim`);
-  assert.deepEqual((await list("q=PARCEL")).items.map((i: { id: string }) => i.id), [overdue.envelopeId], "search ignores case");
+  const opened = revealed.count;
+  assert.deepEqual((await list("q=STOLEN")).items.map((i: { id: string }) => i.id), [overdue.envelopeId], "search ignores case");
+  assert.equal(revealed.count - opened, 1, "a search opens only the page it shows");
+  assert.equal((await list("q=parcel")).total, 0, "the task's text is personal data: sealed, never indexed");
+  assert.deepEqual((await list(`q=${risky.envelopeId.slice(4, 16)}`)).items.map((i: { id: string }) => i.id), [risky.envelopeId], "an id is found");
   assert.deepEqual((await list("sla=overdue")).items.map((i: { id: string; sla: string }) => [i.id, i.sla]), [[overdue.envelopeId, "overdue"]]);
   assert.deepEqual((await list("reason=approval_required")).items.map((i: { id: string }) => i.id), [risky.envelopeId]);
   assert.deepEqual((await list("assignee=me")).items.map((i: { id: string }) => i.id), [others[0]!.envelopeId]);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createQueue } from "../../../agents/review/queue.js";
+import { createQueue, type Queue } from "../../../agents/review/queue.js";
+import { watchQueueIndex, type QueueIndex } from "../../../agents/review/queue-index.js";
 import { ReviewError } from "../../../agents/review/errors.js";
 import { memoryStateStore } from "./memory-state-store.js";
 import { ticketRequest } from "./fixtures.js";
@@ -14,33 +15,40 @@ function clock(start = Date.parse("2026-01-01T10:00:00Z")) {
   return { now: () => t, advance: (ms: number) => void (t += ms), iso: (ms = 0) => new Date(t + ms).toISOString() };
 }
 
+/** The open items in the order a page lists them. */
+const listed = (index: QueueIndex) => index.select({}, 0, 1000).entries.map((e) => e.id);
+/** One SLA sweep as the service runs it: over what the index finds due. */
+const sweep = (q: Queue, index: QueueIndex, now: number) => q.sweep(index.dueBy(now));
+
 const code = (err: unknown) => (err instanceof ReviewError ? err.code : String(err));
 
 test("a redelivered request finds its item and does not add a second one", async () => {
   const state = memoryStateStore();
   const q = createQueue(state, { slaMs: minute });
+  const index = await watchQueueIndex(state);
   const req = ticketRequest("where is my card?");
   assert.equal((await q.intake(req)).created, true);
   await q.claim(req.envelopeId, alice);
   const again = await q.intake(req);
   assert.equal(again.created, false);
   assert.equal(again.item.claim?.reviewer, "alice", "the redelivery left the claimed item as it was");
-  assert.equal((await q.open()).length, 1);
+  assert.equal(listed(index).length, 1);
   assert.equal(state.size, 1);
 });
 
 test("approval-required items come first, then the oldest request", async () => {
   const c = clock();
-  const q = createQueue(memoryStateStore(), { slaMs: minute, now: c.now });
+  const state = memoryStateStore();
+  const q = createQueue(state, { slaMs: minute, now: c.now });
   const newest = ticketRequest("newest", { requestedAt: c.iso(3000) });
   const oldest = ticketRequest("oldest", { requestedAt: c.iso(1000) });
   const middle = ticketRequest("middle", { requestedAt: c.iso(2000) });
   const risky = ticketRequest("my card was stolen", { requestedAt: c.iso(4000), code: "approval_required" });
+  const before = ticketRequest("queued before the index started", { requestedAt: c.iso(2500) });
+  await q.intake(before);
+  const index = await watchQueueIndex(state);
   for (const r of [newest, oldest, risky, middle]) await q.intake(r);
-  assert.deepEqual(
-    (await q.open()).map((i) => i.request.reason && (i.request.envelope.payload as { text: string }).text),
-    ["my card was stolen", "oldest", "middle", "newest"],
-  );
+  assert.deepEqual(listed(index), [risky, oldest, middle, before, newest].map((r) => r.envelopeId));
 });
 
 test("two reviewers racing for one item: exactly one claim wins, the other gets a conflict", async () => {
@@ -78,20 +86,24 @@ test("a user without a review role cannot claim anything", async () => {
 });
 
 test("deciding needs the claim, and a decided item leaves the queue and cannot be claimed again", async () => {
-  const q = createQueue(memoryStateStore(), { slaMs: minute });
+  const state = memoryStateStore();
+  const q = createQueue(state, { slaMs: minute });
+  const index = await watchQueueIndex(state);
   const req = ticketRequest("decide me");
   await q.intake(req);
   await assert.rejects(q.assertDecidable(req.envelopeId, alice), (err) => code(err) === "E_CONFLICT");
   await q.claim(req.envelopeId, alice);
   await q.markDecided(req.envelopeId, alice, { decision: "approve", reviewer: "alice", at: new Date().toISOString(), leadTimeMs: 5 });
-  assert.equal((await q.open()).length, 0);
+  assert.equal(listed(index).length, 0);
   await assert.rejects(q.claim(req.envelopeId, bob), (err) => code(err) === "E_CONFLICT");
   assert.equal((await q.intake(req)).item.status, "decided", "a late redelivery does not reopen it");
 });
 
 test("an SLA window without a decision is one breach: the claim is released and a new window starts", async () => {
   const c = clock();
-  const q = createQueue(memoryStateStore(), { slaMs: minute, now: c.now });
+  const state = memoryStateStore();
+  const q = createQueue(state, { slaMs: minute, now: c.now });
+  const index = await watchQueueIndex(state);
   const slow = ticketRequest("slow", { requestedAt: c.iso() });
   const fresh = ticketRequest("fresh", { requestedAt: c.iso(50_000) });
   await q.intake(slow);
@@ -99,21 +111,21 @@ test("an SLA window without a decision is one breach: the claim is released and 
   await q.claim(slow.envelopeId, alice);
 
   c.advance(minute - 1);
-  assert.deepEqual(await q.sweep(), [], "nothing is due yet");
+  assert.deepEqual(await sweep(q, index, c.now()), [], "nothing is due yet");
 
   c.advance(1);
-  const breached = await q.sweep();
+  const breached = await sweep(q, index, c.now());
   assert.deepEqual(breached.map((i) => i.id), [slow.envelopeId]);
   const after = (await q.get(slow.envelopeId))!;
   assert.equal(after.status, "pending");
   assert.equal(after.claim, null, "the breached claim went back to the queue");
   assert.equal(after.breaches, 1);
   assert.equal(after.dueAt, c.iso(minute));
-  assert.deepEqual(await q.sweep(), [], "the same window is not counted twice");
+  assert.deepEqual(await sweep(q, index, c.now()), [], "the same window is not counted twice");
 
   await q.claim(slow.envelopeId, bob);
   c.advance(minute);
-  assert.deepEqual((await q.sweep()).map((i) => [i.id, i.breaches]).sort(), [[slow.envelopeId, 2], [fresh.envelopeId, 1]].sort());
+  assert.deepEqual((await sweep(q, index, c.now())).map((i) => [i.id, i.breaches]).sort(), [[slow.envelopeId, 2], [fresh.envelopeId, 1]].sort());
 });
 
 test("two sweeps racing (two replicas) count a breach once", async () => {
@@ -121,10 +133,11 @@ test("two sweeps racing (two replicas) count a breach once", async () => {
   const state = memoryStateStore();
   const a = createQueue(state, { slaMs: minute, now: c.now });
   const b = createQueue(state, { slaMs: minute, now: c.now });
+  const index = await watchQueueIndex(state);
   const req = ticketRequest("race the sweep", { requestedAt: c.iso() });
   await a.intake(req);
   c.advance(minute);
-  const [x, y] = await Promise.all([a.sweep(), b.sweep()]);
+  const [x, y] = await Promise.all([sweep(a, index, c.now()), sweep(b, index, c.now())]);
   assert.equal(x.length + y.length, 1);
   assert.equal((await a.get(req.envelopeId))!.breaches, 1);
 });
@@ -133,15 +146,16 @@ test("decided items are forgotten after the retention period; open ones never ar
   const c = clock();
   const state = memoryStateStore();
   const q = createQueue(state, { slaMs: minute, now: c.now });
+  const index = await watchQueueIndex(state);
   const done = ticketRequest("done");
   const waiting = ticketRequest("waiting");
   await q.intake(done);
   await q.intake(waiting);
   await q.claim(done.envelopeId, alice);
   await q.markDecided(done.envelopeId, alice, { decision: "approve", reviewer: "alice", at: c.iso(), leadTimeMs: 1 });
-  assert.equal(await q.forgetDecided(c.now()), 0, "not before it is older than the cut-off");
+  assert.equal(await q.forgetDecided(index.decidedBefore(c.now())), 0, "not before it is older than the cut-off");
   c.advance(1);
-  assert.equal(await q.forgetDecided(c.now()), 1);
+  assert.equal(await q.forgetDecided(index.decidedBefore(c.now())), 1);
   assert.equal(await q.get(done.envelopeId), undefined);
   assert.equal((await q.get(waiting.envelopeId))?.status, "pending");
 });
