@@ -4,7 +4,7 @@ import type { Operator } from "../operator.js";
 export type FaultStep = "inject" | "repair";
 
 /**
- * Runs one injection or repair of a chaos run as an operator effect: policy decides (`tool.call` on the endpoint
+ * Runs one injection or repair of a chaos run as an operator effect: policy decides (`mesh.fault` on the endpoint
  * `chaos-inject` or `chaos-repair`) and the operator's audit chain records who did what to the mesh. The same door
  * for the sandbox's own faults and an operator's `--fault`/`--repair` commands.
  */
@@ -17,7 +17,7 @@ export type FaultAction = <T>(step: FaultStep, what: string, run: () => Promise<
 export function auditedFaults(operator: Operator, scenario: string): FaultAction {
   return (step, what, run) =>
     operator.perform({
-      action: "tool.call",
+      action: "mesh.fault",
       principal: operator.principal,
       resource: { endpoint: `chaos-${step}` },
       facts: {},
