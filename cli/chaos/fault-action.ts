@@ -1,5 +1,9 @@
 import { spawn } from "node:child_process";
+import { z } from "zod";
+import { readStream, streamNames, subjects } from "../../shared/bus/index.js";
+import { OPERATOR } from "../../policy/index.js";
 import type { Operator } from "../operator.js";
+import { storedJson } from "./stored-json.js";
 
 export type FaultStep = "inject" | "repair";
 
@@ -44,5 +48,26 @@ export function runShell(command: string): Promise<string> {
       if (code === 0) resolve(out.trim());
       else reject(new Error(`"${command}" exited with ${signal ?? `status ${code}`}${err.trim() ? `: ${err.trim().slice(-500)}` : ""}`));
     });
+  });
+}
+
+const faultRecord = z.object({
+  instance: z.string(),
+  action: z.literal("mesh.fault"),
+  outcome: z.string(),
+  detail: z.object({ step: z.enum(["inject", "repair"]), what: z.string() }),
+});
+
+export type AuditedFault = { readonly step: FaultStep; readonly what: string; readonly outcome: string };
+
+/**
+ * The injections and repairs of this run as the operator's audit chain holds them (read back from the audit stream,
+ * this operator instance's records since `since`): the report shows what the auditor will find.
+ */
+export async function auditedFaultsOf(operator: Operator, since: Date): Promise<AuditedFault[]> {
+  const records = await readStream(operator.bus, streamNames.audit, { filterSubject: subjects.auditOf(OPERATOR), since });
+  return records.flatMap((m) => {
+    const r = faultRecord.safeParse(storedJson(m.data));
+    return r.success && r.data.instance === operator.principal.instance ? [{ step: r.data.detail.step, what: r.data.detail.what, outcome: r.data.outcome }] : [];
   });
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { deadLetterSchema, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
-import { parseJsonBody } from "../../shared/envelope/index.js";
 import { connectOperator } from "../operator.js";
 import { readFlowLedger, reconcileFlow, type Finding, type TaskTrail } from "../../shared/runtime/task-ledger.js";
-import { auditedFaults } from "./fault-action.js";
+import { auditedFaults, auditedFaultsOf, type AuditedFault } from "./fault-action.js";
+import { storedJson } from "./stored-json.js";
 import { startSandbox, type Sandbox } from "./sandbox.js";
 import { needsFaultCommand } from "./scenario-names.js";
 import { operatorFault, scenarioNamed, sendHostileInputs, type Fault, type OperatorFault } from "./scenarios.js";
@@ -51,6 +51,8 @@ export interface ChaosReport {
   /** Events the broker never stored although the publisher kept trying (reported, not counted in `in`). */
   readonly notStored: number;
   readonly reconcile: { readonly admitted: number; readonly missing: Finding[]; readonly doubled: Finding[] };
+  /** The run's injections and repairs as the operator's audit chain holds them. */
+  readonly audited: readonly AuditedFault[];
   readonly findings: readonly string[];
 }
 
@@ -72,18 +74,10 @@ function p99(values: number[]): number | null {
 async function refusalsOf(bus: Bus, flow: string, since: Date, inbound: ReadonlySet<number>): Promise<number> {
   let refused = 0;
   for (const m of await readStream(bus, streamNames.dlq, { filterSubject: subjects.dlq(flow), since })) {
-    const letter = deadLetterSchema.safeParse(jsonOrUndefined(m.data));
+    const letter = deadLetterSchema.safeParse(storedJson(m.data));
     if (letter.success && letter.data.stream === streamNames.in && inbound.has(letter.data.streamSeq)) refused++;
   }
   return refused;
-}
-
-function jsonOrUndefined(data: Uint8Array): unknown {
-  try {
-    return parseJsonBody(data, "letter");
-  } catch {
-    return undefined;
-  }
 }
 
 /** Every consumer on the mesh's streams has nothing pending and nothing unacknowledged: no redelivery can still add an outcome. */
@@ -230,6 +224,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         recoverMs: resumed.length ? Math.min(...resumed) - faultDone.repairedAt : null,
         notStored: valid.length + poison.length - stored.length,
         reconcile: { admitted: verdict.admitted, missing: verdict.missing, doubled: verdict.doubled },
+        audited: await auditedFaultsOf(operator, since),
         findings,
       };
     } finally {

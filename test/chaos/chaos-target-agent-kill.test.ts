@@ -37,6 +37,7 @@ test("mesh chaos agent-kill --target against a running mesh: the operator's --fa
     (m) => JSON.parse(Buffer.from(m.data).toString("utf8")) as { action?: string; outcome?: string; request?: { resource?: { endpoint?: string } }; detail?: { step?: string; what?: string } },
   );
   const faults = records.filter((r) => r.action === "mesh.fault").map((r) => ({ endpoint: r.request?.resource?.endpoint, step: r.detail?.step, what: r.detail?.what, outcome: r.outcome }));
+  assert.deepEqual(report.audited, faults.map(({ step, what, outcome }) => ({ step, what, outcome })), "the report shows what the audit chain holds");
   assert.deepEqual(faults, [
     { endpoint: "chaos-inject", step: "inject", what: `kill -KILL ${victim}`, outcome: "done" },
     { endpoint: "chaos-repair", step: "repair", what: `touch ${restartRequest}`, outcome: "done" },
