@@ -1,5 +1,5 @@
 import type { parseArgs, ParseArgsConfig } from "node:util";
-import { scenarioNames } from "./chaos/scenario-names.js";
+import { needsFaultCommand, scenarioNames, type ScenarioName } from "./chaos/scenario-names.js";
 
 type Parsed = ReturnType<typeof parseArgs>;
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -164,8 +164,20 @@ export const commandTable: Readonly<Record<string, Command>> = {
     usage: `  chaos <scenario...> [--events N] [--rate N] [--down-ms N] [--signal SIGKILL|SIGSTOP] [--json]
                                        a sandbox mesh, a steady workload from the operator, one fault; prints in,
                                        out, lost, doubled, DLQ, p99 during the fault, time to recover (verdict from
-                                       reconcile; exit 3 lost, 4 doubled). Scenarios: ${scenarioNames.join(", ")}`,
-    options: { events: { type: "string" }, rate: { type: "string" }, "down-ms": { type: "string" }, signal: { type: "string" }, ...json },
+                                       reconcile; exit 3 lost, 4 doubled). Scenarios: ${scenarioNames.join(", ")}
+  chaos <scenario...> --target --fault "<command>" [--repair "<command>"]
+                                       the same against the mesh NATS_URL points at (staging), as the operator:
+                                       the fault and repair are your commands, audited; judged on this run's events`,
+    options: {
+      events: { type: "string" },
+      rate: { type: "string" },
+      "down-ms": { type: "string" },
+      signal: { type: "string" },
+      target: { type: "boolean" },
+      fault: { type: "string" },
+      repair: { type: "string" },
+      ...json,
+    },
     positionals: true,
     async run(p) {
       const names = p.positionals;
@@ -174,12 +186,20 @@ export const commandTable: Readonly<Record<string, Command>> = {
       if (unknown.length) throw new UsageError(`unknown scenario ${unknown.join(", ")}: one of ${scenarioNames.join(", ")}`);
       const signal = str(p, "signal");
       if (signal !== undefined && signal !== "SIGKILL" && signal !== "SIGSTOP") throw new UsageError(`--signal takes SIGKILL or SIGSTOP, not "${signal}"`);
+      const [fault, repair] = [str(p, "fault"), str(p, "repair")];
+      if (!flag(p, "target") && (fault !== undefined || repair !== undefined)) throw new UsageError("--fault and --repair run against a target mesh: add --target");
+      if (flag(p, "target") && signal) throw new UsageError("--signal is for the sandbox's own agent-kill; against a target, --fault is the command that signals");
+      const commandless = names.filter((n) => needsFaultCommand(n as ScenarioName));
+      if (flag(p, "target") && !fault?.trim() && commandless.length) {
+        throw new UsageError(`${commandless.join(", ")} against a target mesh need --fault "<command>" (e.g. "kubectl delete pod -l app=invoice"): mesh chaos cannot signal processes it did not start`);
+      }
       const { chaosCommand } = await import("./commands/chaos.js");
       return chaosCommand(names, {
         ...(str(p, "events") ? { events: positiveInt("--events", str(p, "events")!) } : {}),
         ...(str(p, "rate") ? { rate: positiveInt("--rate", str(p, "rate")!) } : {}),
         ...(str(p, "down-ms") ? { downMs: positiveInt("--down-ms", str(p, "down-ms")!) } : {}),
         ...(signal ? { signal } : {}),
+        ...(flag(p, "target") ? { target: { ...(fault ? { fault } : {}), ...(repair ? { repair } : {}) } } : {}),
         json: flag(p, "json"),
       });
     },

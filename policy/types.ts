@@ -9,6 +9,8 @@ export const actions = [
   "task.complete",
   "review.decide",
   "policy.change",
+  // An operator breaking and mending the mesh on purpose (`mesh chaos`): about no task, so no residency applies.
+  "mesh.fault",
 ] as const;
 export type Action = (typeof actions)[number];
 

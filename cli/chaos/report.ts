@@ -23,6 +23,7 @@ export function formatReport(reports: readonly ChaosReport[]): string {
     const measures = Object.entries(r.fault.measures).map(([k, v]) => `${k} ${v}`).join(", ");
     out.push("", `${r.scenario}: ${r.fault.description}${measures ? ` (${measures})` : ""}`);
     out.push(`  reconcile: ${r.reconcile.admitted} admitted, ${r.reconcile.missing.length} missing, ${r.reconcile.doubled.length} doubled${r.notStored ? `; ${r.notStored} never stored by the broker` : ""}`);
+    for (const a of r.audited) out.push(`  audited: ${a.step} ${a.what} (${a.outcome})`);
     for (const f of r.findings.slice(0, 20)) out.push(`  ${f}`);
   }
   return out.join("\n");

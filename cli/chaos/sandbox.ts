@@ -39,8 +39,10 @@ export interface Sandbox {
   startAgent(name: string): Promise<AgentProcess>;
   /** Sends `signal` to the agent's process; resolves when it has exited (SIGSTOP/SIGCONT resolve at once). */
   signalAgent(name: string, signal: NodeJS.Signals): Promise<void>;
-  /** Stops the single broker (as a crash or an operator restart would), runs `during`, starts it on the same store. */
-  restartBroker(during: () => Promise<void>): Promise<void>;
+  /** Stops the single broker, as a crash or an operator restart would. */
+  stopBroker(): Promise<void>;
+  /** Starts the stopped broker again on the same port and store: clients reconnect by themselves. */
+  startBroker(): Promise<void>;
   /** Every agent's log, for a failed run's diagnosis. */
   logs(name: string): string;
   stop(): Promise<void>;
@@ -137,10 +139,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
         agent.child.kill(signal);
         if (signal !== "SIGSTOP" && signal !== "SIGCONT") await agent.exited;
       },
-      async restartBroker(during) {
-        if (!single || !singleOpts) throw new Error("restartBroker: this run's broker is a cluster; kill a node instead");
+      async stopBroker() {
+        if (!single) throw new Error("stopBroker: this run's broker is a cluster; kill a node instead");
         await single.stop();
-        await during();
+      },
+      async startBroker() {
+        if (!singleOpts) throw new Error("startBroker: this run's broker is a cluster; start a node instead");
         single = await startLocalNats(singleOpts);
       },
       logs(name) {

@@ -1,5 +1,6 @@
 import { streamNames, type Bus } from "../../shared/bus/index.js";
 import { connectCli } from "../connect.js";
+import { runShell, type FaultAction } from "./fault-action.js";
 import type { Sandbox } from "./sandbox.js";
 import type { ChaosFlow } from "./workload.js";
 import type { ScenarioName } from "./scenario-names.js";
@@ -21,6 +22,8 @@ export interface FaultContext {
   readonly signal: NodeJS.Signals;
   /** Sends the run's hostile inputs (the poison scenario's fault) and resolves when they are stored. */
   readonly sendPoison: () => Promise<void>;
+  /** Every injection and repair goes through here: an audited operator action. */
+  readonly act: FaultAction;
   readonly log: (line: string) => void;
 }
 
@@ -77,13 +80,13 @@ export const scenarios: readonly Scenario[] = [
     summary: "the invoice agent killed mid-run (SIGKILL, or --signal SIGSTOP: frozen, then continued) and started again",
     ...invoiceMesh,
     broker: "single",
-    async inject({ sandbox, downMs, signal }) {
+    async inject({ sandbox, downMs, signal, act }) {
       const startedAt = Date.now();
       const pid = sandbox.agent("invoice").child.pid;
-      await sandbox.signalAgent("invoice", signal);
+      await act("inject", `${signal} to the invoice agent (pid ${pid})`, () => sandbox.signalAgent("invoice", signal));
       await sleep(downMs);
-      if (signal === "SIGSTOP") await sandbox.signalAgent("invoice", "SIGCONT");
-      else await sandbox.startAgent("invoice");
+      if (signal === "SIGSTOP") await act("repair", `SIGCONT to the invoice agent (pid ${pid})`, () => sandbox.signalAgent("invoice", "SIGCONT"));
+      else await act("repair", "start the invoice agent", () => sandbox.startAgent("invoice"));
       const action = signal === "SIGSTOP" ? "continued (SIGCONT)" : "restarted";
       return { description: `invoice agent (pid ${pid}) ${signal}, ${action} after ${downMs} ms`, startedAt, repairedAt: Date.now(), measures: { signal, downMs } };
     },
@@ -93,9 +96,11 @@ export const scenarios: readonly Scenario[] = [
     summary: "the broker stopped mid-run and started again on the same store",
     ...invoiceMesh,
     broker: "single",
-    async inject({ sandbox, downMs }) {
+    async inject({ sandbox, downMs, act }) {
       const startedAt = Date.now();
-      await sandbox.restartBroker(() => sleep(downMs));
+      await act("inject", "stop nats-server", () => sandbox.stopBroker());
+      await sleep(downMs);
+      await act("repair", "start nats-server on the same store", () => sandbox.startBroker());
       return { description: `nats-server stopped, started again after ${downMs} ms`, startedAt, repairedAt: Date.now(), measures: { downMs } };
     },
   },
@@ -108,11 +113,11 @@ export const scenarios: readonly Scenario[] = [
       const cluster = ctx.sandbox.cluster!;
       const leader = await currentLeader(ctx);
       const startedAt = Date.now();
-      await cluster.node(leader).kill("SIGKILL");
+      await ctx.act("inject", `SIGKILL to node ${leader}, the task stream's leader`, () => cluster.node(leader).kill("SIGKILL"));
       const elected = await newLeader(ctx.bus, leader);
       ctx.log(`task stream: ${elected.leader} elected leader ${((elected.at - startedAt) / 1000).toFixed(1)} s after ${leader} was killed`);
       await sleep(Math.max(0, startedAt + ctx.downMs - Date.now()));
-      await cluster.node(leader).start();
+      await ctx.act("repair", `start node ${leader}`, () => cluster.node(leader).start());
       return {
         description: `node ${leader} (task stream leader) SIGKILL, ${elected.leader} elected, ${leader} started again`,
         startedAt,
@@ -132,11 +137,11 @@ export const scenarios: readonly Scenario[] = [
       // A client of the cut-off node stays connected to it and hears nothing from the others: watch from another node.
       const observer = await connectCli("chaos-observer", { ...ctx.sandbox.operator, url: cluster.nodes.find((n) => n.name !== leader)!.url });
       const startedAt = Date.now();
-      cluster.partition(leader);
+      await ctx.act("inject", `cut node ${leader}, the task stream's leader, off from its peers`, async () => cluster.partition(leader));
       const elected = await newLeader(observer, leader, ctx.downMs).catch(() => undefined);
       await observer.close();
       await sleep(Math.max(0, startedAt + ctx.downMs - Date.now()));
-      cluster.heal();
+      await ctx.act("repair", `heal node ${leader}'s routes`, async () => cluster.heal());
       return {
         description: `node ${leader} (task stream leader) partitioned from its peers for ${ctx.downMs} ms, then healed`,
         startedAt,
@@ -150,12 +155,12 @@ export const scenarios: readonly Scenario[] = [
     summary: "the LLM endpoint failing every request; tickets that need it park and finish after",
     ...ticketMesh,
     broker: "single",
-    async inject({ sandbox, downMs }) {
+    async inject({ sandbox, downMs, act }) {
       const startedAt = Date.now();
       const before = sandbox.standIn.requestCount();
-      sandbox.standIn.configure({ failForMs: downMs });
+      await act("inject", "LLM stand-in answering 5xx", async () => sandbox.standIn.configure({ failForMs: downMs }));
       await sleep(downMs);
-      sandbox.standIn.configure({ failUntil: 0 });
+      await act("repair", "LLM stand-in answering again", async () => sandbox.standIn.configure({ failUntil: 0 }));
       const failed = sandbox.standIn.requestCount() - before;
       return { description: `LLM answering 5xx for ${downMs} ms`, startedAt, repairedAt: Date.now(), measures: { downMs, llmRequestsFailed: failed } };
     },
@@ -165,11 +170,11 @@ export const scenarios: readonly Scenario[] = [
     summary: "the LLM answering in 5 s instead of milliseconds",
     ...ticketMesh,
     broker: "single",
-    async inject({ sandbox, downMs }) {
+    async inject({ sandbox, downMs, act }) {
       const startedAt = Date.now();
-      sandbox.standIn.configure({ latencyMs: 5_000 });
+      await act("inject", "LLM stand-in answering in 5 s", async () => sandbox.standIn.configure({ latencyMs: 5_000 }));
       await sleep(downMs);
-      sandbox.standIn.configure({ latencyMs: 0 });
+      await act("repair", "LLM stand-in answering at once", async () => sandbox.standIn.configure({ latencyMs: 0 }));
       return { description: `LLM latency 5 s for ${downMs} ms`, startedAt, repairedAt: Date.now(), measures: { downMs, latencyMs: 5_000 } };
     },
   },
@@ -178,13 +183,44 @@ export const scenarios: readonly Scenario[] = [
     summary: "hostile inputs among the valid ones: not JSON, not an event, wrong types, invalid UTF-8, lone surrogates",
     ...invoiceMesh,
     broker: "single",
-    async inject({ sendPoison }) {
-      const startedAt = Date.now();
-      await sendPoison();
-      return { description: "hostile inputs sent among the valid ones", startedAt, repairedAt: Date.now(), measures: {} };
-    },
+    inject: sendHostileInputs,
   },
 ];
+
+/** Poison's fault, in a sandbox or against a target: the run's own hostile inputs, sent through the operator (audited as publishes). */
+export async function sendHostileInputs({ sendPoison }: Pick<FaultContext, "sendPoison">): Promise<Fault> {
+  const startedAt = Date.now();
+  await sendPoison();
+  return { description: "hostile inputs sent among the valid ones", startedAt, repairedAt: Date.now(), measures: {} };
+}
+
+/** Commands that break and mend a mesh this run did not start (`kubectl delete pod -l app=invoice`, `docker restart nats-1`). */
+export interface OperatorFault {
+  readonly fault: string;
+  /** Optional: a supervisor may heal the fault by itself (a deleted pod comes back). */
+  readonly repair?: string;
+}
+
+/**
+ * A scenario's fault against a target mesh: the operator's command at the point the sandbox injects, `downMs` later
+ * the repair command (if any) where the sandbox repairs. Recovery is timed from the repair (or the fault's end).
+ */
+export async function operatorFault(ctx: Pick<FaultContext, "act" | "downMs" | "log">, cmd: OperatorFault): Promise<Fault> {
+  const startedAt = Date.now();
+  const said = await ctx.act("inject", cmd.fault, () => runShell(cmd.fault));
+  if (said) ctx.log(`fault command: ${said.slice(-500)}`);
+  await sleep(Math.max(0, startedAt + ctx.downMs - Date.now()));
+  if (cmd.repair) {
+    const repaired = await ctx.act("repair", cmd.repair, () => runShell(cmd.repair!));
+    if (repaired) ctx.log(`repair command: ${repaired.slice(-500)}`);
+  }
+  return {
+    description: `operator's fault \`${cmd.fault}\`${cmd.repair ? `, repaired by \`${cmd.repair}\`` : ""} after ${ctx.downMs} ms`,
+    startedAt,
+    repairedAt: Date.now(),
+    measures: { downMs: ctx.downMs },
+  };
+}
 
 export function scenarioNamed(name: string): Scenario {
   const found = scenarios.find((s) => s.name === name);

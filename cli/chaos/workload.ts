@@ -14,6 +14,8 @@ export interface Sent {
   /** The first attempt: latency is counted from here, so a publish held up by the fault counts against it. */
   firstAttemptAt?: number;
   storedAt?: number;
+  /** Where the inbound stream stored it: ingest's letter for it names this seq. */
+  seq?: number;
   attempts: number;
 }
 
@@ -65,7 +67,7 @@ export async function publishUntilStored(operator: Operator, flow: ChaosFlow, se
   for (;;) {
     sent.attempts++;
     try {
-      await operator.publish(subjects.inbound(flow), sent.body, msgId, {}, { chaos: true });
+      sent.seq = (await operator.publish(subjects.inbound(flow), sent.body, msgId, {}, { chaos: true })).seq;
       sent.storedAt = Date.now();
       return true;
     } catch {

@@ -169,16 +169,20 @@ export interface Reconciliation {
 
 /**
  * The verdict of `mesh reconcile` and `mesh chaos`: every admitted input of the flow (an `ingested` message on the task
- * stream, or a mark in KV mesh_seen the stream no longer shows) must have exactly one terminal outcome.
+ * stream, or a mark in KV mesh_seen the stream no longer shows) must have exactly one terminal outcome. With `only`,
+ * just those envelope ids are judged (the ledger it returns still holds every trail read).
  */
-export async function reconcileFlow(bus: Bus, flow: string, opts: { since?: Date } = {}): Promise<Reconciliation> {
+export async function reconcileFlow(bus: Bus, flow: string, opts: { since?: Date; only?: ReadonlySet<string> } = {}): Promise<Reconciliation> {
   const ledger = await readFlowLedger(bus, flow, opts);
-  const { trails, unreadable } = ledger;
+  const { unreadable } = ledger;
+  // A chaos run against a live mesh judges only the tasks it sent, whatever else the mesh is doing.
+  const mine = (id: string) => !opts.only || opts.only.has(id);
+  const trails = new Map([...ledger.trails].filter(([id]) => mine(id)));
   const ingested = subjects.task(flow, "ingested");
   // A mark without its message: admitted, then lost from the stream (or never stored past the mark).
   const marks = (await (await openStateStore(bus, buckets.seen)).values())
     .map((e) => admittedRecordSchema.safeParse(e.value))
-    .flatMap((r) => (r.success && r.data.subject === ingested && (!opts.since || Date.parse(r.data.at) >= opts.since.getTime()) ? [r.data] : []));
+    .flatMap((r) => (r.success && r.data.subject === ingested && mine(r.data.id) && (!opts.since || Date.parse(r.data.at) >= opts.since.getTime()) ? [r.data] : []));
   const missing: Finding[] = [];
   const doubled: Finding[] = [];
   let admitted = 0;
