@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
-import { createEnvelope } from "../../shared/runtime/index.js";
 import { axeViolations, inViewport, launchBrowser, screenshot } from "../helpers/browser.js";
 import { waitFor } from "../helpers/wait.js";
-import { ticketRequest } from "../unit/review/fixtures.js";
+import { invoiceRequest, ticketRequest } from "../unit/review/fixtures.js";
 import { startTestService, tokens } from "../unit/review/harness.js";
 
 const hour = 3600_000;
@@ -19,23 +18,7 @@ async function crowdedQueue(t: TestContext) {
     approvers: 2,
   };
   const tickets = Array.from({ length: 14 }, (_, i) => ticketRequest(`ticket number ${i} about a card payment that looks wrong`));
-  const invoices = Array.from({ length: 10 }, (_, i) => {
-    const base = ticketRequest("unused");
-    const event = { tenant: "acme", region: "eu", source: { system: "erp", id: `INV-${i}` }, payload: { invoiceNumber: `INV-${i}`, poNumber: "PO-7", vendorId: "V-3", amount: 130 + i, currency: "EUR" } };
-    const envelope = createEnvelope("invoice", JSON.stringify(event), { traceparent: base.traceparent });
-    return {
-      ...base,
-      envelopeId: envelope.id,
-      digest: envelope.digest,
-      flow: "invoice",
-      envelope,
-      code: "amount_out_of_tolerance",
-      reason: `amount ${130 + i} differs from PO amount 120 by ${10 + i}, more than 1.2 allowed`,
-      suggestions: undefined,
-      snapshot: { mismatches: [{ code: "amount_out_of_tolerance", invoice: 130 + i, purchaseOrder: 120 }] },
-      requestedBy: { name: "invoice", version: "1.1.0" },
-    };
-  });
+  const invoices = Array.from({ length: 10 }, (_, i) => invoiceRequest(`INV-${i}`, { amount: 130 + i, poAmount: 120, poNumber: "PO-7", vendorId: "V-3" }));
   for (const r of [overdue, held, ...tickets, ...invoices]) await svc.queue.intake(r);
   return { ...svc, overdue, held };
 }

@@ -35,3 +35,30 @@ export function ticketRequest(
     traceparent,
   };
 }
+
+/** A review request as the invoice agent sends one: the amount is off the purchase order's by more than the tolerance. */
+export function invoiceRequest(id: string, opts: { amount?: number; poAmount?: number; poNumber?: string; vendorId?: string } = {}): ReviewRequest {
+  const amount = opts.amount ?? 120;
+  const poAmount = opts.poAmount ?? 100;
+  const base = ticketRequest("unused");
+  const event = {
+    tenant: "acme",
+    region: "eu",
+    source: { system: "erp", id },
+    payload: { invoiceNumber: id, poNumber: opts.poNumber ?? "PO-1", vendorId: opts.vendorId ?? "V-9", amount, currency: "EUR" },
+  };
+  const envelope = createEnvelope("invoice", JSON.stringify(event), { traceparent: base.traceparent });
+  const reason = `amount ${amount} differs from PO amount ${poAmount} by ${amount - poAmount}, more than ${poAmount / 100} allowed`;
+  return {
+    ...base,
+    envelopeId: envelope.id,
+    digest: envelope.digest,
+    flow: "invoice",
+    envelope,
+    code: "amount_out_of_tolerance",
+    reason,
+    suggestions: undefined,
+    snapshot: { mismatches: [{ code: "amount_out_of_tolerance", reason, invoice: amount, purchaseOrder: poAmount }] },
+    requestedBy: { name: "invoice", version: "1.1.0" },
+  };
+}

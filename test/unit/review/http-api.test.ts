@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Client, startTestService, tokens } from "./harness.js";
-import { ticketRequest } from "./fixtures.js";
-import { createEnvelope } from "../../../shared/runtime/index.js";
+import { invoiceRequest, ticketRequest } from "./fixtures.js";
 
 test("unauthenticated requests get 401 on every API route", async (t) => {
   const { service, queue } = await startTestService(t);
@@ -306,28 +305,6 @@ test("an approver assigns an item to a reviewer who may take it; a reviewer may 
 
 test("an invoice mismatch offers accept-with-reason, amount / PO / vendor corrections and invoice reject reasons", async (t) => {
   const { service, queue, decisions } = await startTestService(t);
-  const base = ticketRequest("unused");
-  const invoiceRequest = (id: string) => {
-    const event = {
-      tenant: "acme",
-      region: "eu",
-      source: { system: "erp", id },
-      payload: { invoiceNumber: id, poNumber: "PO-1", vendorId: "V-9", amount: 120, currency: "EUR" },
-    };
-    const envelope = createEnvelope("invoice", JSON.stringify(event), { traceparent: base.traceparent });
-    return {
-      ...base,
-      envelopeId: envelope.id,
-      digest: envelope.digest,
-      flow: "invoice",
-      envelope,
-      code: "amount_out_of_tolerance",
-      reason: "amount 120 differs from PO amount 100 by 20, more than 1 allowed",
-      suggestions: undefined,
-      snapshot: { mismatches: [{ code: "amount_out_of_tolerance", reason: "amount 120 differs from PO amount 100" }] },
-      requestedBy: { name: "invoice", version: "1.1.0" },
-    };
-  };
   const [accept, correct, reject] = [invoiceRequest("INV-1"), invoiceRequest("INV-2"), invoiceRequest("INV-3")];
   for (const r of [accept, correct, reject]) await queue.intake(r);
   const alice = new Client(service.url);
