@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { Route } from "playwright-core";
 import { freePort } from "../../cli/local-nats.js";
 import { publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { envelopeId } from "../../shared/envelope/index.js";
@@ -71,8 +72,16 @@ test("in the browser, invoice mismatches are accepted with a reason, corrected a
     await signIn(tokens.alice, "alice");
     await open("amount 150", ids.accept);
     assert.equal(await page.locator("#approve").textContent(), "Accept despite mismatch");
+    // The refresh after a refused decision is held back, as on a busy server: the reason typed once the page says
+    // "failed" must survive it (it used to arrive after the typing and wipe it).
+    const slowQueue = async (route: Route) => {
+      await new Promise((r) => setTimeout(r, 1_500));
+      await route.continue();
+    };
+    await page.route("**/api/queue?*", slowQueue);
     await page.locator("#approve").click();
     await page.locator("#status", { hasText: /failed: comment: .*reason/ }).waitFor();
+    await page.unroute("**/api/queue?*", slowQueue);
     await page.locator("#comment").fill("price rise agreed with the vendor");
     await page.locator("#approve").click();
     await page.locator("#status", { hasText: `Approved: ${ids.accept}` }).waitFor();

@@ -211,8 +211,11 @@ function currentValue(v, f, index) {
 }
 
 function render(v) {
+  const same = state.view && state.view.id === v.id;
   // Another item starts at its top: the pane scrolls on its own, and was left wherever the last decision was made.
-  if (!state.view || state.view.id !== v.id) $("detail").scrollTop = 0;
+  if (!same) $("detail").scrollTop = 0;
+  // A refresh of the item on screen keeps what the reviewer is typing (a refused decision refreshes it).
+  const typed = same ? { comment: $("comment").value, fields: new Map([...$("fields").querySelectorAll("[id^=field-]")].map((i) => [i.id, i.value])) } : null;
   state.view = v;
   $("detail").hidden = false;
   $("d-id").textContent = v.id;
@@ -261,12 +264,13 @@ function render(v) {
     const input = fieldInput(f, currentValue(v, f, i));
     const label = el("label", f.label);
     label.htmlFor = input.id;
+    if (typed && typed.fields.has(input.id)) input.value = typed.fields.get(input.id);
     fields.append(label, input);
   });
   $("correct-form").hidden = v.form.fields.length === 0;
   renderDiff();
   $("approve").textContent = v.approvals.length ? "Approve pending values" : v.form.approve.label;
-  $("comment").value = "";
+  $("comment").value = typed ? typed.comment : "";
   $("comment").placeholder = v.form.approve.needsReason ? "required to " + v.form.approve.label.toLowerCase() : "optional";
   const reasons = $("reject-reason");
   reasons.replaceChildren(...v.form.rejectReasons.map((r) => Object.assign(el("option", r.label), { value: r.code })));
@@ -347,14 +351,16 @@ async function act(what, body) {
   try {
     claimedNow = await ensureClaim();
     const res = await api("POST", "/api/items/" + encodeURIComponent(id) + "/decision", body);
+    $("comment").value = "";
     // Said once the queue shows the outcome, so what the status line says is what the page shows.
     await loadQueue(res.pending ? id : undefined);
     setStatus(res.pending ? "Approval " + res.pending.approvals + " of " + res.pending.needed + " recorded: " + id + " waits for another approver" : what + ": " + id);
   } catch (err) {
     // A claim taken only to send this decision is given back, so a refused decision leaves the item free for others.
     if (claimedNow) await api("POST", "/api/items/" + encodeURIComponent(id) + "/release").catch(() => {});
-    setStatus(what + " failed: " + err.message, true);
+    // Said once the page is refreshed, as on success: what the status line says is what the reviewer can act on.
     await loadQueue(id).catch(() => {});
+    setStatus(what + " failed: " + err.message, true);
   } finally {
     state.busy = false;
   }
