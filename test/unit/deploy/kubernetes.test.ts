@@ -7,10 +7,17 @@ import { listAgents, loadAgentDefinition } from "../../../shared/runtime/index.j
 import { consumerSpecs } from "../../../shared/runtime/consumer-specs.js";
 import { renderPrometheusRule, prometheusRulePath } from "../../../scripts/render-prometheus-rule.js";
 import { kustomize, type K8sObject } from "./kustomize.js";
+import { defaultPolicyPath, parsePolicyDocument } from "../../../policy/index.js";
 
 const deployDir = join(import.meta.dirname, "../../../deploy");
 const docs = kustomize(join(deployDir, "k8s"));
 const agents = listAgents();
+/** Agents the shipped policy permits a model call or an external tool call: the only ones whose pods need egress. */
+const reachesOut = new Set(
+  parsePolicyDocument(readFileSync(defaultPolicyPath, "utf8"))
+    .rules.filter((r) => r.effect === "permit" && (r.actions === "*" || r.actions.some((a) => a === "model.invoke" || a === "tool.call")))
+    .flatMap((r) => r.principals ?? []),
+);
 const of = (kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name);
 const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 const config = docs.find((d) => d.kind === "ConfigMap" && d.metadata.name === "meshwork-config")!.data as Record<string, string>;
@@ -80,7 +87,7 @@ test("each agent has a disruption budget over its own pods only, and all but the
   }
 });
 
-test("network policy: meshwork pods reach only NATS and DNS, only model-calling agents the LLM on 443, and only Prometheus scrapes them", async () => {
+test("network policy: meshwork pods reach only NATS and DNS, only agents the policy lets call a model or an external tool reach out on 443, and only Prometheus scrapes them", async () => {
   const policies = docs.filter((d) => d.kind === "NetworkPolicy");
   const selects = (p: K8sObject, labels: Record<string, string>) =>
     matches(p.spec.podSelector.matchLabels ?? {}, labels) &&
@@ -92,9 +99,7 @@ test("network policy: meshwork pods reach only NATS and DNS, only model-calling 
     assert.deepEqual(ingress.flatMap((r: any) => r.from.map((f: any) => f.podSelector.matchLabels)), [{ "app.kubernetes.io/name": "prometheus" }], `${a}: ingress`);
     assert.deepEqual(ingress.flatMap((r: any) => r.ports.map((p: any) => p.port)), [9464]);
     const egress = mine.flatMap((p) => p.spec.egress ?? []).flatMap((r: any) => r.ports.map((port: any) => `${port.protocol}/${port.port}`));
-    const def = await loadAgentDefinition(a);
-    const models = "models" in def && def.models === true;
-    assert.deepEqual(egress.sort(), ["TCP/4222", "TCP/53", "UDP/53", ...(models ? ["TCP/443"] : [])].sort(), `${a}: egress`);
+    assert.deepEqual(egress.sort(), ["TCP/4222", "TCP/53", "UDP/53", ...(reachesOut.has(a) ? ["TCP/443"] : [])].sort(), `${a}: egress`);
     assert.ok(mine.every((p) => p.spec.policyTypes.includes("Egress")), `${a}: egress not restricted`);
   }
   const init = of("Job", "meshwork-init")!.spec.template.metadata.labels;

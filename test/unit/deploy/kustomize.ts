@@ -63,7 +63,12 @@ function applyPatch(objects: K8sObject[], kind: string, patch: JsonPatchOp[] | {
       const parent = at(o, keys.slice(0, -1));
       const last = keys[keys.length - 1]!;
       if (op.op === "replace" && !(last in parent)) throw new Error(`${kind} ${o.metadata.name}: replace ${op.path}: no such field`);
-      if (op.op === "remove") delete parent[last];
+      // RFC 6902: in an array, "add" inserts (at "-": appends) and "remove" takes the element out.
+      if (Array.isArray(parent) && op.op !== "replace") {
+        const index = last === "-" ? parent.length : Number(last);
+        if (op.op === "remove") parent.splice(index, 1);
+        else parent.splice(index, 0, op.value);
+      } else if (op.op === "remove") delete parent[last];
       else parent[last] = op.value;
     }
   }
