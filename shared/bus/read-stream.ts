@@ -41,7 +41,9 @@ export async function readStream(
       : opts.since
         ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: opts.since.toISOString() }
         : { deliver_policy: DeliverPolicy.All }),
-    inactive_threshold: 30_000_000_000,
+    // A consumer the reader cannot delete lingers until this threshold: short, so a busy status service leaves
+    // few behind. Every fetch counts as activity, so a long read is not cut off.
+    inactive_threshold: opts.deleteWhenDone === false ? 5_000_000_000 : 30_000_000_000,
   });
   try {
     const consumer = await bus.js.consumers.get(stream, ci.name);
