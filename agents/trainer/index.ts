@@ -1,6 +1,8 @@
 import { hostname } from "node:os";
 import { defineAgent, MeshError, type Label, type LabelContext, type ServiceContext } from "../../shared/runtime/index.js";
 import { loadShippedClassifiers } from "../../shared/models/index.js";
+import { loadBanking77 } from "../../shared/datasets/index.js";
+import { highRiskFloors } from "./intent-floors.js";
 import { acquireLock, readProgress, recordLabel, recordTraining, releaseLock, type Progress } from "./progress.js";
 import { artifactBytes } from "./retrain.js";
 import { gateSettings, parseTrainerSettings, type TrainerSettings } from "./settings.js";
@@ -19,7 +21,11 @@ async function championBytes(ctx: TrainingContext, name: string): Promise<Uint8A
   return shipped ? artifactBytes(shipped) : null;
 }
 
-type TrainingContext = Pick<LabelContext, "state" | "log"> & { readonly models: NonNullable<ServiceContext["models"]> };
+type TrainingContext = Pick<LabelContext, "state" | "log"> &
+  Pick<ServiceContext, "approversForCategory"> & { readonly models: NonNullable<ServiceContext["models"]> };
+
+/** Flow whose completions policy guards per intent: the flow the trainer's labels come from. */
+const labelFlow = "ticket";
 
 async function train(ctx: TrainingContext, s: TrainerSettings, consumed: number): Promise<void> {
   const labels = (await ctx.state.values<Label>("label")).map((e) => e.value);
@@ -30,7 +36,10 @@ async function train(ctx: TrainingContext, s: TrainerSettings, consumed: number)
     target: s.TRAINER_TARGET_PRECISION,
     labels,
     champion: await championBytes(ctx, s.TRAINER_MODEL),
-    gate: gateSettings(s),
+    gate: gateSettings(
+      s,
+      highRiskFloors(loadBanking77().categories, (intent) => ctx.approversForCategory(labelFlow, intent), s.TRAINER_TARGET_PRECISION),
+    ),
   });
   const { verdict } = outcome;
   const figures = {
@@ -64,7 +73,7 @@ async function train(ctx: TrainingContext, s: TrainerSettings, consumed: number)
 export default defineAgent({
   name: "trainer",
   version: "1.0.0",
-  consumes: { labels: "ticket" },
+  consumes: { labels: labelFlow },
   concurrency: 1,
   state: true,
   async handle(label, ctx) {
@@ -78,7 +87,7 @@ export default defineAgent({
     const s = parseTrainerSettings(svc.env);
     const models = svc.models;
     if (!models) throw new MeshError("E_CONFIG", "trainer: the runtime gave no model store");
-    const ctx: TrainingContext = { state: svc.state, log: svc.log, models };
+    const ctx: TrainingContext = { state: svc.state, log: svc.log, models, approversForCategory: svc.approversForCategory };
     const owner = `${hostname()}-${process.pid}`;
     let running: Promise<void> | undefined;
     // Said once per new count, not every check: an operator (and a test) can see that labels arrived and were weighed.

@@ -145,6 +145,8 @@ export interface ServiceContext {
   approve(input: Omit<ReviewDecisionInput, "decision" | "label" | "reasonCode" | "approvals"> & { readonly decision: "approve" | "correct" }): Promise<ReviewApproval>;
   /** Distinct approvers policy will ask for before the task may complete with these values (a corrected category). */
   approversFor(request: ReviewRequest, values: Readonly<Record<string, unknown>> | undefined): number;
+  /** Distinct approvers policy asks for before a task of `flow` may complete as `category` (2 for a high-risk intent). */
+  approversForCategory(flow: string, category: string): number;
   /** Reads back labels of a flow (mesh.label.<flow>), oldest first. */
   labels(flow: string): Promise<Label[]>;
   /**
