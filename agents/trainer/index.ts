@@ -3,6 +3,7 @@ import { defineAgent, MeshError, type Label, type LabelContext, type ServiceCont
 import { loadShippedClassifiers } from "../../shared/models/index.js";
 import { loadBanking77 } from "../../shared/datasets/index.js";
 import { highRiskFloors } from "./intent-floors.js";
+import { recalibrateLlm } from "./recalibrate-llm.js";
 import { acquireLock, readProgress, recordLabel, recordTraining, releaseLock, type Progress } from "./progress.js";
 import { artifactBytes } from "./retrain.js";
 import { gateSettings, parseTrainerSettings, type TrainerSettings } from "./settings.js";
@@ -62,6 +63,9 @@ async function train(ctx: TrainingContext, s: TrainerSettings, consumed: number)
     await ctx.models.refuse(s.TRAINER_MODEL, outcome.version, figures);
     ctx.log.warn({ model: s.TRAINER_MODEL, challenger: outcome.version }, `challenger not promoted: ${verdict.reason}`);
   }
+  const llm = await recalibrateLlm(ctx.models, labels, s.TRAINER_TARGET_PRECISION);
+  if (llm.changed)
+    ctx.log.info({ calibration: llm.calibration.version, previous: llm.previous, models: Object.keys(llm.calibration.models) }, "large-model calibration refitted from reviewer outcomes");
   await recordTraining(ctx.state, consumed, verdict.reason, promote ? outcome.version : null, new Date());
 }
 

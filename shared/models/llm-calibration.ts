@@ -49,6 +49,9 @@ export type ModelCalibration = z.infer<typeof modelCalibrationSchema>;
 
 export const llmCalibrationFormat = "meshwork.llm-calibration" as const;
 
+/** The name the calibration is stored, promoted and hot-loaded under in the model store. */
+export const llmCalibrationModelName = "llm-calibration";
+
 const llmCalibrationSchema = z.object({
   format: z.literal(llmCalibrationFormat),
   version: z.string().regex(/^[0-9a-f]{12}$/, "must be 12 hex digits"),

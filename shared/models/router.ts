@@ -281,7 +281,8 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
       if (judged.confidence < judged.threshold)
         return toHuman({
           label: answer.label,
-          confidence: judged.confidence,
+          // The reported confidence, not the calibrated one: reviewer outcomes on it are what the calibration is refitted on.
+          confidence: answer.confidence,
           model,
           modelVersion: model,
           costUsd: outcome.costUsd,
@@ -291,7 +292,7 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
       const result: ClassifyResult = {
         decision: "accept",
         label: answer.label,
-        confidence: judged.confidence,
+        confidence: answer.confidence,
         tier: "large",
         model,
         modelVersion: model,

@@ -116,7 +116,15 @@ export interface ReviewDecisionInput {
   /** Earlier approvers' signed approvals of the same values (four-eyes); the decision carries them. */
   readonly approvals?: readonly ReviewApproval[];
   /** Training data from this decision; published to mesh.label.<flow>. */
-  readonly label?: { readonly text: string; readonly prediction: string | null; readonly correction: string | null; readonly modelVersion: string | null };
+  readonly label?: {
+    readonly text: string;
+    readonly prediction: string | null;
+    readonly correction: string | null;
+    readonly modelVersion: string | null;
+    /** Tier that predicted and the confidence it reported (the large tier's calibration is fitted on these). */
+    readonly tier?: string | null;
+    readonly confidence?: number | null;
+  };
 }
 
 /** What `serve` gets: the agent's state, metrics and its door to effects outside a delivery. */

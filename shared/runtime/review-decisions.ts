@@ -128,6 +128,8 @@ export async function recordReviewDecision(
       leadTimeMs,
       policyRevision,
       modelVersion: input.label.modelVersion,
+      ...(input.label.tier !== undefined ? { tier: input.label.tier } : {}),
+      ...(input.label.confidence !== undefined ? { confidence: input.label.confidence } : {}),
       at: decision.decidedAt,
     };
     await scope.publishEffect(task, "event.emit", subjects.label(task.flow), "label", label, gateExtra);
