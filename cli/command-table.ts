@@ -218,11 +218,14 @@ export const commandTable: Readonly<Record<string, Command>> = {
     },
   },
   eval: {
-    subcommands: { triage: "  eval triage [--data f.csv] [--json]  the ticket model's accuracy, coverage, per-intent precision/recall, confusions, reliability (held-out fifth by default)" },
-    options: { data: { type: "string" }, ...json },
+    subcommands: {
+      triage:
+        "  eval triage [--data f.csv] [--json] [--plot f.png]  the ticket model's accuracy, coverage, per-intent precision/recall, confusions, reliability (held-out fifth by default; --plot also draws it as PNG)",
+    },
+    options: { data: { type: "string" }, plot: { type: "string" }, ...json },
     async run(p) {
       const { evalCommand } = await import("./commands/eval.js");
-      return evalCommand({ ...(str(p, "data") ? { data: str(p, "data")! } : {}), json: flag(p, "json") });
+      return evalCommand({ ...(str(p, "data") ? { data: str(p, "data")! } : {}), ...(str(p, "plot") ? { plot: str(p, "plot")! } : {}), json: flag(p, "json") });
     },
   },
   cost: {

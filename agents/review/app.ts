@@ -287,6 +287,8 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
             prediction: prediction?.label ?? null,
             correction: decision === "correct" && suggested && typeof values?.[suggested.path] === "string" ? (values[suggested.path] as string) : null,
             modelVersion: prediction?.version ?? null,
+            tier: prediction?.tier ?? null,
+            confidence: prediction?.confidence ?? null,
           }
         : undefined;
     const recorded = await deps.decide({

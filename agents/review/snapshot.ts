@@ -8,6 +8,8 @@ import type { HistoryEntry, QueueItem } from "./queue.js";
 /** One model's opinion as the reviewer sees it. */
 export interface Suggestion {
   readonly source: string;
+  /** The tier that made it (small, large), when the request says. */
+  readonly tier: string | null;
   readonly label: string | null;
   readonly confidence: number | null;
   readonly version: string | null;
@@ -87,6 +89,7 @@ function toSuggestion(t: z.infer<typeof tried>): Suggestion {
   const [model, pinned] = (t.model ?? "").split("@");
   return {
     source: [t.tier, model].filter(Boolean).join(" · ") || "model",
+    tier: t.tier ?? null,
     label: t.label ?? null,
     confidence: t.confidence ?? null,
     version: t.modelVersion ?? pinned ?? null,

@@ -1,6 +1,9 @@
 import { hostname } from "node:os";
 import { defineAgent, MeshError, type Label, type LabelContext, type ServiceContext } from "../../shared/runtime/index.js";
 import { loadShippedClassifiers } from "../../shared/models/index.js";
+import { loadBanking77 } from "../../shared/datasets/index.js";
+import { highRiskFloors } from "./intent-floors.js";
+import { recalibrateLlm } from "./recalibrate-llm.js";
 import { acquireLock, readProgress, recordLabel, recordTraining, releaseLock, type Progress } from "./progress.js";
 import { artifactBytes } from "./retrain.js";
 import { gateSettings, parseTrainerSettings, type TrainerSettings } from "./settings.js";
@@ -19,7 +22,11 @@ async function championBytes(ctx: TrainingContext, name: string): Promise<Uint8A
   return shipped ? artifactBytes(shipped) : null;
 }
 
-type TrainingContext = Pick<LabelContext, "state" | "log"> & { readonly models: NonNullable<ServiceContext["models"]> };
+type TrainingContext = Pick<LabelContext, "state" | "log"> &
+  Pick<ServiceContext, "approversForCategory"> & { readonly models: NonNullable<ServiceContext["models"]> };
+
+/** Flow whose completions policy guards per intent: the flow the trainer's labels come from. */
+const labelFlow = "ticket";
 
 async function train(ctx: TrainingContext, s: TrainerSettings, consumed: number): Promise<void> {
   const labels = (await ctx.state.values<Label>("label")).map((e) => e.value);
@@ -30,7 +37,10 @@ async function train(ctx: TrainingContext, s: TrainerSettings, consumed: number)
     target: s.TRAINER_TARGET_PRECISION,
     labels,
     champion: await championBytes(ctx, s.TRAINER_MODEL),
-    gate: gateSettings(s),
+    gate: gateSettings(
+      s,
+      highRiskFloors(loadBanking77().categories, (intent) => ctx.approversForCategory(labelFlow, intent), s.TRAINER_TARGET_PRECISION),
+    ),
   });
   const { verdict } = outcome;
   const figures = {
@@ -53,6 +63,9 @@ async function train(ctx: TrainingContext, s: TrainerSettings, consumed: number)
     await ctx.models.refuse(s.TRAINER_MODEL, outcome.version, figures);
     ctx.log.warn({ model: s.TRAINER_MODEL, challenger: outcome.version }, `challenger not promoted: ${verdict.reason}`);
   }
+  const llm = await recalibrateLlm(ctx.models, labels, s.TRAINER_TARGET_PRECISION);
+  if (llm.changed)
+    ctx.log.info({ calibration: llm.calibration.version, previous: llm.previous, models: Object.keys(llm.calibration.models) }, "large-model calibration refitted from reviewer outcomes");
   await recordTraining(ctx.state, consumed, verdict.reason, promote ? outcome.version : null, new Date());
 }
 
@@ -64,7 +77,7 @@ async function train(ctx: TrainingContext, s: TrainerSettings, consumed: number)
 export default defineAgent({
   name: "trainer",
   version: "1.0.0",
-  consumes: { labels: "ticket" },
+  consumes: { labels: labelFlow },
   concurrency: 1,
   state: true,
   async handle(label, ctx) {
@@ -78,7 +91,7 @@ export default defineAgent({
     const s = parseTrainerSettings(svc.env);
     const models = svc.models;
     if (!models) throw new MeshError("E_CONFIG", "trainer: the runtime gave no model store");
-    const ctx: TrainingContext = { state: svc.state, log: svc.log, models };
+    const ctx: TrainingContext = { state: svc.state, log: svc.log, models, approversForCategory: svc.approversForCategory };
     const owner = `${hostname()}-${process.pid}`;
     let running: Promise<void> | undefined;
     // Said once per new count, not every check: an operator (and a test) can see that labels arrived and were weighed.

@@ -4,19 +4,6 @@ import type { GateSettings } from "./promotion-gate.js";
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
-/** policy/documents/mesh-policy.yaml `lists.high_risk`: intents a human approves, so a model must not grow sloppy on them. */
-const highRiskIntents = [
-  "lost_or_stolen_card",
-  "compromised_card",
-  "card_payment_not_recognised",
-  "cash_withdrawal_not_recognised",
-  "direct_debit_payment_not_recognised",
-  "transaction_charged_twice",
-  "request_refund",
-  "Refund_not_showing_up",
-  "reverted_card_payment?",
-];
-
 const intentFloorsSchema = z.record(z.string().min(1), z.number().min(0).max(1));
 
 export const trainerSettingsSchema = z.object({
@@ -39,13 +26,14 @@ export const trainerSettingsSchema = z.object({
   /** Promotion gate: the one-sided McNemar p-value a challenger must reach to count as better. */
   TRAINER_SIGNIFICANCE: z.coerce.number().gt(0).max(0.5).default(0.05),
   /**
-   * Promotion gate: JSON intent → lowest precision among the tickets auto-handled as it. The default is the
-   * policy document's `high_risk` list at the flow's 0.97 target; keep the two in step.
+   * Promotion gate: JSON intent → lowest precision among the tickets auto-handled as it. Unset (the default): the
+   * intents the policy in force asks two approvers for, each at TRAINER_TARGET_PRECISION (intent-floors.ts).
    */
   TRAINER_INTENT_FLOORS: z
     .string()
-    .default(JSON.stringify(Object.fromEntries(highRiskIntents.map((i) => [i, 0.97]))))
+    .optional()
     .transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
       let value: unknown;
       try {
         value = JSON.parse(raw);
@@ -63,13 +51,14 @@ export const trainerSettingsSchema = z.object({
 });
 export type TrainerSettings = z.infer<typeof trainerSettingsSchema>;
 
-export function gateSettings(s: TrainerSettings): GateSettings {
+/** `derivedFloors`: the policy's high-risk intents at the target precision, used unless TRAINER_INTENT_FLOORS says otherwise. */
+export function gateSettings(s: TrainerSettings, derivedFloors: Readonly<Record<string, number>>): GateSettings {
   return {
     targetPrecision: s.TRAINER_TARGET_PRECISION,
     precisionMargin: s.TRAINER_PRECISION_MARGIN,
     coverageMargin: s.TRAINER_COVERAGE_MARGIN,
     significance: s.TRAINER_SIGNIFICANCE,
-    intentFloors: s.TRAINER_INTENT_FLOORS,
+    intentFloors: s.TRAINER_INTENT_FLOORS ?? derivedFloors,
   };
 }
 

@@ -32,6 +32,15 @@ export { createBreaker, breakerStateValue, type Breaker, type BreakerOptions, ty
 export { createBatcher, type Batcher, type BatcherOptions } from "./batcher.js";
 export { createCostMeter, type CostMeter } from "./cost-meter.js";
 export { runEval, type EvalOptions, type EvalResult } from "./eval.js";
+export { reliabilityPng, plotSize } from "./reliability-plot.js";
+export {
+  fitLlmCalibration,
+  llmCalibrationBytes,
+  llmCalibrationFromBytes,
+  llmCalibrationModelName,
+  type LlmCalibration,
+  type LlmOutcome,
+} from "./llm-calibration.js";
 export { startStandIn, pinLabel, type StandIn, type StandInBehaviour, type ReceivedRequest } from "./stand-in-server.js";
 export { loadShippedClassifiers, triageModelName, triageArtifactPath } from "./shipped.js";
 export { normaliseText } from "./features.js";

@@ -4,7 +4,8 @@ import type { MeshMetrics } from "../telemetry/index.js";
 import { createModelCache, defaultCacheOptions } from "./cache.js";
 import { createCostMeter, type CostMeter } from "./cost-meter.js";
 import { createLanes, type Lane } from "./lanes.js";
-import { routeKey, thresholdsFor, thresholdsSchema } from "./routing-policy.js";
+import { configuredLargeBar, routeKey, thresholdsFor, thresholdsSchema } from "./routing-policy.js";
+import { judgeLargeAnswer, type LlmCalibration } from "./llm-calibration.js";
 import { createLlmTier, endpointSchema, type EndpointConfig, type LlmCall, type LlmClassification, type LlmTier } from "./llm-tier.js";
 import type { LocalClassifier } from "./local-classifier.js";
 
@@ -118,6 +119,8 @@ export interface RouterDeps {
   readonly checkOutput?: (text: string) => { allowed: boolean; text: string; reasons: readonly string[] };
   /** Builds the client for an endpoint; tests and the demo use the real ChatOpenAI against the stand-in. */
   readonly llm?: (endpoint: EndpointConfig) => LlmTier;
+  /** Large models' confidence calibrated from reviewer outcomes (llm-calibration.ts); without it, reported confidence. */
+  readonly llmCalibration?: LlmCalibration;
 }
 
 export interface Router {
@@ -126,6 +129,8 @@ export interface Router {
   breakerStates(): Record<string, string>;
   /** Hot-loads a new small-model version; cached answers are keyed by version, so none of the old ones is served. */
   swapClassifier(name: string, model: LocalClassifier): void;
+  /** Hot-loads a new large-model calibration; routed answers are keyed by its version too. */
+  swapLlmCalibration(calibration: LlmCalibration): void;
 }
 
 /** @example const router = createRouter({ endpoints: [openaiEu] }, { classifiers: { "ticket-intent": model }, gate, redact }) */
@@ -136,6 +141,7 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
   const { metrics, gate } = deps;
   const costMeter = deps.costMeter ?? createCostMeter(metrics ? { metrics } : {});
   const classifiers: Record<string, LocalClassifier> = { ...deps.classifiers };
+  let llmCalibration = deps.llmCalibration;
   const decisions = createModelCache<ClassifyResult>(config.cache);
   const answers = createModelCache<LlmClassification>(config.cache);
   const drafts = createModelCache<{ text: string }>(config.cache);
@@ -172,6 +178,9 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
 
   return {
     breakerStates: () => Object.fromEntries(lanes.map((l) => [l.endpoint.name, l.breaker.state])),
+    swapLlmCalibration(calibration) {
+      llmCalibration = calibration;
+    },
     swapClassifier(name, model) {
       classifiers[name] = model;
     },
@@ -185,6 +194,7 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
         small,
         thresholds,
         lanes.map((l) => l.endpoint.model),
+        llmCalibration?.version,
       );
 
       const hit = decisions.get("route", routeVersion, text);
@@ -266,14 +276,17 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
         });
       const answer = outcome.value;
       tried.push({ tier: "large", model, label: answer.label, confidence: answer.confidence });
-      if (answer.confidence < thresholds.large)
+      const judged = judgeLargeAnswer(llmCalibration, model, answer.confidence, { configured: configuredLargeBar(config, task.flow), fallback: thresholds.large });
+      const said = judged.calibration ? `${model} ${answer.confidence.toFixed(2)} (calibrated ${judged.confidence.toFixed(2)} by ${judged.calibration})` : `${model} ${answer.confidence.toFixed(2)}`;
+      if (judged.confidence < judged.threshold)
         return toHuman({
           label: answer.label,
+          // The reported confidence, not the calibrated one: reviewer outcomes on it are what the calibration is refitted on.
           confidence: answer.confidence,
           model,
           modelVersion: model,
           costUsd: outcome.costUsd,
-          reason: `low confidence: ${smallSaid}, ${model} ${answer.confidence.toFixed(2)} < ${thresholds.large.toFixed(2)}`,
+          reason: `low confidence: ${smallSaid}, ${said} < ${judged.threshold.toFixed(2)}`,
           reasonCode: "low_confidence",
         });
       const result: ClassifyResult = {

@@ -24,11 +24,22 @@ export interface RoutingPolicy {
 export function thresholdsFor(policy: RoutingPolicy, small: LocalClassifier, flow: string): { small: number; large: number } {
   return {
     small: policy.flows[flow]?.small ?? policy.thresholds.small ?? small.threshold?.value ?? 1.0001,
-    large: policy.flows[flow]?.large ?? policy.thresholds.large ?? policy.defaultLargeThreshold,
+    large: configuredLargeBar(policy, flow) ?? policy.defaultLargeThreshold,
   };
 }
 
-/** Cache key of a routed answer: classifier and version, both bars, and the endpoints' models in order. */
-export function routeKey(classifier: string, small: LocalClassifier, thresholds: { small: number; large: number }, endpointModels: readonly string[]): string {
-  return `${classifier}@${small.version}|${thresholds.small}|${thresholds.large}|${endpointModels.join(",")}`;
+/** The large-model bar a flow or the router sets explicitly, if any (it wins over a calibration's fitted threshold). */
+export function configuredLargeBar(policy: RoutingPolicy, flow: string): number | undefined {
+  return policy.flows[flow]?.large ?? policy.thresholds.large;
+}
+
+/** Cache key of a routed answer: classifier and version, both bars, the endpoints' models in order, the large-model calibration. */
+export function routeKey(
+  classifier: string,
+  small: LocalClassifier,
+  thresholds: { small: number; large: number },
+  endpointModels: readonly string[],
+  llmCalibrationVersion?: string,
+): string {
+  return `${classifier}@${small.version}|${thresholds.small}|${thresholds.large}|${endpointModels.join(",")}|${llmCalibrationVersion ?? "uncalibrated"}`;
 }

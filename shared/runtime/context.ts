@@ -116,7 +116,15 @@ export interface ReviewDecisionInput {
   /** Earlier approvers' signed approvals of the same values (four-eyes); the decision carries them. */
   readonly approvals?: readonly ReviewApproval[];
   /** Training data from this decision; published to mesh.label.<flow>. */
-  readonly label?: { readonly text: string; readonly prediction: string | null; readonly correction: string | null; readonly modelVersion: string | null };
+  readonly label?: {
+    readonly text: string;
+    readonly prediction: string | null;
+    readonly correction: string | null;
+    readonly modelVersion: string | null;
+    /** Tier that predicted and the confidence it reported (the large tier's calibration is fitted on these). */
+    readonly tier?: string | null;
+    readonly confidence?: number | null;
+  };
 }
 
 /** What `serve` gets: the agent's state, metrics and its door to effects outside a delivery. */
@@ -145,6 +153,8 @@ export interface ServiceContext {
   approve(input: Omit<ReviewDecisionInput, "decision" | "label" | "reasonCode" | "approvals"> & { readonly decision: "approve" | "correct" }): Promise<ReviewApproval>;
   /** Distinct approvers policy will ask for before the task may complete with these values (a corrected category). */
   approversFor(request: ReviewRequest, values: Readonly<Record<string, unknown>> | undefined): number;
+  /** Distinct approvers policy asks for before a task of `flow` may complete as `category` (2 for a high-risk intent). */
+  approversForCategory(flow: string, category: string): number;
   /** Reads back labels of a flow (mesh.label.<flow>), oldest first. */
   labels(flow: string): Promise<Label[]>;
   /**

@@ -122,6 +122,9 @@ export const labelSchema = z.object({
   leadTimeMs: z.number().nonnegative(),
   policyRevision: z.number(),
   modelVersion: z.string().nullable(),
+  /** Tier that made the prediction (small, large) and the confidence it reported: what the large tier's calibration is fitted on. */
+  tier: z.string().nullable().optional(),
+  confidence: z.number().min(0).max(1).nullable().optional(),
   at: z.string(),
 });
 export type Label = z.infer<typeof labelSchema>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ClassifyResult, DraftResult, EndpointConfig, LocalClassifier, Router } from "../models/index.js";
+import type { ClassifyResult, DraftResult, EndpointConfig, Router } from "../models/index.js";
 import { createHash } from "node:crypto";
 import type { ModelStore, StateStore } from "../bus/index.js";
 import { MeshError, PolicyDeniedError, describeIssues } from "../errors/index.js";
@@ -134,7 +134,7 @@ export class ModelAccess {
   }
 
   private async build(): Promise<Router> {
-    const { classifierFromBytes, createRouter, loadShippedClassifiers, routerConfigSchema } = await loadModels();
+    const { classifierFromBytes, createRouter, llmCalibrationFromBytes, llmCalibrationModelName, loadShippedClassifiers, routerConfigSchema } = await loadModels();
     const routing = this.config.modelRouting ? (JSON.parse(this.config.modelRouting) as Record<string, unknown>) : {};
     const classifiers = loadShippedClassifiers();
     const router = createRouter(routerConfigSchema.parse({ ...routing, endpoints: await modelEndpoints(this.config) }), {
@@ -168,15 +168,20 @@ export class ModelAccess {
     if (this.store) {
       for (const [name, shipped] of Object.entries(classifiers)) {
         const pointer = await this.store.current(name);
-        const load = (version: string) => this.load(router, name, version, classifierFromBytes);
+        const load = (version: string) => this.load(name, version, classifierFromBytes, (model) => router.swapClassifier(name, model));
         if (pointer && pointer.version !== shipped.version) await load(pointer.version);
         this.watches.push(await this.store.watch(name, (p) => void load(p.version)));
       }
+      // The large tier's calibration (fitted by the trainer from reviewer outcomes) is stored and hot-loaded the same way.
+      const calibrate = (version: string) => this.load(llmCalibrationModelName, version, llmCalibrationFromBytes, (c) => router.swapLlmCalibration(c));
+      const pointer = await this.store.current(llmCalibrationModelName);
+      if (pointer) await calibrate(pointer.version);
+      this.watches.push(await this.store.watch(llmCalibrationModelName, (p) => void calibrate(p.version)));
     }
     return router;
   }
 
-  private async load(router: Router, name: string, version: string, fromBytes: (bytes: Uint8Array) => LocalClassifier): Promise<void> {
+  private async load<T extends { version: string }>(name: string, version: string, fromBytes: (bytes: Uint8Array) => T, swap: (loaded: T) => void): Promise<void> {
     try {
       const model = await this.serviceScope().perform({
         action: "data.read",
@@ -190,7 +195,7 @@ export class ModelAccess {
           return fromBytes(bytes);
         },
       });
-      router.swapClassifier(name, model);
+      swap(model);
       this.log.info({ model: name, version: model.version }, "hot-loaded model version");
     } catch (err) {
       this.log.error({ err, model: name, version }, "could not load model version; keeping the current one");

@@ -16,12 +16,33 @@ export function approversFor(policy: { decide(req: DecisionRequest): Decision },
   const field = categoryFieldOf(task.flow);
   const category = field ? values?.[field] : undefined;
   if (typeof category !== "string") return 1;
-  const verdict = policy.decide({
-    action: "task.complete",
-    principal: { agent: request.requestedBy.name },
-    resource: { subject: subjects.result(task.flow), region: task.region, category },
-    context: { task: taskFacts(task), approved: true, approvals: 1 },
-  });
+  return approversNamed(
+    policy.decide({
+      action: "task.complete",
+      principal: { agent: request.requestedBy.name },
+      resource: { subject: subjects.result(task.flow), region: task.region, category },
+      context: { task: taskFacts(task), approved: true, approvals: 1 },
+    }),
+  );
+}
+
+/**
+ * Distinct approvers policy asks for before `agent` may complete a task of `flow` as `category`, knowing nothing
+ * else about the task: the policy's answer to "is this category high-risk", for those (the trainer) that must
+ * treat such categories with more care without keeping a copy of the policy's list.
+ */
+export function approversForCategory(policy: { decide(req: DecisionRequest): Decision }, agent: string, flow: string, category: string): number {
+  return approversNamed(
+    policy.decide({
+      action: "task.complete",
+      principal: { agent },
+      resource: { subject: subjects.result(flow), category },
+      context: { approved: true, approvals: 1 },
+    }),
+  );
+}
+
+function approversNamed(verdict: Decision): number {
   const approval = verdict.obligations.find((o) => o.kind === "require_approval");
   return approval?.kind === "require_approval" ? Math.max(1, approval.approvers ?? 1) : 1;
 }
@@ -107,6 +128,8 @@ export async function recordReviewDecision(
       leadTimeMs,
       policyRevision,
       modelVersion: input.label.modelVersion,
+      ...(input.label.tier !== undefined ? { tier: input.label.tier } : {}),
+      ...(input.label.confidence !== undefined ? { confidence: input.label.confidence } : {}),
       at: decision.decidedAt,
     };
     await scope.publishEffect(task, "event.emit", subjects.label(task.flow), "label", label, gateExtra);

@@ -59,7 +59,7 @@ import { trackOperatorMetrics } from "./operator-metrics.js";
 import { PersonalData, requireDataKeys } from "./personal-data.js";
 import { PolicyGate } from "./policy-gate.js";
 import { createEffectPipeline } from "./effects/index.js";
-import { approversFor, recordApproval, recordReviewDecision } from "./review-decisions.js";
+import { approversFor, approversForCategory, recordApproval, recordReviewDecision } from "./review-decisions.js";
 import { verifyReviewDecision, type DecisionVerifier } from "./review-verification.js";
 
 export interface RunningAgent {
@@ -524,6 +524,7 @@ function serviceContext(
         return recordApproval(newScope(currentTrace()!), input, config.identitySeed);
       }, "server", parseTraceparent(input.request.traceparent)),
     approversFor: (request, values) => approversFor(gate, request, values),
+    approversForCategory: (flow, category) => approversForCategory(gate, config.agent, flow, category),
     revealForReviewer: (envelopes, reviewer) =>
       personal.revealFor(envelopes, (e) => subjects.reviewRequested(e.flow), reviewer, newScope(currentTrace() ?? childSpan())),
     async labels(flow) {

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { plotSize } from "../../../shared/models/reliability-plot.js";
+import { decodePng } from "../models/png-decode.js";
 
 const run = promisify(execFile);
 const mesh = fileURLToPath(new URL("../../../cli/mesh.mjs", import.meta.url));
@@ -46,4 +48,14 @@ test("mesh eval triage prints the weakest intents, the worst confusions and an A
 test("mesh eval with an unknown target or a missing file says what to do", async () => {
   await assert.rejects(run(process.execPath, [mesh, "eval", "invoices"]), (err: { code: number; stderr: string }) => err.code === 2 && /mesh eval triage/.test(err.stderr));
   await assert.rejects(run(process.execPath, [mesh, "eval", "triage", "--data", "/nonexistent.csv"]), (err: { code: number; stderr: string }) => err.code === 1 && /nonexistent\.csv/.test(err.stderr));
+});
+
+test("mesh eval triage --plot <file.png> writes the reliability diagram as a valid PNG of the plot's size, and says where", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "mesh-eval-plot-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, "reliability.png");
+  const { stdout } = await run(process.execPath, [mesh, "eval", "triage", "--plot", file]);
+  assert.match(stdout, new RegExp(`reliability diagram written to ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+  const png = decodePng(readFileSync(file));
+  assert.deepEqual({ width: png.width, height: png.height }, plotSize);
 });

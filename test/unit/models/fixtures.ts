@@ -62,7 +62,7 @@ export function router(
   config: RouterConfig,
   gate: ModelGate = recordingGate().gate,
   redact = (t: string) => t,
-  extra: Pick<RouterDeps, "checkOutput"> = {},
+  extra: Pick<RouterDeps, "checkOutput" | "llmCalibration"> = {},
 ) {
   const metrics = createMetrics();
   return { router: createRouter(config, { classifiers, gate, redact, metrics, ...extra }), metrics };

@@ -16,7 +16,7 @@ test("a small model without a calibrated threshold auto-accepts nothing", () => 
   assert.equal(thresholdsFor(policy, small.withCalibration(1, null), "ticket").small, 1.0001);
 });
 
-test("the route cache key changes with the model version, either bar, or the endpoints' models", () => {
+test("the route cache key changes with the model version, either bar, the endpoints' models, or the large-model calibration", () => {
   const bars = { small: 0.8, large: 0.8 };
   const keys = [
     routeKey("ticket-intent", small, bars, ["m1"]),
@@ -24,6 +24,8 @@ test("the route cache key changes with the model version, either bar, or the end
     routeKey("ticket-intent", small, { ...bars, small: 0.81 }, ["m1"]),
     routeKey("ticket-intent", small, { ...bars, large: 0.81 }, ["m1"]),
     routeKey("ticket-intent", small, bars, ["m2"]),
+    routeKey("ticket-intent", small, bars, ["m1"], "0123456789ab"),
+    routeKey("ticket-intent", small, bars, ["m1"], "ba9876543210"),
   ];
   assert.equal(new Set(keys).size, keys.length);
 });

@@ -5,12 +5,19 @@ import { labelRow, retrain, splitLabels, trainChallenger, artifactBytes } from "
 import { foldOf, loadBanking77, splitBanking77, type LabelledText } from "../../../shared/datasets/index.js";
 import { classifierFromBytes } from "../../../shared/models/index.js";
 import { gateSettings, parseTrainerSettings } from "../../../agents/trainer/settings.js";
+import { highRiskFloors } from "../../../agents/trainer/intent-floors.js";
+import { defaultPolicyPath, loadPolicyFile } from "../../../policy/index.js";
+import { approversForCategory } from "../../../shared/runtime/review-decisions.js";
 
 const digest = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
 const { rows, categories } = loadBanking77();
 const { fit, evaluation } = splitBanking77(rows);
 const options = { name: "ticket-intent", categories };
-const gate = gateSettings(parseTrainerSettings({}));
+const policy = loadPolicyFile(defaultPolicyPath);
+const gate = gateSettings(
+  parseTrainerSettings({}),
+  highRiskFloors(categories, (i) => approversForCategory(policy, "trainer", "ticket", i), 0.97),
+);
 
 /** Reviewer labels for rows: every third an approval of a right prediction, the rest corrections of a wrong one. */
 function reviewed(rowsToLabel: readonly LabelledText[], truth: (r: LabelledText, i: number) => string) {
