@@ -3,7 +3,7 @@ import { serve } from "@hono/node-server";
 import type { ReviewDecision, ReviewDecisionInput, ServiceContext, StateStore, TaskEnvelope } from "../../shared/runtime/index.js";
 import type { MeshMetrics } from "../../shared/telemetry/index.js";
 import { createReviewApp } from "./app.js";
-import { createSessions } from "./auth.js";
+import { openSessions } from "./auth.js";
 import { createQueue, type Queue } from "./queue.js";
 import { watchQueueIndex, type QueueIndex } from "./queue-index.js";
 import { signInLimiter } from "./sign-in-limit.js";
@@ -43,7 +43,7 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
   const settings = parseReviewSettings(deps.env);
   const now = deps.now ?? Date.now;
   const queue = createQueue(deps.state, { slaMs: settings.REVIEW_SLA_MS, now });
-  const sessions = createSessions(deps.state, { tokens: settings.REVIEW_TOKENS, ttlMs: settings.REVIEW_SESSION_TTL_MS, now });
+  const sessions = await openSessions(deps.state, { tokens: settings.REVIEW_TOKENS, ttlMs: settings.REVIEW_SESSION_TTL_MS, now });
   const flows = new Set<string>();
 
   // A flow whose queue emptied keeps its gauges, at 0.
@@ -113,6 +113,7 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
       clearInterval(timer);
       await sweeping;
       index.stop();
+      sessions.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive connections from a browser would hold close() open until they time out.
