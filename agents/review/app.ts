@@ -39,6 +39,8 @@ export interface ReviewAppDeps {
   readonly now?: () => number;
   /** Called for every decision and every four-eyes approval (reviewer metrics). */
   readonly onDecided?: (flow: string, reviewer: string, decision: "approve" | "correct" | "reject" | "approval") => void;
+  /** Called when a reviewer acts on an item another already approved: did they approve the same values? */
+  readonly onSecondOpinion?: (flow: string, agreed: boolean) => void;
 }
 
 type Env = { Variables: { session: Session } };
@@ -269,12 +271,15 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
     const approved = body.decision === "approve" && suggested && prediction?.label ? { [suggested.path]: prediction.label } : undefined;
     const step = body.decision === "reject" ? undefined : approvalStep(item, reviewer, body.decision, corrections ?? approved, (v) => deps.approversFor(request, v));
     const comment = body.comment?.trim() ? { comment: body.comment.trim() } : {};
+    // A second person looked at what another approved: the same values agree, other values or a rejection do not.
+    const secondOpinion = () => pending && deps.onSecondOpinion?.(item.flow, step !== undefined && step.kept.length === item.approvals!.length);
 
     if (step && step.kept.length + 1 < step.needed) {
       const approval = await deps.approve({ request, reviewer, decision: body.decision as "approve" | "correct", ...(step.values ? { corrections: step.values } : {}), ...comment });
       await deps.queue.recordApproval(id, reviewer, [...step.kept, approval], step.needed);
       deps.onDecided?.(item.flow, reviewer.id, "approval");
-        return { pending: { approvals: step.kept.length + 1, needed: step.needed } };
+      secondOpinion();
+      return { pending: { approvals: step.kept.length + 1, needed: step.needed } };
     }
 
     const decision = step?.decision ?? "reject";
@@ -306,6 +311,7 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
       leadTimeMs: recorded.leadTimeMs,
     });
     deps.onDecided?.(item.flow, reviewer.id, decision);
+    secondOpinion();
     return { decision: recorded };
   }
 

@@ -22,7 +22,12 @@ export interface ReviewServiceDeps {
   /** Decision metrics (duration, corrections) are the runtime's: `decide` records them. */
   readonly metrics: Pick<
     MeshMetrics,
-    "mesh_review_queue_depth" | "mesh_review_sla_breaches_total" | "mesh_review_oldest_pending_age_seconds" | "mesh_review_decisions_total"
+          | "mesh_review_queue_depth"
+      | "mesh_review_sla_breaches_total"
+      | "mesh_review_oldest_pending_age_seconds"
+      | "mesh_review_decisions_total"
+      | "mesh_review_agreements_total"
+      | "mesh_review_disagreements_total"
   >;
   readonly log: Log;
   readonly now?: () => number;
@@ -84,6 +89,7 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
     sessionTtlMs: settings.REVIEW_SESSION_TTL_MS,
     signInLimit: signInLimiter({ maxFailures: settings.REVIEW_SIGNIN_MAX_FAILURES, windowMs: settings.REVIEW_SIGNIN_WINDOW_MS, now }),
     onDecided: (flow, reviewer, decision) => deps.metrics.mesh_review_decisions_total.inc({ flow, reviewer, decision }),
+    onSecondOpinion: (flow, agreed) => (agreed ? deps.metrics.mesh_review_agreements_total : deps.metrics.mesh_review_disagreements_total).inc({ flow }),
     now,
   });
 

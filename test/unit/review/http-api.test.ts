@@ -421,3 +421,28 @@ test("four-eyes by policy: a reviewer who corrects an ordinary ticket to a categ
   assert.equal((await bob.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "approve" })).status, 200);
   assert.deepEqual([decisions[0]!.decision, decisions[0]!.corrections, decisions[0]!.approvals?.map((a) => a.reviewer.id)], ["correct", { intent: "request_refund" }, ["alice"]]);
 });
+
+test("agreement: a second approver who approves what the first approved counts an agreement; one who corrects to other values or rejects counts a disagreement", async (t) => {
+  const { service, queue, metrics } = await startTestService(t);
+  const held = (text: string) => ({ ...ticketRequest(text, { code: "approval_required" }), approvers: 2 });
+  const [agreed, corrected, rejected] = [held("refund one"), held("refund two"), held("refund three")];
+  for (const r of [agreed, corrected, rejected]) await queue.intake(r);
+  const bob = new Client(service.url);
+  await bob.signIn(tokens.bob);
+  const carol = new Client(service.url);
+  await carol.signIn(tokens.carol);
+  const decide = async (c: Client, id: string, body: object) => {
+    assert.equal((await c.request("POST", `/api/items/${id}/claim`)).status, 200);
+    const res = await c.request("POST", `/api/items/${id}/decision`, { confirmed: true, ...body });
+    assert.equal(res.status, 200, res.text);
+  };
+  for (const r of [agreed, corrected, rejected]) await decide(bob, r.envelopeId, { decision: "approve" });
+  assert.doesNotMatch(await metrics.registry.metrics(), /mesh_review_(dis)?agreements_total\{/, "a first opinion is no agreement yet");
+
+  await decide(carol, agreed.envelopeId, { decision: "approve" });
+  await decide(carol, corrected.envelopeId, { decision: "correct", corrections: { intent: "card_linking" } });
+  await decide(carol, rejected.envelopeId, { decision: "reject", reasonCode: "spam" });
+  const exposition = await metrics.registry.metrics();
+  assert.match(exposition, /mesh_review_agreements_total\{flow="ticket"\} 1/);
+  assert.match(exposition, /mesh_review_disagreements_total\{flow="ticket"\} 2/);
+});
