@@ -446,3 +446,39 @@ test("agreement: a second approver who approves what the first approved counts a
   assert.match(exposition, /mesh_review_agreements_total\{flow="ticket"\} 1/);
   assert.match(exposition, /mesh_review_disagreements_total\{flow="ticket"\} 2/);
 });
+
+test("bulk approve: low-risk items with the same suggestion each get their own decision and label; a held or high-risk item, or another suggestion, refuses the batch and decides nothing", async (t) => {
+  const { service, queue, decisions } = await startTestService(t);
+  const same = [ticketRequest("where is my card"), ticketRequest("card not here yet"), ticketRequest("still waiting for my card")];
+  const held = ticketRequest("card stolen", { code: "approval_required" });
+  const refund = ticketRequest("money back", { label: "request_refund" });
+  const other = ticketRequest("link my card", { label: "card_linking" });
+  for (const r of [...same, held, refund, other]) await queue.intake(r);
+  const alice = new Client(service.url);
+  await alice.signIn(tokens.alice);
+  const bob = new Client(service.url);
+  await bob.signIn(tokens.bob);
+
+  const rows = new Map(((await bob.request("GET", "/api/queue")).json.items as { id: string; bulkApprovable: boolean }[]).map((r) => [r.id, r.bulkApprovable]));
+  assert.deepEqual([...same, held, refund, other].map((r) => rows.get(r.envelopeId)), [true, true, true, false, false, true], "policy decides what is low-risk");
+
+  const bulk = (c: Client, ids: string[], suggestion = "card_arrival") => c.request("POST", "/api/bulk/approve", { ids, suggestion });
+  for (const [extra, message] of [
+    [held, /policy holds it for approval/],
+    [refund, /policy holds intent request_refund for more than one approver/],
+    [other, /suggests card_linking, not card_arrival/],
+  ] as const) {
+    const refused = await bulk(bob, [same[0]!.envelopeId, extra.envelopeId]);
+    assert.ok(refused.status === 403 || refused.status === 400, refused.text);
+    assert.match(refused.json.error.message, message);
+  }
+  assert.equal(decisions.length, 0, "a refused batch decides nothing");
+
+  const done = await bulk(alice, same.map((r) => r.envelopeId));
+  assert.equal(done.status, 200, done.text);
+  assert.equal(done.json.approved, 3);
+  assert.deepEqual(decisions.map((d) => [d.request.envelopeId, d.decision, d.corrections, d.reviewer.id, d.label?.prediction]), same.map((r) => [r.envelopeId, "approve", { intent: "card_arrival" }, "alice", "card_arrival"]));
+  const left = ((await alice.request("GET", "/api/queue")).json.items as { id: string }[]).map((r) => r.id);
+  assert.deepEqual(left.filter((id) => same.some((r) => r.envelopeId === id)), [], "each approved item left the queue");
+  assert.equal((await bulk(alice, [same[0]!.envelopeId])).status, 403, "a decided item is not approved twice");
+});
