@@ -186,7 +186,10 @@ async function select(i, chosen) {
   // Answers can arrive out of order: the item chosen since (a click while the first page's item loads) wins.
   const now = state.items[state.selected];
   if (!now || now.id !== id) return;
-  render(v);
+  // A refresh that finds the item as shown leaves the pane alone (focus, selection, what is typed, the open menu);
+  // only the relative SLA time moves on.
+  if (state.view && state.view.id === id && JSON.stringify(v) === JSON.stringify(state.view)) renderDue(v);
+  else render(v);
   // On a phone the detail sits below the queue: bring it into view when the reviewer picked an item.
   if (chosen && narrow.matches) $("detail").scrollIntoView({ block: "start" });
 }
@@ -227,6 +230,11 @@ function currentValue(v, f, index) {
   return index === 0 && v.form.approve.needsSuggestion && v.prediction ? v.prediction.label : undefined;
 }
 
+function renderDue(v) {
+  const sla = slaText(v.dueAt);
+  $("d-due").replaceChildren(el("span", sla.text, sla.className), document.createTextNode(" · "), timeEl(v.dueAt), document.createTextNode(v.breaches ? " (" + v.breaches + " breach" + (v.breaches > 1 ? "es" : "") + ")" : ""));
+}
+
 function render(v) {
   const same = state.view && state.view.id === v.id;
   // Another item starts at its top: the pane scrolls on its own, and was left wherever the last decision was made.
@@ -239,8 +247,7 @@ function render(v) {
   $("d-flow").textContent = v.flow;
   $("d-status").textContent = v.status + (v.claim ? " by " + v.claim.reviewer : "") + (v.requiresApproval ? " · needs " + v.approversNeeded + " approver" + (v.approversNeeded > 1 ? "s" : "") : "");
   $("d-requested").replaceChildren(timeEl(v.requestedAt), document.createTextNode(" by " + v.requestedBy));
-  const sla = slaText(v.dueAt);
-  $("d-due").replaceChildren(el("span", sla.text, sla.className), document.createTextNode(" · "), timeEl(v.dueAt), document.createTextNode(v.breaches ? " (" + v.breaches + " breach" + (v.breaches > 1 ? "es" : "") + ")" : ""));
+  renderDue(v);
   $("d-tenant").textContent = v.tenant + " / " + v.region;
   $("d-class").textContent = v.classification;
   $("d-input").textContent = v.input && typeof v.input.text === "string" ? v.input.text : JSON.stringify(v.input, null, 2);
