@@ -204,8 +204,12 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
   app.get("/api/queue", async (c) => {
     const query = parseQueueQuery(c.req.query());
     const { reviewer } = c.get("session");
-    const summarise = async (ids: readonly string[]) =>
-      (await shown(deps.index.items(ids), reviewer)).map((item) => ({ ...summaryOf(item), bulkApprovable: canTake(item, reviewer) && notBulkApprovable(item, deps.approversFor) === null }));
+    const summarise = async (ids: readonly string[]) => {
+      const stored = deps.index.items(ids);
+      // Policy is asked about the stored (sealed) request, whose digest the runtime checks; the row shows the opened one.
+      const bulk = stored.map((item) => canTake(item, reviewer) && notBulkApprovable(item, deps.approversFor) === null);
+      return (await shown(stored, reviewer)).map((item, i) => ({ ...summaryOf(item), bulkApprovable: bulk[i]! }));
+    };
     return c.json(await queuePage(deps.index, query, reviewer.id, (deps.now ?? Date.now)(), summarise));
   });
 
