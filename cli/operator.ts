@@ -23,6 +23,8 @@ export interface Operator {
   readonly region: string;
   /** The operator's identity seed, when it has one (it signs replayed review decisions and audit checkpoints). */
   readonly seed: string | undefined;
+  /** The policy revision the agents enforce, to ask what it would require (no effect, nothing recorded). */
+  readonly policy: Pick<PolicyGate, "decide">;
   /** A JetStream publish as an operator effect (event.emit on `subject`), idempotent by `msgId`; `detail` adds to its audit record. */
   publish(subject: string, body: unknown, msgId: string, headers?: Readonly<Record<string, string>>, detail?: Readonly<Record<string, unknown>>): Promise<Published>;
   close(): Promise<void>;
@@ -58,6 +60,7 @@ export async function connectOperator(name: string, target?: BrokerTarget): Prom
     person,
     region,
     seed,
+    policy: gate,
     publish(subject, body, msgId, headers = {}, detail = {}) {
       return perform({
         action: "event.emit",

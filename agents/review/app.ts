@@ -8,6 +8,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { checkCsrf, checkOrigin, sessionCookie, type Session, type Sessions } from "./auth.js";
 import { ReviewError } from "./errors.js";
 import { decisionForm, validateCorrections } from "./decision-forms.js";
+import { notBulkApprovable, suggestionOf } from "./bulk-approve.js";
 import { approvalStep } from "./four-eyes.js";
 import type { QueueIndex } from "./queue-index.js";
 import { parseQueueQuery, queuePage } from "./queue-query.js";
@@ -39,6 +40,8 @@ export interface ReviewAppDeps {
   readonly now?: () => number;
   /** Called for every decision and every four-eyes approval (reviewer metrics). */
   readonly onDecided?: (flow: string, reviewer: string, decision: "approve" | "correct" | "reject" | "approval") => void;
+  /** Called when a reviewer acts on an item another already approved: did they approve the same values? */
+  readonly onSecondOpinion?: (flow: string, agreed: boolean) => void;
 }
 
 type Env = { Variables: { session: Session } };
@@ -69,6 +72,11 @@ const itemId = z.string().regex(/^env_[0-9a-f]{32}$/);
 const comment = z.string().max(2000).optional();
 const signInBody = z.object({ token: z.string().min(1).max(512) });
 const assignBody = z.object({ reviewer: z.string().min(1).max(128) });
+/** Low-risk items approved together: each must carry this very suggestion. */
+const bulkBody = z.object({
+  ids: z.array(itemId).min(1).max(100).refine((ids) => new Set(ids).size === ids.length, "must not repeat an item"),
+  suggestion: z.string().min(1).max(200),
+});
 /** A high-risk approval must say it was confirmed (the page asks in a dialog). */
 const confirmed = z.boolean().optional();
 const decisionBody = z.discriminatedUnion("decision", [
@@ -196,7 +204,12 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
   app.get("/api/queue", async (c) => {
     const query = parseQueueQuery(c.req.query());
     const { reviewer } = c.get("session");
-    const summarise = async (ids: readonly string[]) => (await shown(deps.index.items(ids), reviewer)).map(summaryOf);
+    const summarise = async (ids: readonly string[]) => {
+      const stored = deps.index.items(ids);
+      // Policy is asked about the stored (sealed) request, whose digest the runtime checks; the row shows the opened one.
+      const bulk = stored.map((item) => canTake(item, reviewer) && notBulkApprovable(item, deps.approversFor) === null);
+      return (await shown(stored, reviewer)).map((item, i) => ({ ...summaryOf(item), bulkApprovable: bulk[i]! }));
+    };
     return c.json(await queuePage(deps.index, query, reviewer.id, (deps.now ?? Date.now)(), summarise));
   });
 
@@ -246,8 +259,53 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
     }
   });
 
-  async function decideItem(id: string, reviewer: Session["reviewer"], body: z.infer<typeof decisionBody>): Promise<DecisionOutcome> {
+  /**
+   * Approves several low-risk items with the same suggestion at once. Nothing is decided unless every item may be
+   * (policy says low-risk, the suggestion is the one named); then each item is claimed and decided on its own, so
+   * each gets its own signed decision, audit record and label, and one lost to another reviewer fails alone.
+   */
+  app.post("/api/bulk/approve", async (c) => {
+    const { reviewer } = c.get("session");
+    const { ids, suggestion } = await parseBody(c, bulkBody);
+    const items = await Promise.all(ids.map((id) => deps.queue.get(id)));
+    items.forEach((item, i) => {
+      if (!item) throw new ReviewError("E_NOT_FOUND", `ids.${i}: no such review item ${ids[i]}`);
+      const why = canTake(item, reviewer) ? notBulkApprovable(item, deps.approversFor) : `${reviewer.id} may not take it`;
+      if (why) throw new ReviewError("E_FORBIDDEN", `ids.${i}: item ${item.id} cannot be bulk-approved: ${why}`);
+      if (suggestionOf(item) !== suggestion)
+        throw new ReviewError("E_SCHEMA", `ids.${i}: item ${item.id} suggests ${suggestionOf(item)}, not ${suggestion}: bulk approval takes identical suggestions`);
+    });
+    const results: { id: string; approved: boolean; error?: string }[] = [];
+    for (const item of items as QueueItem[]) {
+      if (deciding.has(item.id)) {
+        results.push({ id: item.id, approved: false, error: `item ${item.id} is being decided` });
+        continue;
+      }
+      deciding.add(item.id);
+      let claimedNow = false;
+      try {
+        if (item.claim?.reviewer !== reviewer.id) {
+          await deps.queue.claim(item.id, reviewer);
+          claimedNow = true;
+        }
+        await decideItem(item.id, reviewer, { decision: "approve" }, suggestion);
+        results.push({ id: item.id, approved: true });
+      } catch (err) {
+        if (claimedNow) await deps.queue.release(item.id, reviewer).catch(() => undefined);
+        if (!(err instanceof ReviewError || (err instanceof MeshError && (err.code === "E_POLICY_DENY" || err.transient)))) deps.log.error({ err, id: item.id }, "bulk approval failed");
+        results.push({ id: item.id, approved: false, error: err instanceof Error ? err.message : String(err) });
+      } finally {
+        deciding.delete(item.id);
+      }
+    }
+    return c.json({ approved: results.filter((r) => r.approved).length, results });
+  });
+
+  /** `expected`: the suggestion a bulk approval named; the item is refused if the model's suggestion is another by now. */
+  async function decideItem(id: string, reviewer: Session["reviewer"], body: z.infer<typeof decisionBody>, expected?: string): Promise<DecisionOutcome> {
     const item = await deps.queue.assertDecidable(id, reviewer);
+    if (expected !== undefined && (suggestionOf(item) !== expected || notBulkApprovable(item, deps.approversFor)))
+      throw new ReviewError("E_CONFLICT", `item ${id} changed since it was chosen for bulk approval`);
     const request = item.request;
     const form = decisionForm(item.flow);
     const suggested = form.approve.needsSuggestion ? form.fields[0] : undefined;
@@ -269,12 +327,15 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
     const approved = body.decision === "approve" && suggested && prediction?.label ? { [suggested.path]: prediction.label } : undefined;
     const step = body.decision === "reject" ? undefined : approvalStep(item, reviewer, body.decision, corrections ?? approved, (v) => deps.approversFor(request, v));
     const comment = body.comment?.trim() ? { comment: body.comment.trim() } : {};
+    // A second person looked at what another approved: the same values agree, other values or a rejection do not.
+    const secondOpinion = () => pending && deps.onSecondOpinion?.(item.flow, step !== undefined && step.kept.length === item.approvals!.length);
 
     if (step && step.kept.length + 1 < step.needed) {
       const approval = await deps.approve({ request, reviewer, decision: body.decision as "approve" | "correct", ...(step.values ? { corrections: step.values } : {}), ...comment });
       await deps.queue.recordApproval(id, reviewer, [...step.kept, approval], step.needed);
       deps.onDecided?.(item.flow, reviewer.id, "approval");
-        return { pending: { approvals: step.kept.length + 1, needed: step.needed } };
+      secondOpinion();
+      return { pending: { approvals: step.kept.length + 1, needed: step.needed } };
     }
 
     const decision = step?.decision ?? "reject";
@@ -308,6 +369,7 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
       leadTimeMs: recorded.leadTimeMs,
     });
     deps.onDecided?.(item.flow, reviewer.id, decision);
+    secondOpinion();
     return { decision: recorded };
   }
 

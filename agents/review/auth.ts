@@ -20,6 +20,8 @@ export interface Sessions {
   signOut(id: string | undefined): Promise<void>;
   /** Deletes expired sessions; returns how many. */
   prune(): Promise<number>;
+  /** Stops following the store. */
+  stop(): void;
 }
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -32,15 +34,23 @@ export function sameSecret(a: string, b: string): boolean {
 
 /**
  * Sessions live in the agent's state store under the hash of their id, so they survive a restart and are
- * shared by replicas, and a dump of the store holds no usable cookie.
+ * shared by replicas, and a dump of the store holds no usable cookie. Each replica follows them through a watch,
+ * so resolving the session of a request is a lookup in memory, not a round trip to the broker per request; a
+ * session signed in on another replica a moment ago, not yet seen by the watch, is read from the store.
+ * Resolves once the stored sessions are loaded.
  */
-export function createSessions(
+export async function openSessions(
   state: StateStore,
   opts: { tokens: Readonly<Record<string, Reviewer>>; ttlMs: number; now?: () => number },
-): Sessions {
+): Promise<Sessions> {
   const now = opts.now ?? Date.now;
   const key = (id: string) => `session.${sha256(id)}`;
   const known = Object.entries(opts.tokens);
+  const live = new Map<string, Session>();
+  const watch = await state.watch<Session>("session", (change) => {
+    if (change.value) live.set(change.key, change.value);
+    else live.delete(change.key);
+  });
   return {
     async signIn(token) {
       // Compare against every token so the time taken says nothing about which one nearly matched.
@@ -54,26 +64,31 @@ export function createSessions(
         expiresAt: new Date(now() + opts.ttlMs).toISOString(),
       };
       await state.put(key(id), session);
+      live.set(key(id), session);
       return { id, session };
     },
     async resolve(id) {
       if (!id || !/^[A-Za-z0-9_-]{43}$/.test(id)) throw new ReviewError("E_UNAUTHENTICATED", "sign in first");
-      const entry = await state.get<Session>(key(id));
-      if (!entry) throw new ReviewError("E_UNAUTHENTICATED", "session unknown or signed out: sign in again");
-      if (Date.parse(entry.value.expiresAt) <= now()) {
+      const session = live.get(key(id)) ?? (await state.get<Session>(key(id)))?.value;
+      if (!session) throw new ReviewError("E_UNAUTHENTICATED", "session unknown or signed out: sign in again");
+      if (Date.parse(session.expiresAt) <= now()) {
+        live.delete(key(id));
         await state.delete(key(id));
         throw new ReviewError("E_UNAUTHENTICATED", "session expired: sign in again");
       }
-      return entry.value;
+      return session;
     },
     async signOut(id) {
-      if (id && /^[A-Za-z0-9_-]{43}$/.test(id)) await state.delete(key(id));
+      if (!id || !/^[A-Za-z0-9_-]{43}$/.test(id)) return;
+      live.delete(key(id));
+      await state.delete(key(id));
     },
     async prune() {
       const expired = (await state.values<Session>("session")).filter((e) => Date.parse(e.value.expiresAt) <= now());
-      await Promise.all(expired.map((e) => state.delete(e.key)));
+      await Promise.all(expired.map((e) => (live.delete(e.key), state.delete(e.key))));
       return expired.length;
     },
+    stop: () => watch.stop(),
   };
 }
 

@@ -3,7 +3,7 @@ import { serve } from "@hono/node-server";
 import type { ReviewDecision, ReviewDecisionInput, ServiceContext, StateStore, TaskEnvelope } from "../../shared/runtime/index.js";
 import type { MeshMetrics } from "../../shared/telemetry/index.js";
 import { createReviewApp } from "./app.js";
-import { createSessions } from "./auth.js";
+import { openSessions } from "./auth.js";
 import { createQueue, type Queue } from "./queue.js";
 import { watchQueueIndex, type QueueIndex } from "./queue-index.js";
 import { signInLimiter } from "./sign-in-limit.js";
@@ -22,7 +22,12 @@ export interface ReviewServiceDeps {
   /** Decision metrics (duration, corrections) are the runtime's: `decide` records them. */
   readonly metrics: Pick<
     MeshMetrics,
-    "mesh_review_queue_depth" | "mesh_review_sla_breaches_total" | "mesh_review_oldest_pending_age_seconds" | "mesh_review_decisions_total"
+          | "mesh_review_queue_depth"
+      | "mesh_review_sla_breaches_total"
+      | "mesh_review_oldest_pending_age_seconds"
+      | "mesh_review_decisions_total"
+      | "mesh_review_agreements_total"
+      | "mesh_review_disagreements_total"
   >;
   readonly log: Log;
   readonly now?: () => number;
@@ -43,7 +48,7 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
   const settings = parseReviewSettings(deps.env);
   const now = deps.now ?? Date.now;
   const queue = createQueue(deps.state, { slaMs: settings.REVIEW_SLA_MS, now });
-  const sessions = createSessions(deps.state, { tokens: settings.REVIEW_TOKENS, ttlMs: settings.REVIEW_SESSION_TTL_MS, now });
+  const sessions = await openSessions(deps.state, { tokens: settings.REVIEW_TOKENS, ttlMs: settings.REVIEW_SESSION_TTL_MS, now });
   const flows = new Set<string>();
 
   // A flow whose queue emptied keeps its gauges, at 0.
@@ -84,6 +89,7 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
     sessionTtlMs: settings.REVIEW_SESSION_TTL_MS,
     signInLimit: signInLimiter({ maxFailures: settings.REVIEW_SIGNIN_MAX_FAILURES, windowMs: settings.REVIEW_SIGNIN_WINDOW_MS, now }),
     onDecided: (flow, reviewer, decision) => deps.metrics.mesh_review_decisions_total.inc({ flow, reviewer, decision }),
+    onSecondOpinion: (flow, agreed) => (agreed ? deps.metrics.mesh_review_agreements_total : deps.metrics.mesh_review_disagreements_total).inc({ flow }),
     now,
   });
 
@@ -113,6 +119,7 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
       clearInterval(timer);
       await sweeping;
       index.stop();
+      sessions.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive connections from a browser would hold close() open until they time out.

@@ -62,6 +62,8 @@ export interface ItemSummary {
   readonly breaches: number;
   readonly approvals: number;
   readonly approversNeeded: number;
+  /** May be approved together with others of the same suggestion by this reviewer (low-risk as policy says). */
+  readonly bulkApprovable?: boolean;
 }
 
 const tried = z.object({

@@ -3,12 +3,14 @@ import { once } from "node:events";
 import { buckets, openStateStore, publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { correctionEventSchema, parseEnvelope, type TaskEnvelope } from "../../shared/envelope/index.js";
 import { MeshError } from "../../shared/errors/index.js";
-import { reviewRequestSchema, taskFacts, type ReviewRequest } from "../../shared/runtime/messages.js";
+import { reviewDecisionSchema, reviewRequestSchema, taskFacts, type ReviewDecision, type ReviewRequest } from "../../shared/runtime/messages.js";
+import { approversFor } from "../../shared/runtime/review-decisions.js";
+import { canonicalJson } from "../../shared/envelope/canonical.js";
 import { sealDecision } from "../../shared/runtime/review-verification.js";
 import { connectOperator, type Operator } from "../operator.js";
 import type { QueueItem } from "../../agents/review/queue.js";
 import { admittedRecordSchema, taskMessageSchema } from "../../shared/runtime/messages.js";
-import { exportLabels, formatReviewQueue, replayTask } from "../review/index.js";
+import { exportLabels, formatReviewQueue, replayTask, type Replay } from "../review/index.js";
 import { connectCli } from "../connect.js";
 import { report } from "../report.js";
 
@@ -68,9 +70,11 @@ async function findEnvelope(bus: Bus, id: string): Promise<TaskEnvelope> {
 
 /**
  * `mesh replay <task-id> [--publish]`: the task's envelope plus its corrections, in order — deterministic.
- * Prints the replay; with --publish, the operator re-decides the task with those corrections: a review decision
- * signed by the operator's identity and decided by policy (review.decide) like any human's, which the agent that
- * escalated the task verifies and resumes.
+ * Prints the replay; with --publish, the task is re-decided with those corrections, which the agent that escalated
+ * it verifies and resumes. Four-eyes holds on this path too: when people already decided the task with these values,
+ * their decision is published again as they signed it (with every approval it carries); otherwise the operator
+ * decides it alone — a decision signed by the operator's identity and decided by policy (review.decide) like any
+ * human's — which is refused here, naming what is needed, when policy asks more than one approver for the values.
  */
 export function replayCommand(id: string, opts: { publish?: boolean }): Promise<number> {
   return withOperator("replay", async (operator) => {
@@ -82,47 +86,85 @@ export function replayCommand(id: string, opts: { publish?: boolean }): Promise<
     const replay = replayTask(envelope, corrections);
     process.stdout.write(`${JSON.stringify({ envelopeId: id, digest: envelope.digest, corrections: replay.corrections.length, fields: replay.fields }, null, 2)}\n`);
     if (!opts.publish) return 0;
-    if (!operator.seed) {
-      throw new MeshError("E_CONFIG", "replay --publish signs a review decision: set MESH_IDENTITY_SEED to the operator's registered nkey seed (mesh up keeps one in .mesh/operator.json)");
-    }
     const request = await findReviewRequest(bus, envelope);
     const subject = subjects.reviewDecided(envelope.flow);
-    const n = (await readStream(bus, streamNames.review, { filterSubject: subject })).length;
-    const now = new Date();
-    const decision = sealDecision(
-      {
-        envelopeId: id,
-        source: envelope.source,
-        digest: envelope.digest,
-        flow: envelope.flow,
-        envelope,
-        requestedBy: request.requestedBy,
-        decision: "correct",
-        corrections: { ...replay.fields },
-        comment: `replay of ${replay.corrections.length} correction(s)`,
-        reviewer: { id: `operator:${operator.person}`, roles: [...(operator.principal.roles ?? [])] },
-        requestedAt: request.requestedAt,
-        decidedAt: now.toISOString(),
-        leadTimeMs: Math.max(0, now.getTime() - Date.parse(request.requestedAt)),
-        policyRevision: request.policyRevision,
-        traceparent: envelope.trace.traceparent,
-      },
-      operator.seed,
-    );
+    const decided = (await readStream(bus, streamNames.review, { filterSubject: subject })).map((m) => reviewDecisionSchema.parse(json(m.data)));
+    const earlier = decided.filter((d) => d.envelopeId === id);
+    const human = humanDecisionOf(earlier, replay.fields);
+    const decision = human ?? operatorDecision(operator, envelope, request, replay, approversFor(operator.policy, request, replay.fields));
     await operator.perform({
       action: "review.decide",
       principal: operator.principal,
       resource: { subject, region: envelope.region },
       facts: { task: taskFacts(envelope) },
       region: envelope.region,
-      auditDetail: { person: operator.person, command: "replay --publish", corrections: replay.corrections.length },
-      run: () => publish(bus, subject, decision, { msgId: `${id}:operator:replay:${n}`, headers: { "Mesh-Envelope": id, "Mesh-Agent": "operator", traceparent: envelope.trace.traceparent } }),
+      auditDetail: {
+        person: operator.person,
+        command: "replay --publish",
+        corrections: replay.corrections.length,
+        ...(human ? { republished: { reviewer: human.reviewer.id, decidedAt: human.decidedAt, approvals: human.approvals?.length ?? 0 } } : {}),
+      },
+      run: () =>
+        publish(bus, subject, decision, {
+          msgId: `${id}:operator:replay:${decided.length}`,
+          headers: { "Mesh-Envelope": id, "Mesh-Agent": "operator", traceparent: envelope.trace.traceparent },
+        }),
     });
+    const how = human
+      ? `the decision ${[...(human.approvals ?? []).map((a) => a.reviewer.id), human.reviewer.id].join(" and ")} signed, published again`
+      : "the operator's decision with its corrections";
     process.stderr.write(
-      `re-decided ${id} with its corrections on ${subject}; ${request.requestedBy.name} resumes it (its outcome is deduplicated against the first one for DUPLICATE_WINDOW_MS)\n`,
+      `re-decided ${id} on ${subject} (${how}); ${request.requestedBy.name} resumes it (its outcome is deduplicated against the first one for DUPLICATE_WINDOW_MS)\n`,
     );
     return 0;
   });
+}
+
+/**
+ * The latest decision people made on the task that a replay with `fields` would repeat: not a rejection, and
+ * giving every replayed field the value they decided. Published again unchanged, it keeps their signatures.
+ */
+function humanDecisionOf(decisions: readonly ReviewDecision[], fields: Readonly<Record<string, unknown>>): ReviewDecision | undefined {
+  const repeats = (d: ReviewDecision) =>
+    d.decision !== "reject" && Object.entries(fields).every(([k, v]) => canonicalJson(d.corrections?.[k] ?? null) === canonicalJson(v));
+  return decisions.filter(repeats).at(-1);
+}
+
+/** The operator's own decision of the replayed values, or a refusal naming what four-eyes needs instead. */
+function operatorDecision(operator: Operator, envelope: TaskEnvelope, request: ReviewRequest, replay: Replay, needed: number): ReviewDecision {
+  const approvers = Math.max(needed, request.approvers ?? 1);
+  if (approvers > 1) {
+    const values = Object.keys(replay.fields).length ? ` with ${canonicalJson(replay.fields)}` : "";
+    throw new MeshError(
+      "E_POLICY_DENY",
+      `task ${envelope.id} needs ${approvers} distinct approvers${values} (policy's require_approval); a replay signed by the operator counts as one, ` +
+        `and no decision people signed gives these values: have ${approvers} approvers decide it in the review UI, then replay it`,
+    );
+  }
+  if (!operator.seed) {
+    throw new MeshError("E_CONFIG", "replay --publish signs a review decision: set MESH_IDENTITY_SEED to the operator's registered nkey seed (mesh up keeps one in .mesh/operator.json)");
+  }
+  const now = new Date();
+  return sealDecision(
+    {
+      envelopeId: envelope.id,
+      source: envelope.source,
+      digest: envelope.digest,
+      flow: envelope.flow,
+      envelope,
+      requestedBy: request.requestedBy,
+      decision: "correct" as const,
+      corrections: { ...replay.fields },
+      comment: `replay of ${replay.corrections.length} correction(s)`,
+      reviewer: { id: `operator:${operator.person}`, roles: [...(operator.principal.roles ?? [])] },
+      requestedAt: request.requestedAt,
+      decidedAt: now.toISOString(),
+      leadTimeMs: Math.max(0, now.getTime() - Date.parse(request.requestedAt)),
+      policyRevision: request.policyRevision,
+      traceparent: envelope.trace.traceparent,
+    },
+    operator.seed,
+  );
 }
 
 /** The review request that escalated the task: who asked (the agent that resumes it) and when. */

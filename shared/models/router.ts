@@ -109,6 +109,7 @@ export interface RouterDeps {
   /** Small models by classifier name (e.g. "ticket-intent"). */
   readonly classifiers: Readonly<Record<string, LocalClassifier>>;
   readonly gate: ModelGate;
+  /** PII redaction: of text bound for an endpoint policy marks `redact`, and always of the small model's input. */
   readonly redact: (text: string) => string;
   readonly metrics?: MeshMetrics;
   readonly costMeter?: CostMeter;
@@ -208,7 +209,9 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
       let best: { label: string; confidence: number } | null = null;
       const smallGate = await gate.invoke({ tier: "small", model: small.name, modelVersion: small.version, endpoint: "local", region: task.region, trusted: true, task }, async () => {
         const started = performance.now();
-        const prediction = small.predict(text);
+        // The small model reads text as its training labels hold it: reviewer labels are redacted, so serving
+        // redacts the same way (a local model needs no redaction to stay private; it needs it to see what it learnt on).
+        const prediction = small.predict(deps.redact(text));
         metrics?.mesh_model_latency_seconds.observe({ tier: "small", model: small.name }, (performance.now() - started) / 1000);
         metrics?.mesh_model_requests_total.inc({ tier: "small", model: small.name, outcome: "ok" });
         return prediction;

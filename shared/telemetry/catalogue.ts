@@ -171,6 +171,16 @@ export const catalogue = {
     help: "Review decisions and four-eyes approvals per reviewer (reviewers are the configured sign-in identities, a bounded set).",
     labels: ["flow", "reviewer", "decision"],
   },
+  mesh_review_agreements_total: {
+    kind: "counter",
+    help: "Second opinions that agreed: a reviewer shown an item another had already approved (four-eyes) approved the same values.",
+    labels: ["flow"],
+  },
+  mesh_review_disagreements_total: {
+    kind: "counter",
+    help: "Second opinions that disagreed: a reviewer shown an item another had already approved corrected it to other values or rejected it.",
+    labels: ["flow"],
+  },
   mesh_review_sla_breaches_total: {
     kind: "counter",
     help: "Review items that passed their SLA before a decision.",

@@ -17,8 +17,11 @@ async function crowdedQueue(t: TestContext) {
       'high-risk category needs two approvers: triage may not task.complete on "mesh.result.ticket": rule "high-risk-needs-approval" forbids it — a high-risk category cannot complete without two distinct approvers (category "request_refund" in [@high_risk]; unless [approvals is 0 (want at least 2)])',
     approvers: 2,
   };
-  const tickets = Array.from({ length: 14 }, (_, i) => ticketRequest(`ticket number ${i} about a card payment that looks wrong`));
-  const invoices = Array.from({ length: 10 }, (_, i) => invoiceRequest(`INV-${i}`, { amount: 130 + i, poAmount: 120, poNumber: "PO-7", vendorId: "V-3" }));
+  // Distinct request times, invoices after tickets: the last item of the first page is always an invoice (items of
+  // one millisecond are ordered by id, which put a ticket there now and then).
+  const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+  const tickets = Array.from({ length: 14 }, (_, i) => ticketRequest(`ticket number ${i} about a card payment that looks wrong`, { requestedAt: at(120 - i) }));
+  const invoices = Array.from({ length: 10 }, (_, i) => ({ ...invoiceRequest(`INV-${i}`, { amount: 130 + i, poAmount: 120, poNumber: "PO-7", vendorId: "V-3" }), requestedAt: at(60 - i) }));
   for (const r of [overdue, held, ...tickets, ...invoices]) await svc.queue.intake(r);
   return { ...svc, overdue, held };
 }

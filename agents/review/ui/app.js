@@ -2,7 +2,8 @@
 // textContent, element properties and dataset, never as markup.
 "use strict";
 
-const state = { csrf: null, reviewer: null, items: [], selected: -1, view: null, busy: false, page: 1, pages: 1, confirming: null };
+// picked: low-risk items chosen for bulk approval, id → the suggestion they would approve.
+const state = { csrf: null, reviewer: null, items: [], selected: -1, view: null, busy: false, page: 1, pages: 1, confirming: null, picked: new Map() };
 const $ = (id) => document.getElementById(id);
 const narrow = window.matchMedia("(max-width: 760px)");
 
@@ -149,8 +150,19 @@ async function loadQueue(keepId) {
     row.append(head, preview, guess);
     row.addEventListener("click", () => select(i, true).catch((err) => setStatus(err.message, true)));
     li.append(row);
+    if (item.bulkApprovable) {
+      const pick = el("input", undefined, "pick");
+      pick.type = "checkbox";
+      pick.checked = state.picked.has(item.id);
+      pick.setAttribute("aria-label", "Select " + item.id + " (" + item.prediction + ") for bulk approval");
+      pick.addEventListener("change", () => togglePick(item, pick.checked));
+      li.append(pick);
+    }
     list.append(li);
   });
+  // A pick stays only while its item is on the page and still low-risk.
+  for (const id of [...state.picked.keys()]) if (!page.items.some((x) => x.id === id && x.bulkApprovable)) state.picked.delete(id);
+  renderBulk();
   $("queue-count").textContent = "(" + page.total + ")";
   $("queue-empty").hidden = page.items.length > 0;
   $("page-info").textContent = "page " + page.page + " of " + page.pages;
@@ -167,9 +179,17 @@ async function loadQueue(keepId) {
 async function select(i, chosen) {
   if (i < 0 || i >= state.items.length) return;
   state.selected = i;
-  for (const li of $("queue").children) li.firstChild.classList.toggle("selected", li.dataset.id === state.items[i].id);
+  for (const li of $("queue").children) li.querySelector(".row").classList.toggle("selected", li.dataset.id === state.items[i].id);
   $("queue").children[i].scrollIntoView({ block: "nearest" });
-  render(await api("GET", "/api/items/" + encodeURIComponent(state.items[i].id)));
+  const id = state.items[i].id;
+  const v = await api("GET", "/api/items/" + encodeURIComponent(id));
+  // Answers can arrive out of order: the item chosen since (a click while the first page's item loads) wins.
+  const now = state.items[state.selected];
+  if (!now || now.id !== id) return;
+  // A refresh that finds the item as shown leaves the pane alone (focus, selection, what is typed, the open menu);
+  // only the relative SLA time moves on.
+  if (state.view && state.view.id === id && JSON.stringify(v) === JSON.stringify(state.view)) renderDue(v);
+  else render(v);
   // On a phone the detail sits below the queue: bring it into view when the reviewer picked an item.
   if (chosen && narrow.matches) $("detail").scrollIntoView({ block: "start" });
 }
@@ -210,6 +230,11 @@ function currentValue(v, f, index) {
   return index === 0 && v.form.approve.needsSuggestion && v.prediction ? v.prediction.label : undefined;
 }
 
+function renderDue(v) {
+  const sla = slaText(v.dueAt);
+  $("d-due").replaceChildren(el("span", sla.text, sla.className), document.createTextNode(" · "), timeEl(v.dueAt), document.createTextNode(v.breaches ? " (" + v.breaches + " breach" + (v.breaches > 1 ? "es" : "") + ")" : ""));
+}
+
 function render(v) {
   const same = state.view && state.view.id === v.id;
   // Another item starts at its top: the pane scrolls on its own, and was left wherever the last decision was made.
@@ -222,8 +247,7 @@ function render(v) {
   $("d-flow").textContent = v.flow;
   $("d-status").textContent = v.status + (v.claim ? " by " + v.claim.reviewer : "") + (v.requiresApproval ? " · needs " + v.approversNeeded + " approver" + (v.approversNeeded > 1 ? "s" : "") : "");
   $("d-requested").replaceChildren(timeEl(v.requestedAt), document.createTextNode(" by " + v.requestedBy));
-  const sla = slaText(v.dueAt);
-  $("d-due").replaceChildren(el("span", sla.text, sla.className), document.createTextNode(" · "), timeEl(v.dueAt), document.createTextNode(v.breaches ? " (" + v.breaches + " breach" + (v.breaches > 1 ? "es" : "") + ")" : ""));
+  renderDue(v);
   $("d-tenant").textContent = v.tenant + " / " + v.region;
   $("d-class").textContent = v.classification;
   $("d-input").textContent = v.input && typeof v.input.text === "string" ? v.input.text : JSON.stringify(v.input, null, 2);
@@ -366,6 +390,48 @@ async function act(what, body) {
   }
 }
 
+function togglePick(item, on) {
+  if (on) state.picked.set(item.id, item.prediction);
+  else state.picked.delete(item.id);
+  const box = [...$("queue").children].find((li) => li.dataset.id === item.id);
+  if (box && box.querySelector(".pick")) box.querySelector(".pick").checked = on;
+  renderBulk();
+}
+
+/** Bulk approval takes one suggestion at a time: with mixed picks the button says why it is off. */
+function renderBulk() {
+  const n = state.picked.size;
+  $("bulk").hidden = n === 0;
+  if (n === 0) return;
+  const values = [...new Set(state.picked.values())];
+  const one = values.length === 1;
+  $("bulk-text").textContent = one
+    ? n + " low-risk task" + (n > 1 ? "s" : "") + " selected, each suggesting " + values[0] + "; each is approved and recorded on its own."
+    : "The selected tasks suggest different values (" + values.join(", ") + "): bulk approval takes one suggestion at a time.";
+  $("bulk-approve").textContent = one ? "Approve " + n + " as " + values[0] : "Approve selected";
+  $("bulk-approve").disabled = !one || state.busy;
+}
+
+async function bulkApprove() {
+  const values = [...new Set(state.picked.values())];
+  if (values.length !== 1 || state.busy) return;
+  state.busy = true;
+  const ids = [...state.picked.keys()];
+  try {
+    const res = await api("POST", "/api/bulk/approve", { ids, suggestion: values[0] });
+    state.picked.clear();
+    await loadQueue();
+    const failed = res.results.filter((r) => !r.approved);
+    setStatus("Approved " + res.approved + " of " + ids.length + " as " + values[0] + (failed.length ? "; not approved: " + failed.map((r) => r.id + " (" + r.error + ")").join(", ") : ""), failed.length > 0);
+  } catch (err) {
+    await loadQueue().catch(() => {});
+    setStatus("Bulk approval failed: " + err.message, true);
+  } finally {
+    state.busy = false;
+    renderBulk();
+  }
+}
+
 function corrections() {
   const out = {};
   for (const c of changes()) out[c.path] = c.value;
@@ -413,6 +479,7 @@ function onKey(event) {
     n: () => goToPage(state.page + 1),
     p: () => goToPage(state.page - 1),
     a: () => { if (!$("approve").disabled) return approve(); },
+    x: () => { const item = state.items[state.selected]; if (item && item.bulkApprovable) togglePick(item, !state.picked.has(item.id)); },
     c: () => { const first = $("fields").querySelector("select, input"); if (first) first.focus(); },
     r: () => $("reject-reason").focus(),
     "/": () => $("f-q").focus(),
@@ -434,6 +501,12 @@ document.addEventListener("DOMContentLoaded", () => {
   $("sign-out").addEventListener("click", signOut);
   $("claim").addEventListener("click", () => ensureClaim().then(() => loadQueue(state.view.id)).catch((err) => setStatus(err.message, true)));
   $("approve").addEventListener("click", approve);
+  $("bulk-approve").addEventListener("click", () => bulkApprove());
+  $("bulk-clear").addEventListener("click", () => {
+    state.picked.clear();
+    for (const box of $("queue").querySelectorAll(".pick")) box.checked = false;
+    renderBulk();
+  });
   $("correct-form").addEventListener("submit", (event) => {
     event.preventDefault();
     decide("Corrected", withComment({ decision: "correct", corrections: corrections() }));

@@ -421,3 +421,64 @@ test("four-eyes by policy: a reviewer who corrects an ordinary ticket to a categ
   assert.equal((await bob.request("POST", `/api/items/${req.envelopeId}/decision`, { decision: "approve" })).status, 200);
   assert.deepEqual([decisions[0]!.decision, decisions[0]!.corrections, decisions[0]!.approvals?.map((a) => a.reviewer.id)], ["correct", { intent: "request_refund" }, ["alice"]]);
 });
+
+test("agreement: a second approver who approves what the first approved counts an agreement; one who corrects to other values or rejects counts a disagreement", async (t) => {
+  const { service, queue, metrics } = await startTestService(t);
+  const held = (text: string) => ({ ...ticketRequest(text, { code: "approval_required" }), approvers: 2 });
+  const [agreed, corrected, rejected] = [held("refund one"), held("refund two"), held("refund three")];
+  for (const r of [agreed, corrected, rejected]) await queue.intake(r);
+  const bob = new Client(service.url);
+  await bob.signIn(tokens.bob);
+  const carol = new Client(service.url);
+  await carol.signIn(tokens.carol);
+  const decide = async (c: Client, id: string, body: object) => {
+    assert.equal((await c.request("POST", `/api/items/${id}/claim`)).status, 200);
+    const res = await c.request("POST", `/api/items/${id}/decision`, { confirmed: true, ...body });
+    assert.equal(res.status, 200, res.text);
+  };
+  for (const r of [agreed, corrected, rejected]) await decide(bob, r.envelopeId, { decision: "approve" });
+  assert.doesNotMatch(await metrics.registry.metrics(), /mesh_review_(dis)?agreements_total\{/, "a first opinion is no agreement yet");
+
+  await decide(carol, agreed.envelopeId, { decision: "approve" });
+  await decide(carol, corrected.envelopeId, { decision: "correct", corrections: { intent: "card_linking" } });
+  await decide(carol, rejected.envelopeId, { decision: "reject", reasonCode: "spam" });
+  const exposition = await metrics.registry.metrics();
+  assert.match(exposition, /mesh_review_agreements_total\{flow="ticket"\} 1/);
+  assert.match(exposition, /mesh_review_disagreements_total\{flow="ticket"\} 2/);
+});
+
+test("bulk approve: low-risk items with the same suggestion each get their own decision and label; a held or high-risk item, or another suggestion, refuses the batch and decides nothing", async (t) => {
+  const { service, queue, decisions } = await startTestService(t);
+  const same = [ticketRequest("where is my card"), ticketRequest("card not here yet"), ticketRequest("still waiting for my card")];
+  const held = ticketRequest("card stolen", { code: "approval_required" });
+  const refund = ticketRequest("money back", { label: "request_refund" });
+  const other = ticketRequest("link my card", { label: "card_linking" });
+  for (const r of [...same, held, refund, other]) await queue.intake(r);
+  const alice = new Client(service.url);
+  await alice.signIn(tokens.alice);
+  const bob = new Client(service.url);
+  await bob.signIn(tokens.bob);
+
+  const rows = new Map(((await bob.request("GET", "/api/queue")).json.items as { id: string; bulkApprovable: boolean }[]).map((r) => [r.id, r.bulkApprovable]));
+  assert.deepEqual([...same, held, refund, other].map((r) => rows.get(r.envelopeId)), [true, true, true, false, false, true], "policy decides what is low-risk");
+
+  const bulk = (c: Client, ids: string[], suggestion = "card_arrival") => c.request("POST", "/api/bulk/approve", { ids, suggestion });
+  for (const [extra, message] of [
+    [held, /policy holds it for approval/],
+    [refund, /policy holds intent request_refund for more than one approver/],
+    [other, /suggests card_linking, not card_arrival/],
+  ] as const) {
+    const refused = await bulk(bob, [same[0]!.envelopeId, extra.envelopeId]);
+    assert.ok(refused.status === 403 || refused.status === 400, refused.text);
+    assert.match(refused.json.error.message, message);
+  }
+  assert.equal(decisions.length, 0, "a refused batch decides nothing");
+
+  const done = await bulk(alice, same.map((r) => r.envelopeId));
+  assert.equal(done.status, 200, done.text);
+  assert.equal(done.json.approved, 3);
+  assert.deepEqual(decisions.map((d) => [d.request.envelopeId, d.decision, d.corrections, d.reviewer.id, d.label?.prediction]), same.map((r) => [r.envelopeId, "approve", { intent: "card_arrival" }, "alice", "card_arrival"]));
+  const left = ((await alice.request("GET", "/api/queue")).json.items as { id: string }[]).map((r) => r.id);
+  assert.deepEqual(left.filter((id) => same.some((r) => r.envelopeId === id)), [], "each approved item left the queue");
+  assert.equal((await bulk(alice, [same[0]!.envelopeId])).status, 403, "a decided item is not approved twice");
+});

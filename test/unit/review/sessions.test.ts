@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createSessions } from "../../../agents/review/auth.js";
+import { openSessions } from "../../../agents/review/auth.js";
 import { ReviewError } from "../../../agents/review/errors.js";
 import { parseReviewSettings, settingsForLog } from "../../../agents/review/settings.js";
 import { memoryStateStore } from "./memory-state-store.js";
@@ -11,7 +11,7 @@ const code = (err: unknown) => (err instanceof ReviewError ? err.code : String(e
 test("a session expires after its TTL and is pruned from the state; the store never holds the cookie value", async () => {
   let t = Date.parse("2026-01-01T00:00:00Z");
   const state = memoryStateStore();
-  const sessions = createSessions(state, { tokens: reviewers, ttlMs: 60_000, now: () => t });
+  const sessions = await openSessions(state, { tokens: reviewers, ttlMs: 60_000, now: () => t });
   const { id } = await sessions.signIn("tok-alice-0123456789");
   assert.equal((await sessions.resolve(id)).reviewer.id, "alice");
   assert.equal((await state.keys("session")).some((k) => k.includes(id)), false, "stored under a hash of the id");
@@ -32,4 +32,19 @@ test("settings: tokens are zod-parsed with errors naming the field, and never pr
   const printed = JSON.stringify(settingsForLog(s));
   assert.doesNotMatch(printed, /tok-alice/);
   assert.match(printed, /alice/);
+});
+
+test("a replica resolves a session from memory, and a sign-out on another replica ends it there too", async () => {
+  const state = memoryStateStore();
+  let reads = 0;
+  const counted = { ...state, get: <T>(key: string) => (reads++, state.get<T>(key)) };
+  const a = await openSessions(counted, { tokens: reviewers, ttlMs: 60_000 });
+  const b = await openSessions(counted, { tokens: reviewers, ttlMs: 60_000 });
+  const { id } = await a.signIn("tok-alice-0123456789");
+  for (let i = 0; i < 5; i++) assert.equal((await b.resolve(id)).reviewer.id, "alice");
+  assert.equal(reads, 0, "no store read per request");
+  await a.signOut(id);
+  await assert.rejects(b.resolve(id), (err) => code(err) === "E_UNAUTHENTICATED");
+  a.stop();
+  b.stop();
 });
