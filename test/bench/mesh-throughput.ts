@@ -24,6 +24,7 @@ import { invoiceEvents } from "../../cli/demo/sample-invoices.js";
 import { streamConfigs, defaultTopologyOptions, streamNames, subjects } from "../../shared/bus/index.js";
 import { brokerSnapshot, perTask, type PerTask } from "./broker-stats.js";
 import { processUsage, type ProcessUsage } from "./process-usage.js";
+import { distStartup, type DistStartup } from "./dist-startup.js";
 import { drive, quantile, type Pipeline, type RunTimes } from "./pipeline-load.js";
 
 const count = Number(process.env.BENCH_TASKS ?? 2000);
@@ -162,8 +163,10 @@ export interface MeshBenchResult {
   readonly raw: SideResult;
   /** mesh / raw tasks per second (1 = as fast as the raw pipeline of the same shape). */
   readonly ratio: number;
-  /** Each agent's CPU since its start and RSS right after `mesh up` saw every agent ready. */
+  /** Each agent's CPU since its start and RSS right after `mesh up` saw every agent ready (run from source, through tsx). */
   readonly startup: Record<string, ProcessUsage>;
+  /** Each agent run from the build (dist/agent.js), as the image and a built `mesh up` run it. */
+  readonly distStartup: Record<string, DistStartup>;
 }
 
 export async function run(): Promise<MeshBenchResult> {
@@ -193,13 +196,17 @@ export async function run(): Promise<MeshBenchResult> {
     const raw = await measure(rawS, nc, monitorPort, "raw");
     const meshR = await measure(meshS, nc, monitorPort, "mesh");
     const ratio = meshR.max.perSecond / raw.max.perSecond;
+    const built = await distStartup(mesh.agents);
     console.log(`mesh vs raw nats.js of the same shape: ${count} invoices, publisher → ingest → invoice, each stage its own process`);
     console.log(`(mesh as \`mesh up\` runs it: nkey identities with broker permissions, signed audit chains; raw: same streams, consumers, concurrency, ids, headers, body sizes)`);
     printSide("raw nats.js", raw);
     printSide("mesh", meshR);
     console.log(`  ratio mesh / raw: ${ratio.toFixed(2)} (throughput), ${(quantile(meshR.atHalf.endToEnd, 0.99) / quantile(raw.atHalf.endToEnd, 0.99)).toFixed(1)}x (p99 end to end at half of max)`);
-    console.log(`  agents at ready (mesh up took ${upSeconds.toFixed(2)} s): ${Object.entries(startup).map(([k, v]) => `${k} ${v.cpuSeconds.toFixed(2)} s CPU, ${v.rssMiB.toFixed(0)} MiB RSS`).join("; ")}`);
-    return { mesh: meshR, raw, ratio, startup };
+    console.log(`  agents at ready from source via tsx (mesh up took ${upSeconds.toFixed(2)} s): ${Object.entries(startup).map(([k, v]) => `${k} ${v.cpuSeconds.toFixed(2)} s CPU, ${v.rssMiB.toFixed(0)} MiB RSS`).join("; ")}`);
+    console.log(
+      `  agents at ready from the build (dist/agent.js): ${Object.entries(built).map(([k, v]) => `${k} ${v.atReady.cpuSeconds.toFixed(2)} s CPU, ${v.atReady.rssMiB.toFixed(0)} MiB RSS, ${v.idleRssMiB.toFixed(0)} MiB idle`).join("; ")}`,
+    );
+    return { mesh: meshR, raw, ratio, startup, distStartup: built };
   } finally {
     await nc?.close();
     for (const child of rawStages) {
