@@ -84,8 +84,8 @@ const pubAckSchema = z.union([
   z.object({ stream: z.string(), seq: z.number().int().positive(), duplicate: z.boolean().optional() }),
 ]);
 
-/** A stream's answer to one publish: its PubAck, a JetStream error, or a no-responders status (no stream takes the subject). */
-function pubAckOf(m: Msg, subject: string): PromiseSettledResult<Published> {
+/** A stream's answer to one publish of `subject`: its PubAck, a JetStream error, or a no-responders status (no stream takes the subject). Never throws. */
+export function pubAckOf(m: Pick<Msg, "data" | "headers">, subject: string): PromiseSettledResult<Published> {
   const refused = (why: string): PromiseSettledResult<Published> => ({ status: "rejected", reason: new Error(`publish to ${subject}: ${why}`) });
   if (m.headers?.hasError) return refused(`the broker answered ${m.headers.code} ${m.headers.description}`.trim());
   let body: unknown;
