@@ -46,7 +46,7 @@ export function batchPublisher(bus: Bus): PublishBatch {
   return function publishBatch(messages, timeoutMs) {
     if (!sub || sub.isClosed()) {
       // Under the connection's own inbox prefix: the only replies a broker identity may subscribe to.
-      inbox = createInbox((bus.nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
+      inbox = createInbox(bus.inboxPrefix);
       sub = bus.nc.subscribe(`${inbox}.*`, { callback: onReply });
     }
     const tokens: string[] = [];
