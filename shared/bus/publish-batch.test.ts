@@ -48,6 +48,14 @@ test("with the broker away, every message of a batch is refused once its time is
   assert.equal((await readStream(bus, streamNames.audit, { filterSubject: auditSubject })).length, 3);
 });
 
+test("on a closed connection every message of a batch is refused, none thrown", async (t) => {
+  const nats = await startNats(t);
+  const bus = await nats.connect();
+  await bus.nc.close();
+  const results = await batchPublisher(bus)(batch(0, 2), 500);
+  assert.deepEqual(results.map((r) => r.status), ["rejected", "rejected"]);
+});
+
 test("any reply settles as a PubAck with stream and seq, or as a refusal naming the subject; none throws", () => {
   const status = (code: number, description: string) => natsHeaders(code, description);
   fc.assert(

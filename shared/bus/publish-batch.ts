@@ -45,9 +45,15 @@ export function batchPublisher(bus: Bus): PublishBatch {
 
   return function publishBatch(messages, timeoutMs) {
     if (!sub || sub.isClosed()) {
-      // Under the connection's own inbox prefix: the only replies a broker identity may subscribe to.
-      inbox = createInbox(bus.inboxPrefix);
-      sub = bus.nc.subscribe(`${inbox}.*`, { callback: onReply });
+      try {
+        // Under the connection's own inbox prefix: the only replies a broker identity may subscribe to.
+        inbox = createInbox(bus.inboxPrefix);
+        sub = bus.nc.subscribe(`${inbox}.*`, { callback: onReply });
+      } catch (err) {
+        // A closed connection: every message of the batch is refused with the reason, as a failed publish would be.
+        sub = undefined;
+        return Promise.resolve(messages.map((): PromiseSettledResult<Published> => ({ status: "rejected", reason: err })));
+      }
     }
     const tokens: string[] = [];
     const results = messages.map(
