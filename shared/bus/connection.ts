@@ -21,6 +21,8 @@ export interface BusOptions {
 
 export interface Bus {
   readonly nc: NatsConnection;
+  /** Where this connection's replies arrive (`_INBOX` unless BusOptions named one): the only replies it may subscribe to. */
+  readonly inboxPrefix: string;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   close(): Promise<void>;
@@ -49,6 +51,7 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
   const js = nc.jetstream();
   return {
     nc,
+    inboxPrefix: opts.inboxPrefix ?? "_INBOX",
     js,
     jsm,
     async close() {

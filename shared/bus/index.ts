@@ -20,6 +20,7 @@ export {
   type StreamKey,
 } from "./topology.js";
 export { publish, headerRecord, type PublishOptions, type Published } from "./publish.js";
+export { batchPublisher, type BatchMessage, type PublishBatch } from "./publish-batch.js";
 export {
   startConsumeLoop,
   backoffDelay,

@@ -49,14 +49,28 @@ const scrubbedTexts = new Map<string, string>();
 const maxCachedTexts = 4096;
 const maxCachedLength = 256;
 
+/**
+ * Envelope ids inside a text (a KV key `$KV.mesh_seen.env_…`, a subject, a task fact) are fixed-format hex and carry
+ * nothing personal, but make every such text new to the cache. They are set aside before the lookup and put back after,
+ * so `$KV.mesh_seen.<any id>` is scanned once. The stand-in has no digits (no number detector can take it, nor a
+ * run of digits it borders); should the detectors still touch it, the text is scrubbed whole instead.
+ */
+const envelopeIdInText = /\benv_[0-9a-f]{32}\b/g;
+const idStandIn = `env_${"f".repeat(32)}`;
+
 function scrubText(text: string): string {
   if (text.length > maxCachedLength) return redactText(text).text;
-  let out = scrubbedTexts.get(text);
+  const ids = text.match(envelopeIdInText);
+  const shape = ids ? text.replace(envelopeIdInText, idStandIn) : text;
+  let out = scrubbedTexts.get(shape);
   if (out === undefined) {
     if (scrubbedTexts.size >= maxCachedTexts) scrubbedTexts.clear();
-    scrubbedTexts.set(text, (out = redactText(text).text));
+    scrubbedTexts.set(shape, (out = redactText(shape).text));
   }
-  return out;
+  if (!ids) return out;
+  const parts = out.split(idStandIn);
+  if (parts.length !== ids.length + 1) return redactText(text).text;
+  return parts.reduce((whole, part, i) => whole + ids[i - 1]! + part);
 }
 
 /**

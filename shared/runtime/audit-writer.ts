@@ -1,4 +1,4 @@
-import { subjects, publish, type Bus } from "../bus/index.js";
+import { batchPublisher, subjects, type Bus, type PublishBatch } from "../bus/index.js";
 import { AuditChain, type ChainedRecord } from "../../policy/audit-chain/index.js";
 import { TransientError } from "../errors/index.js";
 import { auditBody, type AuditEntry } from "./audit-entry.js";
@@ -57,14 +57,16 @@ export class AuditWriter {
   /** Where records about no task go: the region of the latest entry (checkpoints, and the opening). */
   private region: string | undefined;
   private closed = false;
+  private readonly publishBatch: PublishBatch;
 
   constructor(
-    private readonly bus: Bus,
+    bus: Bus,
     private readonly agent: string,
     private readonly instance: string,
     signingSeed?: string,
     private readonly opts: AuditWriterOptions = {},
   ) {
+    this.publishBatch = batchPublisher(bus);
     this.chain = new AuditChain({ instance, agent, ...(signingSeed ? { signingSeed } : {}), checkpointEvery: opts.checkpointEvery ?? 100 });
   }
 
@@ -127,10 +129,9 @@ export class AuditWriter {
       // order: one round trip per batch instead of one per record, whatever the number of tasks in flight.
       const batch = this.queue.slice(0, maxBatch);
       const timeoutMs = Math.min(maxAttemptMs, Math.max(minAttemptMs, deadline - Date.now()));
-      const results = await Promise.allSettled(
-        batch.map((next) =>
-          publish(this.bus, next.subject, next.record, { msgId: `audit:${this.instance}:${next.record.seq}`, headers: { "Mesh-Agent": this.agent }, timeoutMs }),
-        ),
+      const results = await this.publishBatch(
+        batch.map((next) => ({ subject: next.subject, body: next.record, msgId: `audit:${this.instance}:${next.record.seq}`, headers: { "Mesh-Agent": this.agent } })),
+        timeoutMs,
       );
       // Stored is the leading run of acks. A record after a failed one is published again with it, and its
       // Nats-Msg-Id makes the broker drop the copy it already holds.

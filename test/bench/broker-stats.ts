@@ -39,12 +39,30 @@ async function getJson<T>(url: string, schema: z.ZodType<T>): Promise<T> {
   return parsed.data;
 }
 
-export async function brokerSnapshot(monitorPort: number): Promise<BrokerSnapshot> {
-  const base = `http://127.0.0.1:${monitorPort}`;
-  const [varz, jsz] = await Promise.all([getJson(`${base}/varz`, varzSchema), getJson(`${base}/jsz?accounts=true&streams=true`, jszSchema)]);
+/**
+ * One snapshot over every node of the broker: messages summed (on a cluster that counts what the nodes route to
+ * each other too), each stream as its most advanced replica holds it (every replica stores every message).
+ */
+export async function brokerSnapshot(monitorPorts: readonly number[]): Promise<BrokerSnapshot> {
+  const nodes = await Promise.all(
+    monitorPorts.map((port) => {
+      const base = `http://127.0.0.1:${port}`;
+      return Promise.all([getJson(`${base}/varz`, varzSchema), getJson(`${base}/jsz?accounts=true&streams=true`, jszSchema)]);
+    }),
+  );
   const streams = new Map<string, { lastSeq: number; bytes: number }>();
-  for (const account of jsz.account_details ?? []) for (const s of account.stream_detail ?? []) streams.set(s.name, { lastSeq: s.state.last_seq, bytes: s.state.bytes });
-  return { inMsgs: varz.in_msgs, outMsgs: varz.out_msgs, streams };
+  let inMsgs = 0;
+  let outMsgs = 0;
+  for (const [varz, jsz] of nodes) {
+    inMsgs += varz.in_msgs;
+    outMsgs += varz.out_msgs;
+    for (const account of jsz.account_details ?? [])
+      for (const s of account.stream_detail ?? []) {
+        const seen = streams.get(s.name);
+        if (!seen || s.state.last_seq > seen.lastSeq) streams.set(s.name, { lastSeq: s.state.last_seq, bytes: s.state.bytes });
+      }
+  }
+  return { inMsgs, outMsgs, streams };
 }
 
 export function perTask(before: BrokerSnapshot, after: BrokerSnapshot, tasks: number): PerTask {

@@ -11,6 +11,7 @@ const benches: Record<string, string> = {
   policy: "policy-decide.ts",
   models: "models-bench.ts",
   mesh: "mesh-throughput.ts",
+  "mesh-r3": "mesh-throughput.ts --r3",
   cli: "cli-startup.ts",
   "review-queue": "review-queue.ts",
 };
@@ -24,7 +25,8 @@ for (const name of chosen.length ? chosen : Object.keys(benches)) {
     process.exit(2);
   }
   console.log(`\n== ${name} ==`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL(file, import.meta.url))], { stdio: "inherit" });
+  const [script, ...args] = file.split(" ");
+  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL(script!, import.meta.url)), ...args], { stdio: "inherit" });
   if (r.status !== 0) {
     console.error(`bench ${name} failed (exit ${r.status ?? r.signal})`);
     failed++;

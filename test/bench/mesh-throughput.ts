@@ -18,12 +18,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { connect, headers as natsHeaders, nkeyAuthenticator, type ConsumerConfig, type Msg, type NatsConnection } from "nats";
-import { startMesh, type RunningMesh } from "../../cli/commands/up.js";
-import { freePort } from "../../cli/local-nats.js";
+import type { RunningMesh } from "../../cli/commands/up.js";
 import { invoiceEvents } from "../../cli/demo/sample-invoices.js";
 import { streamConfigs, defaultTopologyOptions, streamNames, subjects } from "../../shared/bus/index.js";
 import { brokerSnapshot, perTask, type PerTask } from "./broker-stats.js";
 import { processUsage, type ProcessUsage } from "./process-usage.js";
+import { distStartup, type DistStartup } from "./dist-startup.js";
+import { startBenchBroker } from "./bench-broker.js";
 import { drive, quantile, type Pipeline, type RunTimes } from "./pipeline-load.js";
 
 const count = Number(process.env.BENCH_TASKS ?? 2000);
@@ -77,9 +78,9 @@ function meshSide(mesh: RunningMesh, nc: NatsConnection): Side {
 }
 
 /** The raw baseline's streams and consumers: the mesh's own configurations under other names and subjects. */
-async function declareRaw(nc: NatsConnection): Promise<void> {
+async function declareRaw(nc: NatsConnection, replicas: number): Promise<void> {
   const jsm = await nc.jetstreamManager();
-  const configs = streamConfigs(defaultTopologyOptions);
+  const configs = streamConfigs({ ...defaultTopologyOptions, replicas });
   const renamed = { [streamNames.in]: "BENCH_IN", [streamNames.task]: "BENCH_TASK", [streamNames.result]: "BENCH_RESULT" } as Record<string, string>;
   for (const config of configs) {
     const name = renamed[config.name!];
@@ -125,10 +126,10 @@ function rawSide(nc: NatsConnection, stages: readonly ChildProcess[]): Side {
   };
 }
 
-async function measure(side: Side, nc: NatsConnection, monitorPort: number, run: string): Promise<SideResult> {
-  const [cpu0, broker0] = [side.cpu(), await brokerSnapshot(monitorPort)];
+async function measure(side: Side, nc: NatsConnection, monitorPorts: readonly number[], run: string): Promise<SideResult> {
+  const [cpu0, broker0] = [side.cpu(), await brokerSnapshot(monitorPorts)];
   const max = await drive(nc, side.pipeline, `${run}-max`, count);
-  const [cpu1, broker1] = [side.cpu(), await brokerSnapshot(monitorPort)];
+  const [cpu1, broker1] = [side.cpu(), await brokerSnapshot(monitorPorts)];
   const rate = max.perSecond / 2;
   const atHalf = await drive(nc, side.pipeline, `${run}-half`, Math.round(Math.min(count, Math.max(300, rate * 5))), rate);
   const cpuUsPerTask = Object.fromEntries(Object.keys(cpu1).map((k) => [k, ((cpu1[k]! - cpu0[k]!) * 1e6) / count]));
@@ -162,27 +163,30 @@ export interface MeshBenchResult {
   readonly raw: SideResult;
   /** mesh / raw tasks per second (1 = as fast as the raw pipeline of the same shape). */
   readonly ratio: number;
-  /** Each agent's CPU since its start and RSS right after `mesh up` saw every agent ready. */
+  /** Each agent's CPU since its start and RSS right after `mesh up` saw every agent ready (run from source, through tsx). */
   readonly startup: Record<string, ProcessUsage>;
+  /** Each agent run from the build (dist/agent.js), as the image and a built `mesh up` run it. */
+  readonly distStartup: Record<string, DistStartup>;
 }
 
-export async function run(): Promise<MeshBenchResult> {
+/** With `r3`, on a 3-node cluster with every stream at 3 replicas (the mesh's and the raw baseline's alike). */
+export async function run(r3 = false): Promise<MeshBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), "mesh-bench-"));
   process.env.MESH_DIR = dir;
-  const monitorPort = await freePort();
   const rawStages: ChildProcess[] = [];
-  let mesh: RunningMesh | undefined;
+  let broker: Awaited<ReturnType<typeof startBenchBroker>> | undefined;
   let nc: NatsConnection | undefined;
   try {
     const upStarted = performance.now();
-    mesh = await startMesh({ agents: ["ingest", "invoice"], ownNats: true, natsPort: await freePort(), monitorPort, env: { LOG_LEVEL: "warn" }, log: () => undefined });
+    broker = await startBenchBroker(["ingest", "invoice"], dir, r3);
+    const { mesh, monitorPorts, replicas } = broker;
     const upSeconds = (performance.now() - upStarted) / 1000;
     const startup = Object.fromEntries(mesh.agents.map((a) => [a.name, processUsage(a.child.pid!)]));
-    const seed = mesh.operatorSeed!;
+    const seed = broker.operatorSeed;
     nc = await connect({ servers: mesh.natsUrl, name: "bench", authenticator: nkeyAuthenticator(encoder.encode(seed)), noAsyncTraces: true });
     const meshS = meshSide(mesh, nc);
     await drive(nc, meshS.pipeline, "warmup", warmup);
-    await declareRaw(nc);
+    await declareRaw(nc, replicas);
     const stage = { NATS_URL: mesh.natsUrl, NATS_NKEY_SEED: seed };
     rawStages.push(
       await startRawStage({ ...stage, STAGE_STREAM: "BENCH_IN", STAGE_DURABLE: "ingest", STAGE_OUT: "bench.task.invoice.ingested", STAGE_CONCURRENCY: "64", STAGE_OUT_BYTES: String(await lastBodyBytes(nc, streamNames.task, subjects.task("invoice", "ingested"))) }),
@@ -190,16 +194,21 @@ export async function run(): Promise<MeshBenchResult> {
     );
     const rawS = rawSide(nc, rawStages);
     await drive(nc, rawS.pipeline, "warmup", warmup);
-    const raw = await measure(rawS, nc, monitorPort, "raw");
-    const meshR = await measure(meshS, nc, monitorPort, "mesh");
+    const raw = await measure(rawS, nc, monitorPorts, "raw");
+    const meshR = await measure(meshS, nc, monitorPorts, "mesh");
     const ratio = meshR.max.perSecond / raw.max.perSecond;
+    const built = await distStartup(mesh.agents);
     console.log(`mesh vs raw nats.js of the same shape: ${count} invoices, publisher → ingest → invoice, each stage its own process`);
+    if (r3) console.log("(on a 3-node JetStream cluster, every stream of both at 3 replicas; NATS messages are summed over the nodes, routes included)");
     console.log(`(mesh as \`mesh up\` runs it: nkey identities with broker permissions, signed audit chains; raw: same streams, consumers, concurrency, ids, headers, body sizes)`);
     printSide("raw nats.js", raw);
     printSide("mesh", meshR);
     console.log(`  ratio mesh / raw: ${ratio.toFixed(2)} (throughput), ${(quantile(meshR.atHalf.endToEnd, 0.99) / quantile(raw.atHalf.endToEnd, 0.99)).toFixed(1)}x (p99 end to end at half of max)`);
-    console.log(`  agents at ready (mesh up took ${upSeconds.toFixed(2)} s): ${Object.entries(startup).map(([k, v]) => `${k} ${v.cpuSeconds.toFixed(2)} s CPU, ${v.rssMiB.toFixed(0)} MiB RSS`).join("; ")}`);
-    return { mesh: meshR, raw, ratio, startup };
+    console.log(`  agents at ready from source via tsx (mesh up took ${upSeconds.toFixed(2)} s): ${Object.entries(startup).map(([k, v]) => `${k} ${v.cpuSeconds.toFixed(2)} s CPU, ${v.rssMiB.toFixed(0)} MiB RSS`).join("; ")}`);
+    console.log(
+      `  agents at ready from the build (dist/agent.js): ${Object.entries(built).map(([k, v]) => `${k} ${v.atReady.cpuSeconds.toFixed(2)} s CPU, ${v.atReady.rssMiB.toFixed(0)} MiB RSS, ${v.idleRssMiB.toFixed(0)} MiB idle`).join("; ")}`,
+    );
+    return { mesh: meshR, raw, ratio, startup, distStartup: built };
   } finally {
     await nc?.close();
     for (const child of rawStages) {
@@ -208,9 +217,9 @@ export async function run(): Promise<MeshBenchResult> {
       child.kill("SIGTERM");
       await exited;
     }
-    await mesh?.stop();
+    await broker?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await run();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await run(process.argv.includes("--r3"));
