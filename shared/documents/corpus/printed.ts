@@ -1,5 +1,5 @@
 import type { InvoiceFields } from "../fields.js";
-import type { DateStyle, Layout, NumberStyle } from "./layouts.js";
+import type { DateStyle, NumberStyle } from "./layouts.js";
 import type { TruthDocument } from "./truth.js";
 
 /** One printed text run at a horizontal position (points from the left edge). */
