@@ -48,6 +48,8 @@ function locate(field: ScalarFieldName, lines: readonly string[], truth: unknown
     for (let k = 0; k < words.length; k++) {
       const label = normaliseLabel(words.slice(0, k).join(" "));
       if (k === 0 && i !== 0 && field !== "vendorName") continue;
+      // A label has no figures in it: a table row that happens to end in the same amount is not where the field is.
+      if (/\d/.test(label)) continue;
       const text = words.slice(k).join(" ");
       for (const order of field === "issueDate" || field === "dueDate" ? (["dmy", "mdy"] as const) : [undefined]) {
         const parsed = parseFieldValue(field, text, order);
