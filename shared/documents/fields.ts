@@ -63,3 +63,9 @@ export function sameValue(field: FieldName, a: unknown, b: unknown): boolean {
   if (typeof a === "number" && typeof b === "number") return round2(a) === round2(b);
   return a === b;
 }
+
+/** The fields as a complete invoice, or undefined when any is missing or malformed (corrections arrive as JSON). */
+export function invoiceFieldsOf(value: unknown): InvoiceFields | undefined {
+  const parsed = invoiceFieldsSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
