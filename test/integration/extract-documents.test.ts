@@ -22,11 +22,13 @@ async function submit(bus: Bus, id: string, bytes: Uint8Array, contentType: stri
 const decode = (d: Uint8Array) => JSON.parse(new TextDecoder().decode(d)) as unknown;
 
 test("documents travel by reference: a 20 MB PDF is read and handed to the invoice flow, a malformed PDF and an XML bomb are dead-lettered with the reason", { timeout: 120_000 }, async (t) => {
+  const [pdfTruth, ublTruth] = [truthCorpus(21, 24).find((d) => d.vendor.layout.id === "pdf-classic" && d.consistent)!, truthCorpus(21, 24).find((d) => d.vendor.layout.format === "ubl" && d.consistent)!];
   const nats = await startSecureNats(t, ["ingest", "extract"]);
+  // Rendered while the agents start (in their own processes).
+  const rendering = renderDocument(pdfTruth, { attachmentBytes: 20 * 1024 * 1024 });
   await startAgents(t, nats, ["ingest", "extract"]);
   const bus = await nats.connect("mailroom");
-  const [pdfTruth, ublTruth] = [truthCorpus(21, 24).find((d) => d.vendor.layout.id === "pdf-classic" && d.consistent)!, truthCorpus(21, 24).find((d) => d.vendor.layout.format === "ubl" && d.consistent)!];
-  const big: CorpusDocument = await renderDocument(pdfTruth, { attachmentBytes: 20 * 1024 * 1024 });
+  const big: CorpusDocument = await rendering;
   assert.ok(big.bytes.length > 20 * 1024 * 1024, `the PDF is ${big.bytes.length} bytes`);
   await submit(bus, "big-pdf", big.bytes, "application/pdf");
   await submit(bus, "ubl", (await renderDocument(ublTruth)).bytes, "application/xml");
