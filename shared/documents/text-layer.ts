@@ -16,8 +16,9 @@ interface TextItem {
 export async function pdfLines(bytes: Uint8Array, limits = pdfLimits): Promise<string[]> {
   let pdf;
   try {
-    // A copy: pdf.js transfers the buffer it is given, and the caller may still need the bytes.
-    pdf = await getDocument({ data: bytes.slice(), isEvalSupported: false, disableFontFace: true, useSystemFonts: false, stopAtErrors: true, verbosity: 0 }).promise;
+    // A plain Uint8Array copy: pdf.js refuses a Buffer (what the object store hands back for a one-chunk object) and
+    // transfers the buffer it is given, which the caller may still need.
+    pdf = await getDocument({ data: new Uint8Array(bytes), isEvalSupported: false, disableFontFace: true, useSystemFonts: false, stopAtErrors: true, verbosity: 0 }).promise;
   } catch (err) {
     throw new SchemaError(`document: malformed PDF (${(err as Error).name}: ${(err as Error).message})`);
   }

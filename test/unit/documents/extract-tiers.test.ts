@@ -47,6 +47,13 @@ test("two reviews of one vendor's unfamiliar layout make a template that reads i
   for (const f of fieldNames) assert.ok(sameValue(f, after.fields[f], next!.truth.fields[f]), f);
 });
 
+test("a PDF handed over as a Node Buffer (as the object store returns a small one) is read like any other", async () => {
+  const pdf = corpus.find((d) => d.contentType === "application/pdf" && d.truth.consistent)!;
+  const x = await extractInvoice({ contentType: "application/pdf", bytes: Buffer.from(pdf.bytes) });
+  assert.equal(x.fields.invoiceNumber !== undefined || x.fields.vendorName !== undefined, true);
+  assert.ok(x.lines.length > 5);
+});
+
 test("a malformed PDF and an unknown content type are refused with the reason", async () => {
   await assert.rejects(extractInvoice({ contentType: "application/pdf", bytes: new TextEncoder().encode("%PDF-1.7\n garbage") }), (e: unknown) => e instanceof SchemaError && /malformed PDF/.test(e.message));
   await assert.rejects(extractInvoice({ contentType: "image/tiff", bytes: new Uint8Array(4) }), /content type "image\/tiff" is not one of/);
