@@ -7,6 +7,8 @@ import { planTargets, type PlanOptions } from "./plan.js";
 import { renderPlan, type PlanFormat } from "./render.js";
 import { parsePlanRecords } from "./schema.js";
 import { measuredHitRates } from "./measured.js";
+import { readVendorHits, renderVendorHits } from "./vendor-hits.js";
+import { connectCli } from "../connect.js";
 
 export { parseCsv, csvField, type CsvRecord } from "./csv.js";
 export { planRowSchema, parsePlanRecords, type PlanRow, type Complexity } from "./schema.js";
@@ -26,13 +28,14 @@ export function planFromCsv(text: string, opts: PlanOptions = {}) {
 }
 
 export const planUsage = `usage: mesh plan <tasks.csv|-> [--format table|csv|md] [--out FILE] [--hourly-rate USD] [--min-hit-rate 0.6]
-                 [--measured URL,...]
+                 [--measured URL,...] [--vendors]
 
 Columns: task, frequency (tasks per month), manual_minutes, error_rate, expected_automation_rate
 (rates as 0.05 or 5%), and optionally complexity (low|medium|high) and flow (the mesh flow doing the task).
 --measured reads the agents' /metrics (mesh_tasks_completed_total): a row's flow with completed tasks takes its
 measured hit-rate (share completed with no human touch) instead of the expected one. Under --min-hit-rate the plan
-says invest in extraction (inputs, templates, RPA hooks) before models.`;
+says invest in extraction (inputs, templates, RPA hooks) before models. --vendors also prints the extract agent's
+hit-rate per vendor (read from the mesh, NATS_URL) with the same rule.`;
 
 const flagsSchema = z.object({
   file: z.string({ error: "a CSV file (or - for stdin) is required" }),
@@ -73,6 +76,7 @@ export async function runPlan(argv: readonly string[], io: PlanIo = processIo): 
         "hourly-rate": { type: "string", default: "50" },
         "min-hit-rate": { type: "string", default: "0.6" },
         measured: { type: "string" },
+        vendors: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -98,6 +102,14 @@ export async function runPlan(argv: readonly string[], io: PlanIo = processIo): 
       await writeFile(out, rendered);
       io.stdout(`wrote ${out}\n`);
     } else io.stdout(rendered);
+    if (values.vendors) {
+      const bus = await connectCli("mesh-plan");
+      try {
+        io.stdout(`\ndocument hit-rate per vendor (extract):\n${renderVendorHits(await readVendorHits(bus), minHitRate)}`);
+      } finally {
+        await bus.close();
+      }
+    }
     return 0;
   } catch (err) {
     const message = err instanceof MeshError ? `${err.code}: ${err.message}` : (err as Error).message;

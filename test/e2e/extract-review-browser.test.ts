@@ -54,7 +54,7 @@ test("in the browser, a reviewer settles the unsure fields of two invoices of on
     await page.locator("#d-id", { hasText: id }).waitFor();
     // The document's text is beside the fields, and the fields extraction was unsure of are marked in both places.
     assert.match(await page.locator("#d-doc-text").textContent() ?? "", /Doc ID\s+V\d{3}-\d+/);
-    const unsure = await page.locator("#d-doc-fields tr.unsure").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.field));
+    const unsure = await page.locator("#d-doc-fields tr.unsure").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-field")));
     assert.ok(unsure.includes("invoiceNumber") && unsure.includes("total"), `unsure: ${unsure.join(", ")}`);
     if (i === 0) await screenshot(page, "extract-field-review");
     for (const field of unsure) {
