@@ -102,6 +102,16 @@ export const commandTable: Readonly<Record<string, Command>> = {
       return publishCommand(arg(p, 0, "<flow>"), arg(p, 1, "<file.jsonl|->"));
     },
   },
+  document: {
+    usage: `  document <file.pdf|.xml|.txt|.eml> [--tenant acme] [--region eu]
+                                       an invoice document into the mesh by reference (document store + mesh.in.document)`,
+    options: { tenant: { type: "string", default: "acme" }, region: { type: "string", default: "eu" } },
+    positionals: true,
+    async run(p) {
+      const { documentCommand } = await import("./commands/document.js");
+      return documentCommand(arg(p, 0, "<file>"), { tenant: str(p, "tenant")!, region: str(p, "region")! });
+    },
+  },
   tail: {
     usage: `  tail <subject> [--json]              print messages on a subject (wildcards allowed), e.g. mesh tail "mesh.result.>"`,
     options: json,

@@ -17,6 +17,7 @@ export {
   documentPayloadV1,
   documentRefV1,
   maxDocumentBytes,
+  documentContentTypes,
   type DocumentPayload,
   type DocumentRef,
   type FlowName,
