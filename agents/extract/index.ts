@@ -1,10 +1,13 @@
-import { defineAgent, extractInvoice, invoiceFieldsOf, type DocumentPayload, type Extraction } from "../../shared/runtime/index.js";
+import { defineAgent, extractInvoice, invoiceFieldsOf, scrubValue, type DocumentPayload, type Extraction } from "../../shared/runtime/index.js";
 import { invoiceEvent } from "./handoff.js";
 import { countHit } from "./hit-rate.js";
 import { readTemplate, teachTemplate } from "./templates.js";
 
-/** What the result and the review request say about an extraction (not the document's text). */
-const summary = (x: Extraction) => ({ kind: x.kind, vendor: x.vendorKey ?? null, fields: x.fields, confidence: x.confidence, tier: x.tier, unsure: x.unsure, checks: x.checks });
+/**
+ * What the result and the review request say about an extraction, redacted: they rest in the streams in clear, while
+ * the fields handed to the invoice flow are sealed there at ingest (payee, IBAN).
+ */
+const summary = (x: Extraction) => scrubValue({ kind: x.kind, vendor: x.vendorKey ?? null, fields: x.fields, confidence: x.confidence, tier: x.tier, unsure: x.unsure, checks: x.checks });
 
 /**
  * Reads an arriving invoice document (by reference, from the document store) into the invoice fields, cheapest
@@ -30,7 +33,7 @@ export default defineAgent({
         code: arithmetic ? "extraction_figures_disagree" : "extraction_unsure",
         reason: x.reasons.join("; "),
         // The reviewer sees the document's text beside the fields; the text stays within the review stream.
-        snapshot: { ...summary(x), text: x.lines.slice(0, 400) },
+        snapshot: { ...summary(x), text: scrubValue(x.lines.slice(0, 400)) },
       });
     }
     await ctx.handOff("invoice", invoiceEvent(task, fields));
@@ -51,6 +54,6 @@ export default defineAgent({
     if (x.vendorKey && x.lines.length) await teachTemplate(ctx.state, x.vendorKey, x.lines, settled);
     if (x.vendorKey) await countHit(ctx.state, x.vendorKey, "human");
     await ctx.handOff("invoice", invoiceEvent(task, settled));
-    return ctx.complete({ fields: settled, corrected: Object.keys(decision.corrections ?? {}), straightThrough: false, handedTo: "invoice", reviewer });
+    return ctx.complete({ fields: scrubValue(settled), corrected: Object.keys(decision.corrections ?? {}), straightThrough: false, handedTo: "invoice", reviewer });
   },
 });
