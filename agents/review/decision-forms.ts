@@ -73,6 +73,29 @@ const forms: Record<string, () => DecisionForm> = {
       ["other", "Other"],
     ]),
   }),
+  // An invoice document (agents/extract): the reviewer settles the fields extraction was unsure of, beside the text.
+  document: () => ({
+    approve: { label: "Accept extracted fields", needsSuggestion: false, needsReason: false },
+    fields: [
+      { path: "invoiceNumber", label: "Invoice number", kind: "text", maxLength: 64 },
+      { path: "issueDate", label: "Issue date (YYYY-MM-DD)", kind: "text", maxLength: 10 },
+      { path: "dueDate", label: "Due date (YYYY-MM-DD)", kind: "text", maxLength: 10 },
+      { path: "vendorName", label: "Vendor", kind: "text", maxLength: 256 },
+      { path: "vendorVat", label: "Vendor VAT id", kind: "text", maxLength: 32 },
+      { path: "iban", label: "IBAN", kind: "text", maxLength: 34 },
+      { path: "poNumber", label: "PO number", kind: "text", maxLength: 64 },
+      { path: "currency", label: "Currency", kind: "text", maxLength: 3 },
+      { path: "net", label: "Net", kind: "number", min: 0 },
+      { path: "tax", label: "Tax", kind: "number", min: 0 },
+      { path: "total", label: "Total", kind: "number", min: 0 },
+    ],
+    rejectReasons: reasons([
+      ["not_an_invoice", "Not an invoice"],
+      ["unreadable", "Unreadable document"],
+      ["duplicate_invoice", "Duplicate invoice"],
+      ["other", "Other"],
+    ]),
+  }),
 };
 
 /** Per flow, what a reviewer may do: approve (and on what), which fields to correct, which reasons to reject with. */

@@ -38,12 +38,36 @@ export interface ItemView {
   readonly prediction: Suggestion | null;
   readonly draft: string | null;
   readonly details: unknown;
+  /** An extracted document: its text beside the fields read from it, the unsure ones named (agents/extract). */
+  readonly document: DocumentView | null;
   /** What the reviewer may do with this flow's items. */
   readonly form: DecisionForm;
   /** Distinct approvers an approval needs now, and who approved so far (with the values they approved). */
   readonly approversNeeded: number;
   readonly approvals: readonly { readonly reviewer: string; readonly decision: string; readonly corrections: unknown; readonly at: string }[];
   readonly history: readonly HistoryEntry[];
+}
+
+export interface DocumentView {
+  readonly text: readonly string[];
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly confidence: Readonly<Record<string, number>>;
+  readonly unsure: readonly string[];
+}
+
+const extracted = z.object({
+  text: z.array(z.string()).max(2000),
+  fields: z.record(z.string(), z.unknown()),
+  confidence: z.record(z.string(), z.number()).default({}),
+  unsure: z.array(z.string()).default([]),
+});
+
+/** The document view of a snapshot that has the shape the extract agent sends, else null. */
+function documentOf(snapshot: unknown): DocumentView | null {
+  const parsed = extracted.safeParse(snapshot);
+  if (!parsed.success) return null;
+  const { text, fields, confidence, unsure } = parsed.data;
+  return { text: text.map((l) => redactText(l).text), fields: scrubValue(fields) as Record<string, unknown>, confidence, unsure };
 }
 
 /** The queue row: enough to choose, nothing more. */
@@ -154,7 +178,9 @@ const neededNow = (item: QueueItem) =>
 
 export function viewOf(item: QueueItem): ItemView {
   const r = item.request;
-  const s = readSuggestions(r);
+  const doc = documentOf(r.snapshot);
+  // A document's fields and text are shown as the document, not again as raw details.
+  const s = doc ? { ...readSuggestions({ ...r, snapshot: undefined }) } : readSuggestions(r);
   return {
     id: item.id,
     flow: item.flow,
@@ -175,6 +201,7 @@ export function viewOf(item: QueueItem): ItemView {
     prediction: scrubValue(s.prediction) as Suggestion | null,
     draft: s.draft === null ? null : redactText(s.draft).text,
     details: scrubValue(s.details),
+    document: doc,
     form: decisionForm(item.flow),
     approversNeeded: neededNow(item),
     approvals: (item.approvals ?? []).map((a) => ({ reviewer: a.reviewer.id, decision: a.decision, corrections: scrubValue(a.corrections ?? null), at: a.decidedAt })),

@@ -5,6 +5,8 @@ export interface PlanOptions {
   hourlyRateUsd?: number;
   /** Below this expected hit-rate, models are not the bottleneck: the input is. */
   minHitRate?: number;
+  /** Hit-rates the mesh measured, by flow (share completed with no human touch); they replace a row's expectation. */
+  measured?: Readonly<Record<string, number>>;
 }
 
 export type Recommendation = "automate" | "pilot-with-review" | "improve-extraction-first";
@@ -15,6 +17,10 @@ export interface PlanTarget {
   readonly tasksPerMonth: number;
   readonly manualHoursPerMonth: number;
   readonly expectedHitRate: number;
+  /** measured: the mesh's own figure for the row's flow; expected: the sheet's estimate. */
+  readonly hitRateSource: "measured" | "expected";
+  /** The 60% rule: under it, invest in extraction (inputs, templates, RPA hooks); at or over it, in models. */
+  readonly invest: "extraction" | "models";
   /** Manual hours no longer spent, plus the rework hours of the manual errors on the automated share. */
   readonly hoursSavedPerMonth: number;
   readonly valueUsdPerMonth: number;
@@ -50,16 +56,19 @@ export function planTargets(rows: readonly PlanRow[], opts: PlanOptions = {}): P
   const minHitRate = opts.minHitRate ?? 0.6;
   const scored = rows.map((row) => {
     const manualHours = (row.frequency * row.manual_minutes) / 60;
-    const hit = row.expected_automation_rate;
+    const measured = row.flow === undefined ? undefined : opts.measured?.[row.flow];
+    const hit = measured ?? row.expected_automation_rate;
     const saved = manualHours * hit * (1 + row.error_rate);
     const value = saved * hourlyRate;
-    const complexity = row.complexity ?? estimateComplexity(row);
+    const complexity = row.complexity ?? estimateComplexity({ ...row, expected_automation_rate: hit });
     const [recommendation, advice] = advise(hit, complexity, minHitRate);
     return {
       task: row.task,
       tasksPerMonth: row.frequency,
       manualHoursPerMonth: manualHours,
       expectedHitRate: hit,
+      hitRateSource: measured === undefined ? ("expected" as const) : ("measured" as const),
+      invest: hit < minHitRate ? ("extraction" as const) : ("models" as const),
       hoursSavedPerMonth: saved,
       valueUsdPerMonth: value,
       complexity,

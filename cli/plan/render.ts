@@ -17,10 +17,11 @@ const columns: readonly Column[] = [
   { head: "task", cell: (t) => t.task, numeric: false },
   { head: "tasks/month", cell: (t) => String(t.tasksPerMonth), numeric: true },
   { head: "manual h/month", cell: (t) => fixed(t.manualHoursPerMonth, 1), numeric: true },
-  { head: "hit-rate", cell: (t) => percent(t.expectedHitRate), numeric: true },
+  { head: "hit-rate", cell: (t) => `${percent(t.expectedHitRate)}${t.hitRateSource === "measured" ? " m" : ""}`, numeric: true },
   { head: "saved h/month", cell: (t) => fixed(t.hoursSavedPerMonth, 1), numeric: true },
   { head: "value USD/month", cell: (t) => fixed(t.valueUsdPerMonth, 0), numeric: true },
   { head: "complexity", cell: (t) => (t.complexitySource === "given" ? t.complexity : `${t.complexity}*`), numeric: false },
+  { head: "invest in", cell: (t) => t.invest, numeric: false },
   { head: "recommendation", cell: (t) => t.recommendation, numeric: false },
   { head: "advice", cell: (t) => t.advice, numeric: false },
 ];
@@ -32,6 +33,8 @@ const csvColumns: readonly [string, (t: PlanTarget) => string | number][] = [
   ["tasks_per_month", (t) => t.tasksPerMonth],
   ["manual_hours_per_month", (t) => round(t.manualHoursPerMonth)],
   ["expected_hit_rate", (t) => t.expectedHitRate],
+  ["hit_rate_source", (t) => t.hitRateSource],
+  ["invest", (t) => t.invest],
   ["hours_saved_per_month", (t) => round(t.hoursSavedPerMonth)],
   ["value_usd_per_month", (t) => round(t.valueUsdPerMonth)],
   ["complexity", (t) => t.complexity],
@@ -78,7 +81,8 @@ export function renderPlan(targets: readonly PlanTarget[], format: PlanFormat): 
 }
 
 function footnote(targets: readonly PlanTarget[]): string {
-  return targets.some((t) => t.complexitySource === "estimated")
-    ? "* complexity estimated from the hit-rate and error rate (add a complexity column to set it)\n"
-    : "";
+  return (
+    (targets.some((t) => t.complexitySource === "estimated") ? "* complexity estimated from the hit-rate and error rate (add a complexity column to set it)\n" : "") +
+    (targets.some((t) => t.hitRateSource === "measured") ? "m hit-rate measured by the mesh (share of the flow's tasks completed with no human touch)\n" : "")
+  );
 }

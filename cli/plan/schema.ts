@@ -26,6 +26,13 @@ export const planRowSchema = z.object({
   manual_minutes: positive("minutes").refine((n) => n > 0, "a task that takes no time saves nothing"),
   error_rate: rate,
   expected_automation_rate: rate,
+  /** The mesh flow that does this task (invoice, document, ticket): its measured hit-rate replaces the expected one. */
+  flow: z
+    .string()
+    .trim()
+    .regex(/^([A-Za-z0-9_-]+)?$/, "expected a flow name such as invoice")
+    .transform((s) => (s === "" ? undefined : s))
+    .optional(),
   complexity: z
     .string()
     .trim()

@@ -17,6 +17,8 @@ function stateKeyToken(key: string): string {
 
 export const subjects = {
   inbound: (flow: string) => `mesh.in.${tok("flow", flow)}`,
+  /** The resource a document read is decided on (the bytes live in the document store, not on this subject). */
+  document: (flow: string) => `mesh.document.${tok("flow", flow)}`,
   allInbound: () => "mesh.in.>",
   task: (flow: string, stage: string) => `mesh.task.${tok("flow", flow)}.${tok("stage", stage)}`,
   /** Every stage of one flow's tasks. */

@@ -2,6 +2,7 @@ import { MeshError } from "../errors/index.js";
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type StreamConfig } from "nats";
 import type { Bus } from "./connection.js";
 import { modelBuckets, modelPointerHistory } from "./model-store.js";
+import { documentBucket } from "./document-store.js";
 
 /**
  * Streams, consumers and buckets, declared once. The operator identity creates or updates them idempotently
@@ -65,6 +66,8 @@ export async function ensureBuckets(js: JetStreamClient, opts: TopologyOptions =
   await js.views.kv(buckets.identities, { history: 8, replicas: opts.replicas });
   await js.views.os(modelBuckets.objects, { replicas: opts.replicas });
   await js.views.kv(modelBuckets.current, { history: modelPointerHistory, replicas: opts.replicas });
+  // Claim-checked documents (invoice PDFs, e-invoices) are kept as long as the tasks that name them.
+  await js.views.os(documentBucket, { replicas: opts.replicas, ttl: opts.maxAgeDays * 86_400_000 * 1_000_000 });
 }
 
 /** Streams and shared buckets; the operator's first step (agents' consumers and own buckets follow). */

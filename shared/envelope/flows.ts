@@ -66,10 +66,40 @@ export const socialMentionPayloadV1 = z.object({
   fromSelf: z.boolean(),
 });
 
+/** Content types the extract stage reads; anything else is refused at ingest, before a document is fetched. */
+export const documentContentTypes = ["application/pdf", "text/plain", "message/rfc822", "application/xml", "text/xml"] as const;
+
+/** Largest document a reference may name; the bytes live in the document store, never in a message. */
+export const maxDocumentBytes = 64 * 1024 * 1024;
+
+/**
+ * A document by reference (claim-check): its name in the document store, the SHA-256 of its bytes (the runtime
+ * refuses bytes that do not hash to it) and its size. The bytes themselves never ride in a message.
+ */
+export const documentRefV1 = z.object({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, "letters, digits, . _ - only, at most 200"),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the lower-case hex SHA-256 of the document"),
+  size: z.number().int().positive().max(maxDocumentBytes, `must be at most ${maxDocumentBytes} bytes`),
+  contentType: z
+    .string()
+    .trim()
+    .transform((s) => s.split(";")[0]!.trim().toLowerCase())
+    .pipe(z.enum(documentContentTypes, { error: `must be one of ${documentContentTypes.join(", ")}` })),
+});
+
+/** An arriving document to read into another flow's payload (today: an invoice, for the invoice flow). */
+export const documentPayloadV1 = z.object({
+  kind: z.literal("invoice"),
+  document: documentRefV1,
+  /** How it arrived: the mailbox, the upload portal. */
+  channel: z.enum(["email", "upload", "edi", "scan"]).default("upload"),
+});
+
 export const flowSchemas = {
   invoice: { 1: invoicePayloadV1, 2: invoicePayloadV2 },
   ticket: { 1: ticketPayloadV1 },
   social: { 1: socialMentionPayloadV1 },
+  document: { 1: documentPayloadV1 },
 } as const;
 
 /**
@@ -83,6 +113,8 @@ export const personalFields: { readonly [F in FlowName]: Readonly<Record<number,
   invoice: { 1: invoicePersonalV1, 2: [...invoicePersonalV1, "payee.name", "payee.iban", "payee.email", "payee.phone"] },
   ticket: { 1: ["text", "customerId"] },
   social: { 1: ["text", "author.id", "author.acct"] },
+  // The document's bytes hold personal data (names, IBANs) but stay in the store; the reference holds none.
+  document: { 1: [] },
 };
 
 /** The data class every personal field belongs to; policy grants `data.read` on it. */
@@ -96,6 +128,8 @@ export type FlowName = keyof typeof flowSchemas;
 export type InvoicePayload = z.infer<typeof invoicePayloadV2>;
 export type TicketPayload = z.infer<typeof ticketPayloadV1>;
 export type SocialMentionPayload = z.infer<typeof socialMentionPayloadV1>;
+export type DocumentPayload = z.infer<typeof documentPayloadV1>;
+export type DocumentRef = z.infer<typeof documentRefV1>;
 
 export function isFlow(name: string): name is FlowName {
   return Object.hasOwn(flowSchemas, name);

@@ -1,4 +1,4 @@
-import { buckets, modelBuckets, rateLimitBucket, streamNames, subjects } from "../bus/index.js";
+import { buckets, documentBucket, modelBuckets, rateLimitBucket, streamNames, subjects } from "../bus/index.js";
 import type { PolicyDocument } from "../../policy/document/index.js";
 import { takesRateLimitTokens, writesBucket, type BrokerFootprint, type BucketAccess } from "../../policy/nats-permissions/index.js";
 import { consumerSpecs, stateBucketOf } from "./consumer-specs.js";
@@ -35,6 +35,6 @@ export function brokerFootprint(def: AgentDefinition, doc: PolicyDocument): Brok
       ...(usesModels ? [bucket(modelBuckets.current, writesBucket(doc, def.name, modelBuckets.current) ? "write" : "read")] : []),
       ...(own ? [bucket(own, "write")] : []),
     ],
-    objectStores: usesModels ? [modelBuckets.objects] : [],
+    objectStores: [...(usesModels ? [modelBuckets.objects] : []), ...("documents" in def && def.documents ? [documentBucket] : [])],
   };
 }

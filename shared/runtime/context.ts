@@ -1,8 +1,8 @@
-import { buckets, publish, streamNames, subjects, type Bus, type ModelStore, type Published, type StateStore } from "../bus/index.js";
+import { buckets, publish, streamNames, subjects, type Bus, type DocumentStore, type ModelStore, type Published, type StateStore } from "../bus/index.js";
 import type { AgentConfig } from "./config.js";
 import type { MeshMetrics } from "../telemetry/index.js";
 import type { Label, ReviewApproval, ReviewDecision } from "./messages.js";
-import type { TaskEnvelope } from "../envelope/index.js";
+import type { DocumentRef, TaskEnvelope } from "../envelope/index.js";
 import { MeshError, TransientError, type ErrorCode } from "../errors/index.js";
 import { currentTrace, formatTraceparent, inSpan, type Logger, type TraceContext } from "../telemetry/index.js";
 import type { Action, Principal } from "../../policy/index.js";
@@ -74,6 +74,19 @@ export interface AgentContext<I = unknown> {
   classify(classifier: string, text: string): Promise<ClassifyResult>;
   /** Drafts a reply through an allowed large model; text is null when none may be used (reason says why). */
   draft(req: DraftRequest): Promise<DraftResult>;
+  /** The agent's own durable state (KV mesh_state_<agent>), when it declares `state: true`; writes are decided and audited. */
+  readonly state: StateStore;
+  /**
+   * The bytes a document reference names (claim-check), when the agent declares `documents: true`: data.read on
+   * mesh.document.<flow>, audited. Refused (dead-lettered) when missing, over the reference's size, or when the
+   * bytes do not hash to its digest.
+   */
+  document(ref: DocumentRef): Promise<Uint8Array>;
+  /**
+   * Hands the task on to another flow as a new inbound event on mesh.in.<flow> (ingest validates it like any
+   * other), at most once per task: the publish's idempotency key is the envelope, the agent and the flow.
+   */
+  handOff(flow: string, event: unknown): Promise<void>;
 }
 
 export interface IngestContext {
@@ -182,6 +195,10 @@ export interface ScopeDeps {
   readonly revision: () => number;
   /** The scope of a delivery: its effects' audit records are awaited together by `auditsStored`, before the ack. */
   readonly delivery?: boolean;
+  /** The agent's own state (governed: writes are effects), refusing every call when it declared none. */
+  readonly state: StateStore;
+  /** The document store, for an agent that declares `documents: true`. */
+  readonly documents?: DocumentStore;
 }
 
 /** A human decision the runtime verified (signature of a known identity, allowed by policy, naming this envelope). */
@@ -312,7 +329,8 @@ export class EffectScope {
   }
 
   taskContext<I>(task: TaskEnvelope, input: I | undefined, attempt: number): AgentContext<I> {
-    const { agent, log } = this.deps;
+    const { deps } = this;
+    const { agent, log } = deps;
     return {
       task,
       input,
@@ -378,6 +396,22 @@ export class EffectScope {
         const result = await this.deps.models.draft(this, task, req);
         this.costUsd += result.costUsd;
         return result;
+      },
+      state: deps.state,
+      document: (ref) => {
+        const store = deps.documents;
+        if (!store) throw new MeshError("E_CONFIG", `agent ${agent.name} reads documents but does not declare it: add \`documents: true\` to its defineAgent`);
+        return this.perform({
+          action: "data.read",
+          resource: { subject: subjects.document(task.flow), region: task.region },
+          facts: this.facts(task),
+          region: task.region,
+          auditDetail: { document: ref.name, sha256: ref.sha256, size: ref.size },
+          run: () => inSpan("document get", { "mesh.document.size": ref.size }, () => store.get(ref.name, ref.sha256, ref.size), "client"),
+        });
+      },
+      handOff: async (flow, event) => {
+        await this.publishEffect(task, "event.emit", subjects.inbound(flow), `handoff-${flow}`, event);
       },
     };
   }

@@ -21,6 +21,8 @@ export interface TaskAgentDefinition<I = unknown> extends AgentBase {
   readonly consumes: { readonly flow: string; readonly stage: string };
   /** It calls models (ctx.classify, ctx.draft): the runtime loads them before /readyz says ready, not on the first task. */
   readonly models?: boolean;
+  /** It reads documents by reference (ctx.document): the runtime opens the document store and the broker lets it read it. */
+  readonly documents?: boolean;
   handle(task: TaskEnvelope, ctx: AgentContext<I>): Promise<void>;
   /** The handler may hand a task to a human (`ctx.escalate`); such an agent must declare `resume`. */
   readonly escalates?: boolean;
@@ -63,6 +65,7 @@ const definitionSchema = z.object({
   concurrency: z.number().int().positive().max(10_000).optional(),
   state: z.boolean().optional(),
   models: z.boolean().optional(),
+  documents: z.boolean().optional(),
   handle: z.function(),
   escalates: z.boolean().optional(),
   resume: z.function().optional(),

@@ -70,6 +70,7 @@ export class PersonalData {
       emit: (stage, data) => ctx.emit(stage, withhold(data)),
       complete: (result) => ctx.complete(withhold(result)),
       escalate: (req) => ctx.escalate(withhold(req)),
+      handOff: (flow, event) => ctx.handOff(flow, withhold(event)),
     };
   }
 

@@ -2,6 +2,7 @@ import {
   connectBus,
   buckets,
   deadLetterDepths,
+  openDocumentStore,
   openModelStore,
   openRateLimitStore,
   openStateStore,
@@ -133,6 +134,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   const kind = agentKind(def);
   const modelStore = kind === "task" || kind === "label" ? await openModelStore(bus, { replicas: config.streamReplicas }) : undefined;
   const seen = await openStateStore(bus, buckets.seen, { replicas: config.streamReplicas });
+  const documents = kind === "task" && (def as TaskAgentDefinition).documents ? await openDocumentStore(bus, { replicas: config.streamReplicas }) : undefined;
   const stateBucket = `mesh_state_${def.name.replace(/-/g, "_")}`;
   const personal = new PersonalData(kind === "label" ? config.dataKeys : requireDataKeys(config.dataKeys, def.name), def.name, config.region);
 
@@ -150,6 +152,8 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
       seen,
       revision: () => gate.revision,
       personal,
+      state,
+      ...(documents ? { documents } : {}),
     });
   // State writes are effects like any other (data.write on $KV.<bucket>.<key>): decided and audited.
   const state = def.state
@@ -442,6 +446,8 @@ async function startLoop(
       if (outcome.kind === "acked") {
         const result = s?.scope?.outcome ?? "none";
         metrics.mesh_tasks_total.inc({ ...labels, outcome: result });
+        // Only the resume path records a human's wait: a completion there is one a human touched.
+        if (result === "completed") metrics.mesh_tasks_completed_total.inc({ ...labels, touch: s?.humanWaitMs === undefined ? "none" : "human" });
         if (s?.createdAt) metrics.mesh_task_cost_usd.observe({ flow }, s.scope?.costUsd ?? 0);
         if (sinceCreated !== undefined && (result === "completed" || result === "escalated")) {
           metrics.mesh_task_end_to_end_seconds.observe({ flow, outcome: result }, sinceCreated);

@@ -36,6 +36,11 @@ export const catalogue = {
     help: "Tasks handled, by outcome (completed, escalated, dead_lettered, retried, failed).",
     labels: ["flow", "agent", "outcome"],
   },
+  mesh_tasks_completed_total: {
+    kind: "counter",
+    help: "Tasks completed, by whether a human touched them (touch: none = straight through, human = after a review decision). The hit-rate of a flow is none / (none + human); `mesh plan --measured` reads it.",
+    labels: ["flow", "agent", "touch"],
+  },
   mesh_task_duration_seconds: {
     kind: "histogram",
     help: "Time one handler invocation took, from pull to ack.",

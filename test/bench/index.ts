@@ -14,6 +14,7 @@ const benches: Record<string, string> = {
   "mesh-r3": "mesh-throughput.ts --r3",
   cli: "cli-startup.ts",
   "review-queue": "review-queue.ts",
+  extract: "extract-documents.ts",
 };
 
 const chosen = process.argv.slice(2).filter((a) => a !== "--");

@@ -227,6 +227,7 @@ function currentValue(v, f, index) {
   const pending = v.approvals.length ? v.approvals[0].corrections : null;
   if (pending && pending[f.path] !== undefined) return pending[f.path];
   if (v.input && typeof v.input === "object" && v.input[f.path] !== undefined) return v.input[f.path];
+  if (v.document && v.document.fields[f.path] !== undefined) return v.document.fields[f.path];
   return index === 0 && v.form.approve.needsSuggestion && v.prediction ? v.prediction.label : undefined;
 }
 
@@ -265,6 +266,7 @@ function render(v) {
   $("d-suggestions-box").hidden = v.suggestions.length === 0;
   $("d-draft-box").hidden = v.draft === null;
   $("d-draft").textContent = v.draft || "";
+  renderDocument(v.document);
   $("d-details-box").hidden = v.details === null;
   $("d-details").textContent = v.details === null ? "" : JSON.stringify(v.details, null, 2);
 
@@ -289,6 +291,7 @@ function render(v) {
     const label = el("label", f.label);
     label.htmlFor = input.id;
     if (typed && typed.fields.has(input.id)) input.value = typed.fields.get(input.id);
+    if (v.document && v.document.unsure.includes(f.path)) input.classList.add("unsure");
     fields.append(label, input);
   });
   $("correct-form").hidden = v.form.fields.length === 0;
@@ -309,6 +312,20 @@ function render(v) {
   $("approve").disabled = $("approve").disabled || nothingToApprove;
   $("assign-form").hidden = !open || !state.reviewer.roles.includes("approver");
   if (!$("assign-form").hidden) loadAssignees(v.id).catch((err) => setStatus(err.message, true));
+}
+
+/** An extracted document's text beside the fields read from it, the unsure ones highlighted. */
+function renderDocument(doc) {
+  $("d-document-box").hidden = doc === null;
+  if (doc === null) return;
+  $("d-doc-text").textContent = doc.text.join("\n");
+  $("d-doc-fields").tBodies[0].replaceChildren(...Object.keys(doc.confidence).concat(doc.unsure.filter((f) => !(f in doc.confidence))).map((f) => {
+    const value = doc.fields[f];
+    const tr = el("tr", undefined, doc.unsure.includes(f) ? "unsure" : undefined);
+    tr.dataset.field = f;
+    tr.append(el("td", f), el("td", value === undefined ? "—" : Array.isArray(value) ? value.length + " line(s)" : String(value)), el("td", pct(doc.confidence[f] ?? null)));
+    return tr;
+  }));
 }
 
 /** The fields the form would change, against what the task holds now. */

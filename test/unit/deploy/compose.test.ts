@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 
 const deploy = join(import.meta.dirname, "../../../deploy");
-const agents = ["ingest", "invoice", "triage", "review", "trainer"];
+const agents = ["ingest", "extract", "invoice", "triage", "review", "trainer"];
 
 interface Service {
   command?: string[];

@@ -36,7 +36,7 @@ test("an agent's broker permissions are its publishing grants, its own audit sub
   );
   assert.ok((await permissionsOf("triage")).publish.allow.includes("$JS.API.CONSUMER.MSG.NEXT.MESH_REVIEW.triage-resume"), "an agent that resumes pulls its decisions");
   assert.ok((await permissionsOf("trainer")).subscribe.allow.includes("mesh.label.*"), "data.read grants become subscriptions");
-  assert.deepEqual(agentsOf(doc), ["ingest", "invoice", "review", "social", "trainer", "triage"]);
+  assert.deepEqual(agentsOf(doc), ["extract", "ingest", "invoice", "review", "social", "trainer", "triage"]);
   assert.ok(!agentsOf(doc).includes("rogue"));
 });
 

@@ -1,0 +1,4 @@
+export { extractInvoice, sureAt, type Extraction, type DocumentInput, type DocumentKind, type TemplateLookup, type Tier } from "./extract.js";
+export { emptyTemplate, learnFromReview, vendorTemplateSchema, correctionsToLearn, type VendorTemplate } from "./templates.js";
+export { fieldNames, invoiceFieldsSchema, invoiceFieldsOf, sameValue, type FieldName, type InvoiceFields } from "./fields.js";
+export { runChecks, validIban, validVatId, type CheckResult } from "./checks.js";
