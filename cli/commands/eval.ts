@@ -1,4 +1,5 @@
 import { runEval } from "../../shared/models/index.js";
+import { report } from "../report.js";
 
 /**
  * `mesh eval triage [--data <csv>] [--json]`: the ticket model's accuracy, coverage and precision at its threshold,
@@ -8,6 +9,6 @@ import { runEval } from "../../shared/models/index.js";
 export function evalCommand(opts: { data?: string; json: boolean }): number {
   const result = runEval(opts.data ? { data: opts.data } : {});
   const { text, ...numbers } = result;
-  process.stdout.write(opts.json ? `${JSON.stringify(numbers)}\n` : `${text}\n`);
+  report(opts, numbers, () => text);
   return 0;
 }

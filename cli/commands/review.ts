@@ -72,7 +72,7 @@ async function findEnvelope(bus: Bus, id: string): Promise<TaskEnvelope> {
  * signed by the operator's identity and decided by policy (review.decide) like any human's, which the agent that
  * escalated the task verifies and resumes.
  */
-export function replayCommand(id: string, opts: { publish?: boolean }): Promise<number> {
+export function replayCommand(id: string, opts: { publish?: boolean; json?: boolean }): Promise<number> {
   return withOperator("replay", async (operator) => {
     const { bus } = operator;
     const envelope = await findEnvelope(bus, id);
@@ -80,8 +80,13 @@ export function replayCommand(id: string, opts: { publish?: boolean }): Promise<
       .map((m) => correctionEventSchema.parse(json(m.data)))
       .filter((c) => c.envelopeId === id);
     const replay = replayTask(envelope, corrections);
-    process.stdout.write(`${JSON.stringify({ envelopeId: id, digest: envelope.digest, corrections: replay.corrections.length, fields: replay.fields }, null, 2)}\n`);
-    if (!opts.publish) return 0;
+    const replayed = { envelopeId: id, digest: envelope.digest, corrections: replay.corrections.length, fields: replay.fields };
+    const text = () =>
+      [`task ${id} (digest ${envelope.digest}) with ${replay.corrections.length} correction(s) applied:`, ...Object.entries(replay.fields).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)].join("\n");
+    if (!opts.publish) {
+      report(opts, replayed, text);
+      return 0;
+    }
     if (!operator.seed) {
       throw new MeshError("E_CONFIG", "replay --publish signs a review decision: set MESH_IDENTITY_SEED to the operator's registered nkey seed (mesh up keeps one in .mesh/operator.json)");
     }
@@ -118,8 +123,11 @@ export function replayCommand(id: string, opts: { publish?: boolean }): Promise<
       auditDetail: { person: operator.person, command: "replay --publish", corrections: replay.corrections.length },
       run: () => publish(bus, subject, decision, { msgId: `${id}:operator:replay:${n}`, headers: { "Mesh-Envelope": id, "Mesh-Agent": "operator", traceparent: envelope.trace.traceparent } }),
     });
-    process.stderr.write(
-      `re-decided ${id} with its corrections on ${subject}; ${request.requestedBy.name} resumes it (its outcome is deduplicated against the first one for DUPLICATE_WINDOW_MS)\n`,
+    report(
+      opts,
+      { ...replayed, published: { subject, resumedBy: request.requestedBy.name } },
+      () =>
+        `${text()}\nre-decided ${id} with its corrections on ${subject}; ${request.requestedBy.name} resumes it (its outcome is deduplicated against the first one for DUPLICATE_WINDOW_MS)`,
     );
     return 0;
   });

@@ -67,6 +67,22 @@ test("every command and sub-command prints its usage to stdout and exits 0 on --
   }
 });
 
+/** Commands that print no report of their own, and why; every other command and sub-command takes --json. */
+const notReports: Readonly<Record<string, string>> = {
+  demo: "the npm start walk-through, for a person watching; `mesh up --json` is its machine form",
+  bench: "runs npm run bench, whose output is the benchmarks'",
+  plan: "picks its format with --format table|csv|md",
+  labels: "labels export writes the labels themselves, as JSONL",
+};
+
+test("every command that reports takes --json, and its usage (each sub-command's) says so", () => {
+  for (const [name, command] of Object.entries(commandTable)) {
+    if (name in notReports) continue;
+    assert.ok(command.options && "json" in command.options, `mesh ${name} takes no --json`);
+    for (const usage of command.usage ? [command.usage] : Object.values(command.subcommands ?? {})) assert.match(usage, /\[--json\]/, `usage of mesh ${name}:\n${usage}`);
+  }
+});
+
 test("mesh help, mesh --help and mesh with no command print every command to stdout and exit 0", async () => {
   for (const args of [["help"], ["--help"], ["-h"], []]) {
     const ran = await (args[0] === "help" ? mesh : meshHere)(...args);
