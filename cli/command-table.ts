@@ -227,9 +227,14 @@ export const commandTable: Readonly<Record<string, Command>> = {
     },
   },
   cost: {
-    usage: `  cost [--metrics url,...] [--json]    cost per task and flow (model + human) against the manual baseline
-       [--hourly-rate 50] [--human-minutes 4] [--manual-minutes 6]`,
+    usage: `  cost [--prometheus URL [--window 24h] [--at <iso time>]] [--json]   cost per task and flow (model + human)
+       [--hourly-rate 50] [--human-minutes 4] [--manual-minutes 6]    against the manual baseline; from Prometheus
+       [--metrics url,...]             (increase() over the window: survives agent restarts), else scraped from
+                                       the agents now (the local demo; --metrics, or mesh up's ports 9464-9479)`,
     options: {
+      prometheus: { type: "string" },
+      window: { type: "string" },
+      at: { type: "string" },
       metrics: { type: "string" },
       "hourly-rate": { type: "string", default: "50" },
       "human-minutes": { type: "string", default: "4" },
@@ -237,8 +242,17 @@ export const commandTable: Readonly<Record<string, Command>> = {
       ...json,
     },
     async run(p) {
-      const { costCommand } = await import("./commands/cost.js");
+      const prometheus = str(p, "prometheus");
+      const [window, at] = [str(p, "window"), str(p, "at")];
+      if (!prometheus && (window !== undefined || at !== undefined)) throw new UsageError("--window and --at are read from Prometheus: add --prometheus <url>");
+      if (prometheus && str(p, "metrics")) throw new UsageError("--prometheus and --metrics are two sources: choose one");
+      if (prometheus !== undefined && !URL.canParse(prometheus)) throw new UsageError(`--prometheus takes Prometheus' base URL such as http://prometheus:9090, not "${prometheus}"`);
+      const { costCommand, promDuration } = await import("./commands/cost.js");
+      if (window !== undefined && !promDuration.test(window)) throw new UsageError(`--window takes a Prometheus duration such as 24h, 7d or 90m, not "${window}"`);
       return costCommand({
+        ...(prometheus ? { prometheus } : {}),
+        ...(window ? { window } : {}),
+        ...(at !== undefined ? { at: isoTime("--at", at) } : {}),
         ...(str(p, "metrics") ? { metricsUrls: str(p, "metrics")!.split(",") } : {}),
         json: flag(p, "json"),
         hourlyRateUsd: positiveNumber("--hourly-rate", str(p, "hourly-rate")!),

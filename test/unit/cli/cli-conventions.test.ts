@@ -99,6 +99,8 @@ test("usage errors go to stderr with exit 2 and the command's usage: unknown opt
     [["dlq", "frobnicate"], /dlq has no command "frobnicate" \(it has ls, show, replay, edit\)[\s\S]*mesh dlq edit/],
     [["dlq", "show", "zero"], /<seq> takes a whole number above 0, not "zero"/],
     [["up", "extra"], /up takes no argument "extra"/],
+    [["cost", "--window", "1h"], /--window and --at are read from Prometheus: add --prometheus <url>/],
+    [["cost", "--prometheus", "http://127.0.0.1:1", "--window", "a day"], /--window takes a Prometheus duration such as 24h/],
     [["nope"], /unknown command "nope"[\s\S]*usage: mesh <command>/],
     [["completion", "fish"], /completion takes one shell, bash/],
   ];
