@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { decodeBody, deadLetterSchema, readStream, streamNames, subjects, type Bus, type DeadLetter } from "../../shared/bus/index.js";
+import { decodeBody, deadLetterSchema, deleteStoredMessage, readStream, storedMessage, streamNames, subjects, type Bus, type DeadLetter } from "../../shared/bus/index.js";
 import type { DataKeys } from "../../policy/pii/data-keys.js";
 import { openLetterBody } from "../../shared/runtime/personal-data.js";
 import { createEnvelope, decodeUtf8, parseJsonBody, personalDataClass, sha256Hex } from "../../shared/envelope/index.js";
@@ -21,9 +21,8 @@ async function letters(bus: Bus, flow?: string): Promise<StoredLetter[]> {
 }
 
 async function letterAt(bus: Bus, seq: number): Promise<DeadLetter> {
-  const stored = await bus.jsm.streams.getMessage(streamNames.dlq, { seq }).catch(() => {
-    throw new MeshError("E_CONFIG", `the dead-letter queue holds no letter ${seq} (mesh dlq ls lists them)`);
-  });
+  const stored = await storedMessage(bus, streamNames.dlq, seq);
+  if (!stored) throw new MeshError("E_CONFIG", `the dead-letter queue holds no letter ${seq} (mesh dlq ls lists them)`);
   return deadLetterSchema.parse(parseJsonBody(stored.data, "dead letter"));
 }
 
@@ -54,7 +53,8 @@ function letterOpener(operator: Operator, command: string): (seq: number, letter
         : undefined;
     const inline = decodeBody(letter.body) ?? opened;
     if (inline) return { subject: letter.subject, data: inline };
-    const stored = await operator.bus.jsm.streams.getMessage(letter.stream, { seq: letter.streamSeq });
+    const stored = await storedMessage(operator.bus, letter.stream, letter.streamSeq);
+    if (!stored) throw new MeshError("E_CONFIG", `letter ${seq} carries no body and ${letter.stream} no longer holds seq ${letter.streamSeq} (older than the stream's retention?)`);
     return { subject: stored.subject, data: stored.data };
   };
 }
@@ -84,7 +84,7 @@ async function republish(operator: Operator, seq: number, letter: DeadLetter, to
     facts: {},
     region: operator.region,
     auditDetail: { person: operator.person, command: "dlq", removed: seq, ...detail },
-    run: () => operator.bus.jsm.streams.deleteMessage(streamNames.dlq, seq),
+    run: () => deleteStoredMessage(operator.bus, streamNames.dlq, seq),
   });
   return published;
 }

@@ -1,6 +1,6 @@
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
-import { buckets, openStateStore, publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
+import { buckets, openStateStore, publish, readStream, storedMessage, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { correctionEventSchema, parseEnvelope, type TaskEnvelope } from "../../shared/envelope/index.js";
 import { MeshError } from "../../shared/errors/index.js";
 import { reviewRequestSchema, taskFacts, type ReviewRequest } from "../../shared/runtime/messages.js";
@@ -58,7 +58,7 @@ async function findEnvelope(bus: Bus, id: string): Promise<TaskEnvelope> {
     throw new MeshError("E_CONFIG", `no task ${id} was admitted (or it is older than the streams' retention); check the id with 'mesh trace ${id}'`);
   }
   const at = admittedRecordSchema.parse(admitted.value);
-  const stored = await bus.jsm.streams.getMessage(at.stream, { seq: at.seq }).catch(() => undefined);
+  const stored = await storedMessage(bus, at.stream, at.seq);
   const envelope = stored && stored.subject === at.subject ? parseEnvelope(taskMessageSchema.parse(json(stored.data)).envelope) : undefined;
   if (!envelope || envelope.id !== id || envelope.digest !== at.digest) {
     throw new MeshError("E_CONFIG", `task ${id} is no longer at ${at.stream} #${at.seq} (older than the stream's retention?)`);

@@ -66,7 +66,7 @@ export async function checkBrokerGuarded(url: string, allowUnauthenticated: bool
     if (/authorization/i.test(String((err as Error).message))) return;
     throw new MeshError("E_CONFIG", `cannot reach NATS at ${url} (${(err as Error).message}); unset NATS_URL to let mesh up start its own broker`);
   }
-  await anonymous.nc.close();
+  await anonymous.close();
   if (!allowUnauthenticated) {
     throw new MeshError(
       "E_CONFIG",
