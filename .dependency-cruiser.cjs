@@ -72,6 +72,23 @@ module.exports = {
       to: { path: "node_modules/nats/" },
     },
     {
+      name: "bus-handles-stay-in-bus",
+      comment:
+        "The NATS client handles behind a Bus (RawBus in shared/bus/connection.ts, reached through shared/bus/raw-bus.ts) belong to shared/bus: everything else holds a Bus and calls the bus's typed operations from shared/bus/index.ts.",
+      severity: "error",
+      from: {
+        pathNot: [
+          "^shared/bus/",
+          // Tests read the broker as an outside client would (test/helpers/nats.ts hands them a RawBus).
+          tests,
+          // Known exception: the policy store watches its KV bucket's history; the fix is a typed policy-revision
+          // store in shared/bus.
+          "^policy/distribution/policy-store\\.ts$",
+        ],
+      },
+      to: { path: "^shared/bus/(raw-bus|connection)\\.ts$" },
+    },
+    {
       name: "only-models-imports-langchain",
       comment: "shared/models is the only code that imports @langchain/*: every model call is routed, cached, metered.",
       severity: "error",

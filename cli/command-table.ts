@@ -75,11 +75,11 @@ export const commandTable: Readonly<Record<string, Command>> = {
     },
   },
   init: {
-    usage: "  init [--agents a,b]                  as the operator: streams, buckets and every agent's durable consumers",
-    options: { agents: { type: "string" } },
+    usage: "  init [--agents a,b] [--json]         as the operator: streams, buckets and every agent's durable consumers",
+    options: { agents: { type: "string" }, ...json },
     async run(p) {
       const { initCommand } = await import("./commands/init.js");
-      return initCommand(agentList(p));
+      return initCommand({ ...agentList(p), json: flag(p, "json") });
     },
   },
   demo: {
@@ -95,11 +95,12 @@ export const commandTable: Readonly<Record<string, Command>> = {
     },
   },
   publish: {
-    usage: "  publish <flow> <file.jsonl|->        publish one event per line to mesh.in.<flow>",
+    usage: "  publish <flow> <file.jsonl|-> [--json]   publish one event per line to mesh.in.<flow>",
+    options: json,
     positionals: true,
     async run(p) {
       const { publishCommand } = await import("./commands/publish.js");
-      return publishCommand(arg(p, 0, "<flow>"), arg(p, 1, "<file.jsonl|->"));
+      return publishCommand(arg(p, 0, "<flow>"), arg(p, 1, "<file.jsonl|->"), { json: flag(p, "json") });
     },
   },
   document: {
@@ -146,9 +147,9 @@ export const commandTable: Readonly<Record<string, Command>> = {
     subcommands: {
       ls: "  dlq ls [--flow f] [--json]           list dead letters with their reasons",
       show: "  dlq show <seq> [--json]              one letter: its reason and its original body (a sealed body is opened, audited)",
-      replay: `  dlq replay [--flow f] [--seq n]      republish dead letters to their original subjects; an inbound event ingest
+      replay: `  dlq replay [--flow f] [--seq n] [--json]   republish dead letters to their original subjects; an inbound event ingest
                                        would refuse again stays, with the reason`,
-      edit: `  dlq edit <seq> --body <file|->       correct a refused inbound event: checked as ingest checks it, republished,
+      edit: `  dlq edit <seq> --body <file|-> [--json]   correct a refused inbound event: checked as ingest checks it, republished,
                                        the letter removed, audited as a correction naming the letter`,
     },
     options: { flow: { type: "string" }, seq: { type: "string" }, body: { type: "string" }, ...json },
@@ -159,13 +160,13 @@ export const commandTable: Readonly<Record<string, Command>> = {
         case "ls":
           return dlq.dlqList({ ...flow, json: flag(p, "json") });
         case "replay":
-          return dlq.dlqReplay({ ...flow, ...(str(p, "seq") ? { seq: positiveInt("--seq", str(p, "seq")!) } : {}) });
+          return dlq.dlqReplay({ ...flow, ...(str(p, "seq") ? { seq: positiveInt("--seq", str(p, "seq")!) } : {}), json: flag(p, "json") });
         case "show":
           return dlq.dlqShow(positiveInt("<seq>", arg(p, 1, "<seq>")), { json: flag(p, "json") });
         default: {
           const body = str(p, "body");
           if (!body) throw new UsageError("dlq edit needs --body <file|->");
-          return dlq.dlqEdit(positiveInt("<seq>", arg(p, 1, "<seq>")), body);
+          return dlq.dlqEdit(positiveInt("<seq>", arg(p, 1, "<seq>")), body, { json: flag(p, "json") });
         }
       }
     },
@@ -216,8 +217,8 @@ export const commandTable: Readonly<Record<string, Command>> = {
   },
   social: {
     subcommands: {
-      pause: "  social pause [--reason text]         the social connector's mesh-wide kill switch: every replica stops posting",
-      resume: "  social resume [--shadow]             posting again (--shadow: draft and audit replies, post nothing)",
+      pause: "  social pause [--reason text] [--json]   the social connector's mesh-wide kill switch: every replica stops posting",
+      resume: "  social resume [--shadow] [--json]    posting again (--shadow: draft and audit replies, post nothing)",
       status: "  social status [--json]               the switch, who set it and why, and any Retry-After the platform asked for",
     },
     options: { reason: { type: "string" }, shadow: { type: "boolean" }, ...json },
@@ -246,9 +247,14 @@ export const commandTable: Readonly<Record<string, Command>> = {
     },
   },
   cost: {
-    usage: `  cost [--metrics url,...] [--json]    cost per task and flow (model + human) against the manual baseline
-       [--hourly-rate 50] [--human-minutes 4] [--manual-minutes 6]`,
+    usage: `  cost [--prometheus URL [--window 24h] [--at <iso time>]] [--json]   cost per task and flow (model + human)
+       [--hourly-rate 50] [--human-minutes 4] [--manual-minutes 6]    against the manual baseline; from Prometheus
+       [--metrics url,...]             (increase() over the window: survives agent restarts), else scraped from
+                                       the agents now (the local demo; --metrics, or mesh up's ports 9464-9479)`,
     options: {
+      prometheus: { type: "string" },
+      window: { type: "string" },
+      at: { type: "string" },
       metrics: { type: "string" },
       "hourly-rate": { type: "string", default: "50" },
       "human-minutes": { type: "string", default: "4" },
@@ -256,8 +262,17 @@ export const commandTable: Readonly<Record<string, Command>> = {
       ...json,
     },
     async run(p) {
-      const { costCommand } = await import("./commands/cost.js");
+      const prometheus = str(p, "prometheus");
+      const [window, at] = [str(p, "window"), str(p, "at")];
+      if (!prometheus && (window !== undefined || at !== undefined)) throw new UsageError("--window and --at are read from Prometheus: add --prometheus <url>");
+      if (prometheus && str(p, "metrics")) throw new UsageError("--prometheus and --metrics are two sources: choose one");
+      if (prometheus !== undefined && !URL.canParse(prometheus)) throw new UsageError(`--prometheus takes Prometheus' base URL such as http://prometheus:9090, not "${prometheus}"`);
+      const { costCommand, promDuration } = await import("./commands/cost.js");
+      if (window !== undefined && !promDuration.test(window)) throw new UsageError(`--window takes a Prometheus duration such as 24h, 7d or 90m, not "${window}"`);
       return costCommand({
+        ...(prometheus ? { prometheus } : {}),
+        ...(window ? { window } : {}),
+        ...(at !== undefined ? { at: isoTime("--at", at) } : {}),
         ...(str(p, "metrics") ? { metricsUrls: str(p, "metrics")!.split(",") } : {}),
         json: flag(p, "json"),
         hourlyRateUsd: positiveNumber("--hourly-rate", str(p, "hourly-rate")!),
@@ -291,12 +306,12 @@ export const commandTable: Readonly<Record<string, Command>> = {
     },
   },
   replay: {
-    usage: "  replay <task-id> [--publish]         the task's envelope plus its corrections, in order; --publish re-runs it",
-    options: { publish: { type: "boolean" } },
+    usage: "  replay <task-id> [--publish] [--json]   the task's envelope plus its corrections, in order; --publish re-runs it",
+    options: { publish: { type: "boolean" }, ...json },
     positionals: true,
     async run(p) {
       const { replayCommand } = await import("./commands/review.js");
-      return replayCommand(arg(p, 0, "<task-id>"), { publish: flag(p, "publish") });
+      return replayCommand(arg(p, 0, "<task-id>"), { publish: flag(p, "publish"), json: flag(p, "json") });
     },
   },
   bench: {
@@ -321,7 +336,7 @@ export const commandTable: Readonly<Record<string, Command>> = {
   policy: {
     subcommands: {
       keygen: "  policy keygen --out <seed-file> [--json]   an approver key pair for signing policy documents",
-      push: "  policy push <file> --seed-file <f>   sign and store a policy revision; every agent swaps to it",
+      push: "  policy push <file> --seed-file <f> [--json]   sign and store a policy revision; every agent swaps to it",
       diff: "  policy diff <file> [--limit N] [--json]   decisions in the audit trail the candidate would change",
       explain: "  policy explain '<request json>' [--file policy.yaml] [--json]   the decision and each rule's part",
     },
@@ -336,7 +351,7 @@ export const commandTable: Readonly<Record<string, Command>> = {
           return policy.policyKeygen(out, { json: j });
         }
         case "push":
-          return policy.policyPush(arg(p, 1, "<file>"), str(p, "seed-file"));
+          return policy.policyPush(arg(p, 1, "<file>"), str(p, "seed-file"), { json: j });
         case "diff":
           return policy.policyDiffCommand(arg(p, 1, "<file>"), str(p, "limit") ? positiveInt("--limit", str(p, "limit")!) : undefined, { json: j });
         default:
@@ -346,18 +361,18 @@ export const commandTable: Readonly<Record<string, Command>> = {
   },
   new: {
     subcommands: {
-      agent: `  new agent <name> [--flow invoice|ticket]   a working agent: agents/<name>/ (index.ts, README), its test against a
+      agent: `  new agent <name> [--flow invoice|ticket] [--json]   a working agent: agents/<name>/ (index.ts, README), its test against a
                                        real broker, its grants in the policy document, its Kubernetes, compose and
                                        Prometheus entries`,
     },
-    options: { flow: { type: "string", default: "invoice" } },
+    options: { flow: { type: "string", default: "invoice" }, ...json },
     async run(p) {
-      const [{ scaffoldAgent }, { fileURLToPath }] = await Promise.all([import("./scaffold/new-agent.js"), import("node:url")]);
+      const [{ scaffoldAgent }, { fileURLToPath }, { report }] = await Promise.all([import("./scaffold/new-agent.js"), import("node:url"), import("./report.js")]);
       const flow = str(p, "flow");
       if (flow !== "invoice" && flow !== "ticket") throw new UsageError(`--flow takes invoice or ticket, not "${flow}"`);
       const name = arg(p, 1, "<name>");
       const written = scaffoldAgent({ root: fileURLToPath(new URL("../", import.meta.url)), name, flow });
-      process.stdout.write(`${written.map((f) => `  ${f}`).join("\n")}\nagent ${name} is ready: node scripts/run-tests.mjs agent-${name}; npm run mesh -- up runs it\n`);
+      report({ json: flag(p, "json") }, { agent: name, flow, written }, () => `${written.map((f) => `  ${f}`).join("\n")}\nagent ${name} is ready: node scripts/run-tests.mjs agent-${name}; npm run mesh -- up runs it`);
       return 0;
     },
   },

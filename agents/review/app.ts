@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
 import { MeshError, describeIssues, type ReviewDecision, type ReviewDecisionInput, type ServiceContext, type TaskEnvelope } from "../../shared/runtime/index.js";
 import { getConnInfo } from "@hono/node-server/conninfo";
@@ -56,17 +57,22 @@ const assets: Record<string, { file: string; type: string }> = {
   "/ui/app.css": { file: "app.css", type: "text/css; charset=utf-8" },
 };
 
-/** No inline script or style, nothing from another origin, no framing: task text can never run as code. */
-const contentSecurityPolicy = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
+/** No inline script or style, nothing from another origin, no framing: task text can never run as code. TLS (and
+ *  so Strict-Transport-Security) belongs to the proxy in front. */
+const securityHeaders = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    formAction: ["'self'"],
+    baseUri: ["'none'"],
+    frameAncestors: ["'none'"],
+  },
+  xFrameOptions: "DENY",
+  strictTransportSecurity: false,
+});
 
 const itemId = z.string().regex(/^env_[0-9a-f]{32}$/);
 const comment = z.string().max(2000).optional();
@@ -115,13 +121,8 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
     Object.entries(assets).map(([route, a]) => [route, { body: readFileSync(new URL(a.file, uiDir), "utf8"), type: a.type }]),
   );
 
-  app.use("*", async function securityHeaders(c, next) {
+  app.use("*", securityHeaders, async function noStore(c, next) {
     await next();
-    c.header("Content-Security-Policy", contentSecurityPolicy);
-    c.header("X-Content-Type-Options", "nosniff");
-    c.header("X-Frame-Options", "DENY");
-    c.header("Referrer-Policy", "no-referrer");
-    c.header("Cross-Origin-Opener-Policy", "same-origin");
     c.header("Cache-Control", "no-store");
   });
 

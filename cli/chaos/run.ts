@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { deadLetterSchema, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
+import { consumerInfos, deadLetterSchema, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { connectOperator } from "../operator.js";
 import { readFlowLedger, reconcileFlow, type Finding, type TaskTrail } from "../../shared/runtime/task-ledger.js";
 import { auditedFaults, auditedFaultsOf, type AuditedFault } from "./fault-action.js";
@@ -83,7 +83,7 @@ async function refusalsOf(bus: Bus, flow: string, since: Date, inbound: Readonly
 /** Every consumer on the mesh's streams has nothing pending and nothing unacknowledged: no redelivery can still add an outcome. */
 async function consumersSettled(bus: Bus): Promise<boolean> {
   for (const stream of Object.values(streamNames)) {
-    const consumers = await bus.jsm.consumers.list(stream).next().catch(() => undefined);
+    const consumers = await consumerInfos(bus, stream).catch(() => undefined);
     if (!consumers) return false;
     if (consumers.some((c) => c.num_pending > 0 || c.num_ack_pending > 0)) return false;
   }

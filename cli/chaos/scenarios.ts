@@ -1,4 +1,4 @@
-import { streamNames, type Bus } from "../../shared/bus/index.js";
+import { streamInfo, streamNames, type Bus } from "../../shared/bus/index.js";
 import { connectCli } from "../connect.js";
 import { runShell, type FaultAction } from "./fault-action.js";
 import type { Sandbox } from "./sandbox.js";
@@ -42,8 +42,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** The node that leads the task stream now, asked with a short timeout so an election in progress reads as "none". */
 async function taskStreamLeader(bus: Bus): Promise<string | undefined> {
   try {
-    const jsm = await bus.nc.jetstreamManager({ timeout: 500 });
-    return (await jsm.streams.info(streamNames.task)).cluster?.leader || undefined;
+    return (await streamInfo(bus, streamNames.task, { timeoutMs: 500 })).cluster?.leader || undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import { formatReport } from "../chaos/report.js";
 import { runChaos, type ChaosOptions, type ChaosReport } from "../chaos/run.js";
 import { reconcileExit } from "./reconcile.js";
+import { reportEach } from "../report.js";
 
 /** Exit code of a run: reconcile's, so a script reads "lost" (3) and "doubled" (4) the same way from both. */
 export function chaosExit(reports: readonly ChaosReport[]): number {
@@ -16,6 +17,6 @@ export async function chaosCommand(names: readonly string[], opts: Omit<ChaosOpt
   const { json, ...run } = opts;
   const reports: ChaosReport[] = [];
   for (const scenario of names) reports.push(await runChaos({ ...run, scenario, progress: (l) => process.stderr.write(`${l}\n`) }));
-  process.stdout.write(json ? reports.map((r) => `${JSON.stringify(r)}\n`).join("") : `${formatReport(reports)}\n`);
+  reportEach({ json }, reports, () => formatReport(reports));
   return chaosExit(reports);
 }

@@ -1,4 +1,6 @@
 import { isListening } from "../local-nats.js";
+import { instantQuery } from "../prometheus-query.js";
+import { report } from "../report.js";
 import { parseExposition, sumBy } from "../../shared/telemetry/index.js";
 
 export interface CostOptions {
@@ -21,12 +23,46 @@ export interface FlowCost {
   readonly saving: number;
 }
 
-/** Cost per task and per flow — model spend plus human review time — against doing the work by hand. */
-export function costReport(exposition: string, opts: CostOptions): { flows: Record<string, FlowCost>; text: string } {
+/** Per flow: tasks costed, model spend in USD, and tasks escalated to a person. */
+export interface CostCounts {
+  readonly tasks: Readonly<Record<string, number>>;
+  readonly spend: Readonly<Record<string, number>>;
+  readonly reviews: Readonly<Record<string, number>>;
+}
+
+/** The counters as agents' /metrics hold them now: since each process started, so a restart zeroes them. */
+export function countsFromExposition(exposition: string): CostCounts {
   const samples = parseExposition(exposition);
-  const tasks = sumBy(samples, "mesh_task_cost_usd_count", "flow");
-  const spend = sumBy(samples, "mesh_model_cost_usd_total", "flow");
-  const reviews = sumBy(samples, "mesh_tasks_total", "flow", { outcome: "escalated" });
+  return {
+    tasks: sumBy(samples, "mesh_task_cost_usd_count", "flow"),
+    spend: sumBy(samples, "mesh_model_cost_usd_total", "flow"),
+    reviews: sumBy(samples, "mesh_tasks_total", "flow", { outcome: "escalated" }),
+  };
+}
+
+/** A Prometheus range duration: 30m, 24h, 7d, 1h30m. */
+export const promDuration = /^(\d+(ms|s|m|h|d|w|y))+$/;
+
+/**
+ * The same counters from Prometheus over a window ending at `at`: `increase()` adds across counter resets, so agent
+ * restarts lose nothing, and only this mesh's series count (whatever Prometheus scrapes under these names). Counts
+ * of tasks and reviews are whole: increase() extrapolates to the window's edges, so they are rounded.
+ */
+export async function countsFromPrometheus(url: string, window: string, at?: Date): Promise<CostCounts> {
+  const byFlow = async (series: string, round: boolean) => {
+    const samples = await instantQuery(url, `sum by (flow) (increase(${series}[${window}]))`, at);
+    return Object.fromEntries(samples.map((s) => [s.labels.flow ?? "unknown", round ? Math.round(s.value) : s.value]));
+  };
+  const [tasks, spend, reviews] = await Promise.all([
+    byFlow("mesh_task_cost_usd_count", true),
+    byFlow("mesh_model_cost_usd_total", false),
+    byFlow('mesh_tasks_total{outcome="escalated"}', true),
+  ]);
+  return { tasks, spend, reviews };
+}
+
+/** Cost per task and per flow — model spend plus human review time — against doing the work by hand. */
+export function costReport({ tasks, spend, reviews }: CostCounts, opts: CostOptions): { flows: Record<string, FlowCost>; text: string } {
   const flows: Record<string, FlowCost> = {};
   for (const flow of [...new Set([...Object.keys(tasks), ...Object.keys(spend)])].sort()) {
     const n = tasks[flow] ?? 0;
@@ -58,25 +94,37 @@ export function costReport(exposition: string, opts: CostOptions): { flows: Reco
   return { flows, text };
 }
 
-/** `mesh cost`: reads every agent's /metrics (the ones given, or those `mesh up` started on 9464…) and reports. */
-export async function costCommand(opts: CostOptions & { metricsUrls?: readonly string[]; json?: boolean }): Promise<number> {
-  const urls = opts.metricsUrls?.length ? opts.metricsUrls : await localAgents();
-  if (!urls.length) {
-    process.stderr.write("no agent metrics found on 127.0.0.1:9464-9479; start a mesh ('mesh up') or pass --metrics <url,...>\n");
-    return 1;
+/**
+ * `mesh cost`: from Prometheus over a window (--prometheus URL, the way to ask in production), else by scraping
+ * agents' /metrics now (the ones given, or those `mesh up` started on 9464…: the local demo).
+ */
+export async function costCommand(opts: CostOptions & { prometheus?: string; window?: string; at?: Date; metricsUrls?: readonly string[]; json?: boolean }): Promise<number> {
+  let counts: CostCounts;
+  let source: string;
+  if (opts.prometheus) {
+    const window = opts.window ?? "24h";
+    counts = await countsFromPrometheus(opts.prometheus, window, opts.at);
+    source = `from Prometheus ${opts.prometheus}: increase over ${window} up to ${(opts.at ?? new Date()).toISOString()}`;
+  } else {
+    const urls = opts.metricsUrls?.length ? opts.metricsUrls : await localAgents();
+    if (!urls.length) {
+      process.stderr.write("no agent metrics found on 127.0.0.1:9464-9479; ask Prometheus (--prometheus <url>), start a mesh ('mesh up') or pass --metrics <url,...>\n");
+      return 1;
+    }
+    counts = countsFromExposition((await Promise.all(urls.map(scrape))).join("\n"));
+    source = `scraped now from ${urls.length} agent(s): counters since each started, zeroed by a restart`;
   }
-  const texts = await Promise.all(
-    urls.map(async (u) => {
-      const res = await fetch(u).catch((err: Error) => {
-        throw new Error(`${u}: ${err.message}`);
-      });
-      if (!res.ok) throw new Error(`${u} answered ${res.status}`);
-      return res.text();
-    }),
-  );
-  const report = costReport(texts.join("\n"), opts);
-  process.stdout.write(opts.json ? `${JSON.stringify(report.flows, null, 2)}\n` : `${report.text}\n`);
+  const cost = costReport(counts, opts);
+  report(opts, cost.flows, () => `${cost.text}\n${source}`);
   return 0;
+}
+
+async function scrape(url: string): Promise<string> {
+  const res = await fetch(url).catch((err: Error) => {
+    throw new Error(`${url}: ${err.message}`);
+  });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  return res.text();
 }
 
 async function localAgents(): Promise<string[]> {

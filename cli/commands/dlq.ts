@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { decodeBody, deadLetterSchema, readStream, streamNames, subjects, type Bus, type DeadLetter } from "../../shared/bus/index.js";
+import { decodeBody, deadLetterSchema, deleteStoredMessage, readStream, storedMessage, streamNames, subjects, type Bus, type DeadLetter } from "../../shared/bus/index.js";
 import type { DataKeys } from "../../policy/pii/data-keys.js";
 import { openLetterBody } from "../../shared/runtime/personal-data.js";
 import { createEnvelope, decodeUtf8, parseJsonBody, personalDataClass, sha256Hex } from "../../shared/envelope/index.js";
@@ -8,6 +8,7 @@ import { connectCli } from "../connect.js";
 import { cliDataKeys } from "../local-state.js";
 import { connectOperator, type Operator } from "../operator.js";
 import { progress } from "../progress.js";
+import { report, reportEach } from "../report.js";
 
 interface StoredLetter {
   readonly seq: number;
@@ -20,9 +21,8 @@ async function letters(bus: Bus, flow?: string): Promise<StoredLetter[]> {
 }
 
 async function letterAt(bus: Bus, seq: number): Promise<DeadLetter> {
-  const stored = await bus.jsm.streams.getMessage(streamNames.dlq, { seq }).catch(() => {
-    throw new MeshError("E_CONFIG", `the dead-letter queue holds no letter ${seq} (mesh dlq ls lists them)`);
-  });
+  const stored = await storedMessage(bus, streamNames.dlq, seq);
+  if (!stored) throw new MeshError("E_CONFIG", `the dead-letter queue holds no letter ${seq} (mesh dlq ls lists them)`);
   return deadLetterSchema.parse(parseJsonBody(stored.data, "dead letter"));
 }
 
@@ -53,7 +53,8 @@ function letterOpener(operator: Operator, command: string): (seq: number, letter
         : undefined;
     const inline = decodeBody(letter.body) ?? opened;
     if (inline) return { subject: letter.subject, data: inline };
-    const stored = await operator.bus.jsm.streams.getMessage(letter.stream, { seq: letter.streamSeq });
+    const stored = await storedMessage(operator.bus, letter.stream, letter.streamSeq);
+    if (!stored) throw new MeshError("E_CONFIG", `letter ${seq} carries no body and ${letter.stream} no longer holds seq ${letter.streamSeq} (older than the stream's retention?)`);
     return { subject: stored.subject, data: stored.data };
   };
 }
@@ -83,7 +84,7 @@ async function republish(operator: Operator, seq: number, letter: DeadLetter, to
     facts: {},
     region: operator.region,
     auditDetail: { person: operator.person, command: "dlq", removed: seq, ...detail },
-    run: () => operator.bus.jsm.streams.deleteMessage(streamNames.dlq, seq),
+    run: () => deleteStoredMessage(operator.bus, streamNames.dlq, seq),
   });
   return published;
 }
@@ -97,18 +98,14 @@ export async function dlqShow(seq: number, opts: { json?: boolean } = {}): Promi
     const { text, invalidAt } = decodeUtf8(original.data);
     const body = invalidAt === undefined ? { encoding: "utf8", text } : { encoding: "base64", data: Buffer.from(original.data).toString("base64"), invalidUtf8At: invalidAt };
     const { body: _held, headers: _headers, ...about } = letter;
-    if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ seq, ...about, original: { subject: original.subject, bytes: original.data.byteLength, sha256: sha256Hex(original.data), ...body } })}\n`);
-      return 0;
-    }
-    const lines = [
+    const lines = () => [
       `letter ${seq}: ${letter.code} from ${letter.agent} after ${letter.attempts} attempt(s), ${letter.at}`,
       `reason:   ${letter.reason}`,
       `message:  ${original.subject} (${letter.stream} seq ${letter.streamSeq}), ${original.data.byteLength} bytes, sha256 ${sha256Hex(original.data)}`,
       ...(letter.envelopeId ? [`task:     ${letter.envelopeId}${letter.source ? ` (${letter.source.system} ${letter.source.id})` : ""}`] : []),
       body.encoding === "utf8" ? `body:\n${text}` : `body (not UTF-8 from byte ${invalidAt}, base64):\n${body.data}`,
     ];
-    process.stdout.write(`${lines.join("\n")}\n`);
+    report(opts, { seq, ...about, original: { subject: original.subject, bytes: original.data.byteLength, sha256: sha256Hex(original.data), ...body } }, () => lines().join("\n"));
     return 0;
   } finally {
     await operator.close();
@@ -120,7 +117,7 @@ export async function dlqShow(seq: number, opts: { json?: boolean } = {}): Promi
  * is checked as ingest will check it, republished to the original subject and the letter removed, each an operator
  * effect whose audit record names the original letter and both bodies' digests (never their bytes).
  */
-export async function dlqEdit(seq: number, file: string): Promise<number> {
+export async function dlqEdit(seq: number, file: string, opts: { json?: boolean } = {}): Promise<number> {
   const operator = await connectOperator("dlq edit");
   try {
     const letter = await letterAt(operator.bus, seq);
@@ -131,12 +128,17 @@ export async function dlqEdit(seq: number, file: string): Promise<number> {
     const refused = stillRefused(letter, corrected);
     if (refused) {
       process.stderr.write(`the corrected body is refused as ingest would refuse it: ${refused}\nletter ${seq} stays in the DLQ\n`);
+      report(opts, { letter: seq, corrected: false, refused });
       return 1;
     }
     const originalSha256 = letter.body.encoding === "sealed" || letter.body.encoding === "omitted" ? letter.body.sha256 : undefined;
     const correction = { correctionOf: { letter: seq, stream: letter.stream, streamSeq: letter.streamSeq, code: letter.code, ...(originalSha256 ? { sha256: originalSha256 } : {}) }, correctedSha256: sha256Hex(corrected) };
     const published = await republish(operator, seq, letter, { subject: letter.subject, data: corrected }, `correction:${streamNames.dlq}:${seq}`, correction);
-    process.stdout.write(`letter ${seq} corrected: republished to ${letter.subject} (${published.stream} seq ${published.seq}); the letter is removed\n`);
+    report(
+      opts,
+      { letter: seq, corrected: true, republished: { subject: letter.subject, stream: published.stream, seq: published.seq }, correctedSha256: correction.correctedSha256 },
+      () => `letter ${seq} corrected: republished to ${letter.subject} (${published.stream} seq ${published.seq}); the letter is removed`,
+    );
     return 0;
   } finally {
     await operator.close();
@@ -150,24 +152,24 @@ export async function dlqList(opts: { flow?: string; json?: boolean }): Promise<
   const bus = await connectCli("dlq");
   try {
     const all = await letters(bus, opts.flow);
-    if (opts.json) {
-      for (const l of all) process.stdout.write(`${JSON.stringify({ seq: l.seq, ...l.letter })}\n`);
-      return 0;
-    }
-    if (!all.length) {
-      process.stdout.write("the dead-letter queue is empty\n");
-      return 0;
-    }
-    process.stdout.write(`${"SEQ".padEnd(7)}${"FLOW".padEnd(10)}${"CODE".padEnd(18)}${"AGENT".padEnd(9)}${"TRIES".padEnd(6)}REASON\n`);
-    for (const { seq, letter: l } of all) {
-      const reason = l.reason.length > 90 ? `${l.reason.slice(0, 90)}…` : l.reason;
-      process.stdout.write(`${String(seq).padEnd(7)}${l.flow.padEnd(10)}${l.code.padEnd(18)}${l.agent.padEnd(9)}${String(l.attempts).padEnd(6)}${reason}\n`);
-    }
-    process.stdout.write(`${all.length} dead letters. Fix the cause, then 'mesh dlq replay${opts.flow ? ` --flow ${opts.flow}` : ""}'.\n`);
+    reportEach(
+      opts,
+      all.map((l) => ({ seq: l.seq, ...l.letter })),
+      () => (all.length ? formatLetters(all, opts.flow) : "the dead-letter queue is empty"),
+    );
     return 0;
   } finally {
     await bus.close();
   }
+}
+
+function formatLetters(all: readonly StoredLetter[], flow: string | undefined): string {
+  const rows = all.map(({ seq, letter: l }) => {
+    const reason = l.reason.length > 90 ? `${l.reason.slice(0, 90)}…` : l.reason;
+    return `${String(seq).padEnd(7)}${l.flow.padEnd(10)}${l.code.padEnd(18)}${l.agent.padEnd(9)}${String(l.attempts).padEnd(6)}${reason}`;
+  });
+  const head = `${"SEQ".padEnd(7)}${"FLOW".padEnd(10)}${"CODE".padEnd(18)}${"AGENT".padEnd(9)}${"TRIES".padEnd(6)}REASON`;
+  return [head, ...rows, `${all.length} dead letters. Fix the cause, then 'mesh dlq replay${flow ? ` --flow ${flow}` : ""}'.`].join("\n");
 }
 
 /**
@@ -175,31 +177,34 @@ export async function dlqList(opts: { flow?: string; json?: boolean }): Promise<
  * removes the letter once the republish is stored. A raw inbound event that ingest would refuse again stays, with
  * the reason and the way to correct it (`mesh dlq edit`).
  */
-export async function dlqReplay(opts: { flow?: string; seq?: number }): Promise<number> {
+export async function dlqReplay(opts: { flow?: string; seq?: number; json?: boolean }): Promise<number> {
   const operator = await connectOperator("dlq");
   try {
     const chosen = (await letters(operator.bus, opts.flow)).filter((l) => opts.seq === undefined || l.seq === opts.seq);
+    const replayed: number[] = [];
+    const failed: { seq: number; error: string }[] = [];
     if (!chosen.length) {
-      process.stdout.write("nothing to replay\n");
+      report(opts, { replayed, failed }, () => "nothing to replay");
       return 0;
     }
     const bar = progress("replaying", chosen.length);
     const open = letterOpener(operator, "dlq replay");
-    let failed = 0;
     for (const { seq, letter } of chosen) {
       try {
         const original = await open(seq, letter);
         const refused = stillRefused(letter, original.data);
         if (refused) throw new SchemaError(`ingest would refuse it again (${refused}); correct it with 'mesh dlq edit ${seq} --body <file>'`);
         await republish(operator, seq, letter, original, `replay:${streamNames.dlq}:${seq}`);
+        replayed.push(seq);
       } catch (err) {
-        failed++;
+        failed.push({ seq, error: (err as Error).message });
         process.stderr.write(`\nletter ${seq}: ${(err as Error).message}\n`);
       }
       bar.tick();
     }
-    bar.done(failed ? `${failed} could not be replayed and stay in the DLQ` : "all replayed");
-    return failed ? 1 : 0;
+    bar.done(failed.length ? `${failed.length} could not be replayed and stay in the DLQ` : "all replayed");
+    report(opts, { replayed, failed });
+    return failed.length ? 1 : 0;
   } finally {
     await operator.close();
   }

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { reliabilityPng, runEval } from "../../shared/models/index.js";
+import { report } from "../report.js";
 
 /**
  * `mesh eval triage [--data <csv>] [--json] [--plot <file.png>]`: the ticket model's accuracy, coverage and
@@ -11,7 +12,7 @@ export function evalCommand(opts: { data?: string; json: boolean; plot?: string 
   const result = runEval(opts.data ? { data: opts.data } : {});
   const { text, ...numbers } = result;
   if (opts.plot) writeFileSync(opts.plot, reliabilityPng(result.report.reliability));
-  process.stdout.write(opts.json ? `${JSON.stringify(numbers)}\n` : `${text}\n`);
-  if (opts.plot && !opts.json) process.stdout.write(`reliability diagram written to ${opts.plot}\n`);
+  report(opts, numbers, () => (opts.plot ? `${text}
+reliability diagram written to ${opts.plot}` : text));
   return 0;
 }

@@ -2,6 +2,7 @@ import { listAgents, loadAgentConfig, loadAgentDefinition } from "../../shared/r
 import { initMeshTopology, topologyOptionsOf } from "../../shared/runtime/mesh-topology.js";
 import type { Bus } from "../../shared/bus/index.js";
 import { connectCli } from "../connect.js";
+import { report } from "../report.js";
 
 /**
  * Creates (or updates) what the mesh runs on, as the operator: streams, shared buckets, and each agent's durable
@@ -15,12 +16,12 @@ export async function initMesh(bus: Bus, names: readonly string[] = listAgents()
 }
 
 /** `mesh init`: topology for every agent (or --agents a,b) on the broker NATS_URL names. */
-export async function initCommand(opts: { agents?: readonly string[] }): Promise<number> {
+export async function initCommand(opts: { agents?: readonly string[]; json?: boolean }): Promise<number> {
   const bus = await connectCli("init");
   try {
     const names = opts.agents?.length ? opts.agents : listAgents();
     await initMesh(bus, names);
-    process.stdout.write(`topology declared: streams, buckets and the consumers of ${names.join(", ")}\n`);
+    report(opts, { agents: names }, () => `topology declared: streams, buckets and the consumers of ${names.join(", ")}`);
     return 0;
   } finally {
     await bus.close();

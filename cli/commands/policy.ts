@@ -35,7 +35,7 @@ export function policyKeygen(out: string, opts: { json?: boolean } = {}): number
  * the CLI derives from the seed, never a flag: it holds only when the running agents trust that signer. A push
  * they would not apply is refused with the fix, instead of reported as stored.
  */
-export async function policyPush(file: string, seedFile: string | undefined): Promise<number> {
+export async function policyPush(file: string, seedFile: string | undefined, opts: { json?: boolean } = {}): Promise<number> {
   const seed = seedFile ? readText(seedFile, "seed file").trim() : process.env.MESH_POLICY_SEED;
   if (!seed) throw new MeshError("E_CONFIG", "no approver seed: pass --seed-file <file> (from 'mesh policy keygen') or set MESH_POLICY_SEED");
   const text = readText(file, "policy file");
@@ -63,7 +63,7 @@ export async function policyPush(file: string, seedFile: string | undefined): Pr
       run: () => pushPolicy(operator.bus, { text, source: file, approverSeed: seed }),
       describe: (r) => ({ revision: r.revision, previousRevision: r.previousRevision, digest: r.digest }),
     });
-    process.stdout.write(`${formatPolicyPush(result)}\n`);
+    report(opts, result, () => formatPolicyPush(result));
     return 0;
   } finally {
     await operator.close();
@@ -123,6 +123,6 @@ export async function auditVerifyCommand(opts: { file?: string; json?: boolean; 
           await bus.close();
         }
       })();
-  process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatAuditVerification(result)}\n`);
+  report(opts, result, () => formatAuditVerification(result));
   return result.ok ? 0 : 1;
 }

@@ -1,4 +1,5 @@
 import { connectCli } from "../connect.js";
+import { report } from "../report.js";
 import { reconcileFlow, type Finding } from "../../shared/runtime/task-ledger.js";
 
 /** Exit codes of `mesh reconcile`: a script tells "work lost" from "work done twice" without parsing output. */
@@ -16,16 +17,14 @@ export async function reconcileCommand(flow: string, opts: { since?: Date; json?
   try {
     const { admitted, missing, doubled, unreadable } = await reconcileFlow(bus, flow, opts.since ? { since: opts.since } : {});
     const code = doubled.length ? reconcileExit.doubled : missing.length ? reconcileExit.missing : reconcileExit.ok;
-    if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ flow, since: opts.since?.toISOString() ?? null, admitted, missing, doubled, unreadable })}\n`);
-      return code;
-    }
-    const ref = (f: Finding) => (f.source ? ` (${f.source.system} ${f.source.id})` : "");
-    const lines = [`flow ${flow}${opts.since ? ` since ${opts.since.toISOString()}` : ""}: ${admitted} admitted, ${missing.length} missing, ${doubled.length} doubled`];
-    for (const f of missing) lines.push(`missing  ${f.envelopeId}${ref(f)}: ${f.detail}`);
-    for (const f of doubled) lines.push(`doubled  ${f.envelopeId}${ref(f)}: ${f.outcomes} terminal outcomes: ${f.detail}`);
-    if (unreadable.length) lines.push(`unreadable messages (not counted): ${unreadable.join(", ")}`);
-    process.stdout.write(`${lines.join("\n")}\n`);
+    report(opts, { flow, since: opts.since?.toISOString() ?? null, admitted, missing, doubled, unreadable }, () => {
+      const ref = (f: Finding) => (f.source ? ` (${f.source.system} ${f.source.id})` : "");
+      const lines = [`flow ${flow}${opts.since ? ` since ${opts.since.toISOString()}` : ""}: ${admitted} admitted, ${missing.length} missing, ${doubled.length} doubled`];
+      for (const f of missing) lines.push(`missing  ${f.envelopeId}${ref(f)}: ${f.detail}`);
+      for (const f of doubled) lines.push(`doubled  ${f.envelopeId}${ref(f)}: ${f.outcomes} terminal outcomes: ${f.detail}`);
+      if (unreadable.length) lines.push(`unreadable messages (not counted): ${unreadable.join(", ")}`);
+      return lines.join("\n");
+    });
     return code;
   } finally {
     await bus.close();

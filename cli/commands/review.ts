@@ -1,6 +1,6 @@
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
-import { buckets, openStateStore, publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
+import { buckets, openStateStore, publish, readStream, storedMessage, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { correctionEventSchema, parseEnvelope, type TaskEnvelope } from "../../shared/envelope/index.js";
 import { MeshError } from "../../shared/errors/index.js";
 import { reviewDecisionSchema, reviewRequestSchema, taskFacts, type ReviewDecision, type ReviewRequest } from "../../shared/runtime/messages.js";
@@ -60,7 +60,7 @@ async function findEnvelope(bus: Bus, id: string): Promise<TaskEnvelope> {
     throw new MeshError("E_CONFIG", `no task ${id} was admitted (or it is older than the streams' retention); check the id with 'mesh trace ${id}'`);
   }
   const at = admittedRecordSchema.parse(admitted.value);
-  const stored = await bus.jsm.streams.getMessage(at.stream, { seq: at.seq }).catch(() => undefined);
+  const stored = await storedMessage(bus, at.stream, at.seq);
   const envelope = stored && stored.subject === at.subject ? parseEnvelope(taskMessageSchema.parse(json(stored.data)).envelope) : undefined;
   if (!envelope || envelope.id !== id || envelope.digest !== at.digest) {
     throw new MeshError("E_CONFIG", `task ${id} is no longer at ${at.stream} #${at.seq} (older than the stream's retention?)`);
@@ -76,7 +76,7 @@ async function findEnvelope(bus: Bus, id: string): Promise<TaskEnvelope> {
  * decides it alone — a decision signed by the operator's identity and decided by policy (review.decide) like any
  * human's — which is refused here, naming what is needed, when policy asks more than one approver for the values.
  */
-export function replayCommand(id: string, opts: { publish?: boolean }): Promise<number> {
+export function replayCommand(id: string, opts: { publish?: boolean; json?: boolean }): Promise<number> {
   return withOperator("replay", async (operator) => {
     const { bus } = operator;
     const envelope = await findEnvelope(bus, id);
@@ -84,8 +84,13 @@ export function replayCommand(id: string, opts: { publish?: boolean }): Promise<
       .map((m) => correctionEventSchema.parse(json(m.data)))
       .filter((c) => c.envelopeId === id);
     const replay = replayTask(envelope, corrections);
-    process.stdout.write(`${JSON.stringify({ envelopeId: id, digest: envelope.digest, corrections: replay.corrections.length, fields: replay.fields }, null, 2)}\n`);
-    if (!opts.publish) return 0;
+    const replayed = { envelopeId: id, digest: envelope.digest, corrections: replay.corrections.length, fields: replay.fields };
+    const text = () =>
+      [`task ${id} (digest ${envelope.digest}) with ${replay.corrections.length} correction(s) applied:`, ...Object.entries(replay.fields).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)].join("\n");
+    if (!opts.publish) {
+      report(opts, replayed, text);
+      return 0;
+    }
     const request = await findReviewRequest(bus, envelope);
     const subject = subjects.reviewDecided(envelope.flow);
     const decided = (await readStream(bus, streamNames.review, { filterSubject: subject })).map((m) => reviewDecisionSchema.parse(json(m.data)));
@@ -113,8 +118,11 @@ export function replayCommand(id: string, opts: { publish?: boolean }): Promise<
     const how = human
       ? `the decision ${[...(human.approvals ?? []).map((a) => a.reviewer.id), human.reviewer.id].join(" and ")} signed, published again`
       : "the operator's decision with its corrections";
-    process.stderr.write(
-      `re-decided ${id} on ${subject} (${how}); ${request.requestedBy.name} resumes it (its outcome is deduplicated against the first one for DUPLICATE_WINDOW_MS)\n`,
+    report(
+      opts,
+      { ...replayed, published: { subject, resumedBy: request.requestedBy.name, republished: Boolean(human) } },
+      () =>
+        `${text()}\nre-decided ${id} on ${subject} (${how}); ${request.requestedBy.name} resumes it (its outcome is deduplicated against the first one for DUPLICATE_WINDOW_MS)`,
     );
     return 0;
   });

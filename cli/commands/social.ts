@@ -2,6 +2,7 @@ import { openStateStore, subjects } from "../../shared/bus/index.js";
 import { stateBucketOf } from "../../shared/runtime/consumer-specs.js";
 import social, { backoffUntil, controlKey, readControl, type Control, type SocialMode } from "../../agents/social/index.js";
 import { connectOperator } from "../operator.js";
+import { report } from "../report.js";
 
 const bucket = stateBucketOf(social)!;
 
@@ -18,7 +19,7 @@ export async function socialCommand(sub: "pause" | "resume" | "status", values: 
       const control = await readControl(state);
       const until = await backoffUntil(state);
       const status = { mode: control?.mode ?? "unset (each replica's SOCIAL_MODE)", ...(control ? { reason: control.reason, by: control.by, at: control.at } : {}), ...(until > Date.now() ? { retryAfterUntil: new Date(until).toISOString() } : {}) };
-      console.log(values.json ? JSON.stringify(status) : Object.entries(status).map(([k, v]) => `${k.padEnd(15)} ${v}`).join("\n"));
+      report(values, status, () => Object.entries(status).map(([k, v]) => `${k.padEnd(15)} ${v}`).join("\n"));
       return 0;
     }
     const mode: SocialMode = sub === "pause" ? "paused" : values.shadow ? "shadow" : "live";
@@ -32,7 +33,7 @@ export async function socialCommand(sub: "pause" | "resume" | "status", values: 
       auditDetail: { person: operator.person, command: `social ${sub}`, mode },
       run: () => state.put(controlKey, control),
     });
-    console.log(`social connector: ${mode} (every replica obeys before its next post)`);
+    report(values, control, () => `social connector: ${mode} (every replica obeys before its next post)`);
     return 0;
   } finally {
     await operator.close();

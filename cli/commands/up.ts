@@ -16,6 +16,7 @@ import { freePort, isListening, startLocalNats, type LocalNats } from "../local-
 import { ensureLocalDataKeys, localOperatorPath, meshDir, readAgentSeeds, removeLocalOperator, writeAgentSeeds, writeLocalOperator } from "../local-state.js";
 import { initMesh } from "./init.js";
 import { watchParent } from "../../shared/runtime/parent-watch.js";
+import { reportEach } from "../report.js";
 
 /** The flag that lets `mesh up` use a broker that accepts anonymous clients. */
 export const allowUnauthenticatedFlag = "--allow-unauthenticated-broker";
@@ -65,7 +66,7 @@ export async function checkBrokerGuarded(url: string, allowUnauthenticated: bool
     if (/authorization/i.test(String((err as Error).message))) return;
     throw new MeshError("E_CONFIG", `cannot reach NATS at ${url} (${(err as Error).message}); unset NATS_URL to let mesh up start its own broker`);
   }
-  await anonymous.nc.close();
+  await anonymous.close();
   if (!allowUnauthenticated) {
     throw new MeshError(
       "E_CONFIG",
@@ -223,10 +224,9 @@ export function describeMesh(mesh: RunningMesh): string {
 export async function upCommand(opts: UpOptions): Promise<number> {
   const stopping = untilSignal();
   const mesh = await startMesh(opts);
-  if (opts.json) {
-    const agents = mesh.agents.map((a) => ({ name: a.name, pid: a.child.pid, http: `http://127.0.0.1:${a.httpPort}/`, log: a.logFile }));
-    process.stdout.write(`${JSON.stringify({ natsUrl: mesh.natsUrl, startedNats: mesh.startedNats, agents, review: mesh.review?.url, llmStandIn: mesh.standIn?.url })}\n`);
-  } else process.stdout.write(`${describeMesh(mesh)}\nCtrl-C stops the mesh.\n`);
+  const agents = mesh.agents.map((a) => ({ name: a.name, pid: a.child.pid, http: `http://127.0.0.1:${a.httpPort}/`, log: a.logFile }));
+  // One line: the command keeps running, and a program reads the line as soon as it is written.
+  reportEach(opts, [{ natsUrl: mesh.natsUrl, startedNats: mesh.startedNats, agents, review: mesh.review?.url, llmStandIn: mesh.standIn?.url }], () => `${describeMesh(mesh)}\nCtrl-C stops the mesh.`);
   const why = await stopping;
   process.stderr.write(`${why}: stopping, draining agents...\n`);
   await mesh.stop();

@@ -1,4 +1,4 @@
-import { defaultTopologyOptions, streamConfigs, streamNames, type Bus } from "../../shared/bus/index.js";
+import { defaultTopologyOptions, streamConfigs, streamInfo, streamNames, type Bus } from "../../shared/bus/index.js";
 import type { AuditProblem } from "../audit-chain/index.js";
 
 /** The stream as the broker reports it; only the fields the checks read. */
@@ -53,5 +53,5 @@ export function auditStreamProblems(info: AuditStreamInfo, opts: { since?: numbe
 }
 
 export async function readAuditStreamInfo(bus: Bus): Promise<AuditStreamInfo> {
-  return (await bus.jsm.streams.info(streamNames.audit)) as unknown as AuditStreamInfo;
+  return (await streamInfo(bus, streamNames.audit)) as unknown as AuditStreamInfo;
 }

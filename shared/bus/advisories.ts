@@ -3,6 +3,7 @@ import type { Subscription } from "nats";
 import type { Bus } from "./connection.js";
 import type { DeadLetter } from "./dead-letter.js";
 import { flowOf, subjects } from "./subjects.js";
+import { rawBus } from "./raw-bus.js";
 
 const maxDeliveriesAdvisory = z.object({
   stream: z.string(),
@@ -28,7 +29,7 @@ export function watchMaxDeliveries(
   onError: (err: unknown) => void,
 ): Subscription {
   const { stream, durable, filterSubject } = consumer;
-  return bus.nc.subscribe(subjects.maxDeliveriesAdvisory(stream, durable), {
+  return rawBus(bus).nc.subscribe(subjects.maxDeliveriesAdvisory(stream, durable), {
     queue: `${durable}-advisories`,
     callback: (err, msg) => {
       if (err) return onError(err);

@@ -1,4 +1,5 @@
 import type { Bus } from "./connection.js";
+import { rawBus } from "./raw-bus.js";
 
 /** What the broker connection did: the bus's status events narrowed to what an operator watches. */
 export type ConnectionEvent = { readonly kind: "disconnected" } | { readonly kind: "reconnected" };
@@ -9,7 +10,7 @@ export type ConnectionEvent = { readonly kind: "disconnected" } | { readonly kin
  */
 export function watchConnection(bus: Bus, on: (event: ConnectionEvent) => void): void {
   void (async () => {
-    for await (const s of bus.nc.status()) {
+    for await (const s of rawBus(bus).nc.status()) {
       if (s.type === "disconnect") on({ kind: "disconnected" });
       else if (s.type === "reconnect") on({ kind: "reconnected" });
     }

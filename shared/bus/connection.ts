@@ -19,13 +19,25 @@ export interface BusOptions {
   readonly reconnect?: boolean;
 }
 
+declare const busBrand: unique symbol;
+
+/**
+ * A connection to the mesh's broker as everything outside shared/bus holds it: something to hand to the bus's typed
+ * operations (publish, readStream, openStateStore...) and to close. The NATS client handles behind it stay in this
+ * folder (raw-bus.ts), so no agent, CLI command or library reaches the broker around those operations.
+ */
 export interface Bus {
+  close(): Promise<void>;
+  readonly [busBrand]: true;
+}
+
+/** The client handles behind a Bus: shared/bus's own modules use them, through rawBus (raw-bus.ts). */
+export interface RawBus extends Bus {
   readonly nc: NatsConnection;
   /** Where this connection's replies arrive (`_INBOX` unless BusOptions named one): the only replies it may subscribe to. */
   readonly inboxPrefix: string;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
-  close(): Promise<void>;
 }
 
 export async function connectBus(opts: BusOptions): Promise<Bus> {
@@ -49,7 +61,7 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
   // Connecting never changes topology: the operator declares it (declareTopology, `mesh init`).
   const jsm = await nc.jetstreamManager();
   const js = nc.jetstream();
-  return {
+  const raw: Omit<RawBus, typeof busBrand> = {
     nc,
     inboxPrefix: opts.inboxPrefix ?? "_INBOX",
     js,
@@ -58,4 +70,6 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
       if (!nc.isClosed()) await nc.drain();
     },
   };
+  // The brand is a type only: it keeps any object with a close() from passing for a connection.
+  return raw as RawBus;
 }

@@ -6,6 +6,7 @@ import { headerRecord, publish } from "./publish.js";
 import { pullSettings, watchPull, type PullState } from "./pull-liveness.js";
 import { flowOf, subjects } from "./subjects.js";
 import { isBrokerUnavailable } from "./broker-unavailable.js";
+import { rawBus } from "./raw-bus.js";
 
 export interface Delivery {
   readonly subject: string;
@@ -69,11 +70,11 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number): nu
 }
 
 export async function startConsumeLoop(bus: Bus, opts: ConsumeLoopOptions): Promise<ConsumeLoop> {
-  const consumer = await bus.js.consumers.get(opts.stream, opts.durable);
+  const consumer = await rawBus(bus).js.consumers.get(opts.stream, opts.durable);
   // Pull no more than we can run: anything else waits in JetStream, not in this process.
   const messages = await consumer.consume({ max_messages: opts.concurrency, ...pullSettings });
   const running = new Set<Promise<void>>();
-  const pull = watchPull(bus.nc, messages, () => running.size >= opts.concurrency, (s) => opts.onPullState?.(s));
+  const pull = watchPull(rawBus(bus).nc, messages, () => running.size >= opts.concurrency, (s) => opts.onPullState?.(s));
   const live = new Set<JsMsg>();
   let stopping = false;
   let pendingAtLastDelivery = 0;

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { SchemaError } from "../errors/index.js";
 import type { Bus } from "./connection.js";
+import { rawBus } from "./raw-bus.js";
 
 /** Documents by reference (claim-check): the bytes live here, a message carries only their name and digest. */
 export const documentBucket = "mesh_documents";
@@ -22,7 +23,7 @@ export interface DocumentStore {
 }
 
 export async function openDocumentStore(bus: Bus, opts: { replicas?: number; ttlMs?: number } = {}): Promise<DocumentStore> {
-  const os = await bus.js.views.os(documentBucket, { replicas: opts.replicas ?? 1, ...(opts.ttlMs ? { ttl: opts.ttlMs * 1_000_000 } : {}) });
+  const os = await rawBus(bus).js.views.os(documentBucket, { replicas: opts.replicas ?? 1, ...(opts.ttlMs ? { ttl: opts.ttlMs * 1_000_000 } : {}) });
   return {
     async put(name, bytes) {
       await os.putBlob({ name }, bytes);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Bus } from "./connection.js";
 import { buckets } from "./topology.js";
+import { rawBus } from "./raw-bus.js";
 
 /**
  * Who is who on the mesh: public nkeys (U...) of the agents and operators, registered by the operator identity
@@ -22,14 +23,14 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export async function registerIdentity(bus: Bus, identity: Omit<Identity, "registeredAt">): Promise<void> {
-  const kv = await bus.js.views.kv(buckets.identities, { bindOnly: true });
+  const kv = await rawBus(bus).js.views.kv(buckets.identities, { bindOnly: true });
   const record: Identity = identitySchema.parse({ ...identity, registeredAt: new Date().toISOString() });
   await kv.put(record.publicKey, encoder.encode(JSON.stringify(record)));
 }
 
 /** Every registered identity by public key; an entry that does not parse is left out (and cannot vouch for anything). */
 export async function readIdentities(bus: Bus): Promise<Map<string, Identity>> {
-  const kv = await bus.js.views.kv(buckets.identities, { bindOnly: true });
+  const kv = await rawBus(bus).js.views.kv(buckets.identities, { bindOnly: true });
   const out = new Map<string, Identity>();
   // Collect the keys before reading any: the keys iterator ends (and drops what it still holds) while a get awaits.
   const keys: string[] = [];

@@ -1,5 +1,6 @@
 import type { Bus } from "./connection.js";
 import { openStateStore, type StateStore } from "./state-store.js";
+import { rawBus } from "./raw-bus.js";
 
 export const modelBuckets = { objects: "mesh_models", current: "mesh_models_current" } as const;
 /** Promotions kept per model name in the pointer bucket. */
@@ -24,7 +25,7 @@ export interface ModelStore {
 }
 
 export async function openModelStore(bus: Bus, opts: { replicas?: number } = {}): Promise<ModelStore> {
-  const objects = await bus.js.views.os(modelBuckets.objects, { replicas: opts.replicas ?? 1 });
+  const objects = await rawBus(bus).js.views.os(modelBuckets.objects, { replicas: opts.replicas ?? 1 });
   const pointers: StateStore = await openStateStore(bus, modelBuckets.current, { history: modelPointerHistory, ...opts });
   const objectName = (name: string, version: string) => `${name}@${version}`;
   const current = async (name: string) => (await pointers.get<ModelPointer>(name))?.value;
@@ -40,7 +41,7 @@ export async function openModelStore(bus: Bus, opts: { replicas?: number } = {})
       return (await objects.getBlob(objectName(name, v))) ?? undefined;
     },
     async watch(name, onChange) {
-      const kv = await bus.js.views.kv(modelBuckets.current);
+      const kv = await rawBus(bus).js.views.kv(modelBuckets.current);
       const iter = await kv.watch({ key: name, ignoreDeletes: true, initializedFn: undefined });
       let initial = true;
       const seen = (await pointers.get(name))?.revision ?? 0;

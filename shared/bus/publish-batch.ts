@@ -1,6 +1,7 @@
 import { createInbox, type Msg, type Subscription } from "nats";
 import { z } from "zod";
 import type { Bus } from "./connection.js";
+import { rawBus } from "./raw-bus.js";
 import { toHeaders, type Published } from "./publish.js";
 
 export interface BatchMessage {
@@ -29,7 +30,8 @@ const decoder = new TextDecoder();
  * a tenth of an agent's CPU, spent on nothing the broker sees.
  * @example const send = batchPublisher(bus); const results = await send([{ subject, body, msgId }], 2000);
  */
-export function batchPublisher(bus: Bus): PublishBatch {
+export function batchPublisher(busHandle: Bus): PublishBatch {
+  const bus = rawBus(busHandle);
   const waiting = new Map<string, Waiting>();
   let inbox: string | undefined;
   let sub: Subscription | undefined;

@@ -1,5 +1,6 @@
 import { headers as natsHeaders, type MsgHdrs } from "nats";
 import type { Bus } from "./connection.js";
+import { rawBus } from "./raw-bus.js";
 
 export interface PublishOptions {
   /** Nats-Msg-Id: the server drops a second publish with the same id inside the duplicate window. */
@@ -26,7 +27,7 @@ export function toHeaders(values: Readonly<Record<string, string>> = {}): MsgHdr
 /** Publishes JSON (or raw bytes) to a stream subject and resolves once JetStream has stored it. */
 export async function publish(bus: Bus, subject: string, body: unknown, opts: PublishOptions): Promise<Published> {
   const data = body instanceof Uint8Array ? body : encoder.encode(JSON.stringify(body));
-  const ack = await bus.js.publish(subject, data, { msgID: opts.msgId, headers: toHeaders(opts.headers), ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}) });
+  const ack = await rawBus(bus).js.publish(subject, data, { msgID: opts.msgId, headers: toHeaders(opts.headers), ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}) });
   return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
 }
 

@@ -1,6 +1,7 @@
 import type { KV } from "nats";
 import type { Bus } from "./connection.js";
 import { buckets, maxRateLimitWindowMs } from "./topology.js";
+import { rawBus } from "./raw-bus.js";
 
 /**
  * Rate-limit counters shared by every replica: one KV key per (limit key, fixed window), incremented
@@ -39,7 +40,7 @@ function isConflict(err: unknown): boolean {
 
 export async function openRateLimitStore(bus: Bus, opts: RateLimitStoreOptions = {}): Promise<RateLimitStore> {
   const maxWindowMs = opts.maxWindowMs ?? maxRateLimitWindowMs;
-  const kv: KV = await bus.js.views.kv(opts.bucket ?? rateLimitBucket, { history: 1, ttl: maxWindowMs * 2, replicas: opts.replicas ?? 1 });
+  const kv: KV = await rawBus(bus).js.views.kv(opts.bucket ?? rateLimitBucket, { history: 1, ttl: maxWindowMs * 2, replicas: opts.replicas ?? 1 });
   const now = opts.now ?? Date.now;
   return {
     async take(key, limit, windowMs) {

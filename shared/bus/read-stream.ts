@@ -1,6 +1,7 @@
 import { AckPolicy, DeliverPolicy, type JsMsg } from "nats";
 import type { Bus } from "./connection.js";
 import { headerRecord } from "./publish.js";
+import { rawBus } from "./raw-bus.js";
 
 export interface StoredMessage {
   readonly subject: string;
@@ -33,7 +34,7 @@ export async function readStream(
   const out: StoredMessage[] = [];
   // An ephemeral consumer with a single filter_subject: ordered consumers send filter_subjects, which needs
   // nats-server 2.10, and this mesh runs on 2.9.
-  const ci = await bus.jsm.consumers.add(stream, {
+  const ci = await rawBus(bus).jsm.consumers.add(stream, {
     ack_policy: AckPolicy.None,
     ...(opts.filterSubject ? { filter_subject: opts.filterSubject } : {}),
     ...(opts.fromSeq
@@ -46,7 +47,7 @@ export async function readStream(
     inactive_threshold: opts.deleteWhenDone === false ? 5_000_000_000 : 30_000_000_000,
   });
   try {
-    const consumer = await bus.js.consumers.get(stream, ci.name);
+    const consumer = await rawBus(bus).js.consumers.get(stream, ci.name);
     const pendingAtStart = ci.num_pending;
     const limit = Math.min(opts.limit ?? Number.POSITIVE_INFINITY, pendingAtStart);
     while (out.length < limit) {
@@ -59,7 +60,7 @@ export async function readStream(
       if (got === 0) break;
     }
   } finally {
-    if (opts.deleteWhenDone !== false) await bus.jsm.consumers.delete(stream, ci.name).catch(() => undefined);
+    if (opts.deleteWhenDone !== false) await rawBus(bus).jsm.consumers.delete(stream, ci.name).catch(() => undefined);
   }
   return out;
 }
@@ -76,7 +77,7 @@ function toStored(m: JsMsg): StoredMessage {
 
 /** Follows a subject live (core NATS, nothing stored): for `mesh tail`. */
 export function follow(bus: Bus, subject: string, onMessage: (m: { subject: string; data: Uint8Array; headers: Record<string, string> }) => void) {
-  return bus.nc.subscribe(subject, {
+  return rawBus(bus).nc.subscribe(subject, {
     callback: (err, msg) => {
       if (!err) onMessage({ subject: msg.subject, data: msg.data, headers: headerRecord(msg.headers) });
     },

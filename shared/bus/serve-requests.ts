@@ -1,4 +1,5 @@
 import type { Bus } from "./connection.js";
+import { rawBus } from "./raw-bus.js";
 
 export interface Request {
   readonly subject: string;
@@ -10,7 +11,7 @@ export interface Request {
  * handler gets `respond`: the caller runs it inside an effect, so the answer is decided and audited like any other.
  */
 export function serveRequests(bus: Bus, subject: string, queue: string, handler: (req: Request, respond: (data: Uint8Array) => void) => Promise<void>): { stop(): void } {
-  const sub = bus.nc.subscribe(subject, {
+  const sub = rawBus(bus).nc.subscribe(subject, {
     queue,
     callback: (err, msg) => {
       if (err) return;

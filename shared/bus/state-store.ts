@@ -1,6 +1,7 @@
 import type { KV } from "nats";
 import { ConflictError } from "../errors/index.js";
 import type { Bus } from "./connection.js";
+import { rawBus } from "./raw-bus.js";
 
 export interface StateEntry<T = unknown> {
   readonly key: string;
@@ -50,7 +51,7 @@ function isConflict(err: unknown): boolean {
 }
 
 export async function openStateStore(bus: Bus, bucket: string, opts: { replicas?: number; history?: number } = {}): Promise<StateStore> {
-  const kv: KV = await bus.js.views.kv(bucket, { history: opts.history ?? 5, replicas: opts.replicas ?? 1 });
+  const kv: KV = await rawBus(bus).js.views.kv(bucket, { history: opts.history ?? 5, replicas: opts.replicas ?? 1 });
   const get = async <T>(key: string): Promise<StateEntry<T> | undefined> => {
     const e = await kv.get(checkKey(key));
     if (!e || e.operation !== "PUT") return undefined;

@@ -3,6 +3,7 @@ import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type
 import type { Bus } from "./connection.js";
 import { modelBuckets, modelPointerHistory } from "./model-store.js";
 import { documentBucket } from "./document-store.js";
+import { rawBus } from "./raw-bus.js";
 
 /**
  * Streams, consumers and buckets, declared once. The operator identity creates or updates them idempotently
@@ -72,8 +73,8 @@ export async function ensureBuckets(js: JetStreamClient, opts: TopologyOptions =
 
 /** Streams and shared buckets; the operator's first step (agents' consumers and own buckets follow). */
 export async function declareTopology(bus: Bus, opts: TopologyOptions = defaultTopologyOptions): Promise<void> {
-  await ensureTopology(bus.jsm, opts);
-  await ensureBuckets(bus.js, opts);
+  await ensureTopology(rawBus(bus).jsm, opts);
+  await ensureBuckets(rawBus(bus).js, opts);
 }
 
 const ns = (ms: number) => ms * 1_000_000;
@@ -140,14 +141,14 @@ export interface ConsumerSpec {
  * those that exist the settings that differ from the spec (`durable: ack_wait 2000 ms on the broker, 30000 ms here`).
  */
 export async function compareConsumers(
-  jsm: JetStreamManager,
+  bus: Bus,
   specs: readonly ConsumerSpec[],
 ): Promise<{ missing: ConsumerSpec[]; differing: string[] }> {
   const missing: ConsumerSpec[] = [];
   const differing: string[] = [];
   for (const spec of specs) {
     try {
-      const { config } = await jsm.consumers.info(spec.stream, spec.durable);
+      const { config } = await rawBus(bus).jsm.consumers.info(spec.stream, spec.durable);
       const pairs: [string, number | undefined, number][] = [
         ["ack_wait ms", config.ack_wait === undefined ? undefined : config.ack_wait / 1_000_000, spec.ackWaitMs],
         ["max_deliver", config.max_deliver, spec.maxDeliver],
@@ -163,7 +164,8 @@ export async function compareConsumers(
   return { missing, differing };
 }
 
-export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {
+export async function ensureConsumer(bus: Bus, spec: ConsumerSpec): Promise<void> {
+  const { jsm } = rawBus(bus);
   const config = {
     durable_name: spec.durable,
     filter_subject: spec.filterSubject,

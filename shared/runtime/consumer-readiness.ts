@@ -1,4 +1,4 @@
-import { isNotFound, type Bus, type ConsumerSpec } from "../bus/index.js";
+import { consumerInfo, isNotFound, type Bus, type ConsumerSpec } from "../bus/index.js";
 import type { Logger, MeshMetrics } from "../telemetry/index.js";
 
 export interface ConsumerWatch {
@@ -29,7 +29,7 @@ export function watchConsumers(
     for (const s of specs) {
       let exists: boolean;
       try {
-        await bus.jsm.consumers.info(s.stream, s.durable);
+        await consumerInfo(bus, s.stream, s.durable);
         exists = true;
       } catch (err) {
         if (!isNotFound(err)) continue;

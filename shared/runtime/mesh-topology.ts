@@ -30,7 +30,7 @@ export async function initMeshTopology(
 
 /** One agent's consumers and state bucket; the streams must exist (initMeshTopology). */
 export async function declareAgentTopology(bus: Bus, def: AgentDefinition, settings?: ConsumerSettings, replicas = 1): Promise<void> {
-  for (const spec of consumerSpecs(def, settings)) await ensureConsumer(bus.jsm, spec);
+  for (const spec of consumerSpecs(def, settings)) await ensureConsumer(bus, spec);
   const own = stateBucketOf(def);
   if (own) await openStateStore(bus, own, { replicas });
 }
@@ -40,7 +40,7 @@ export async function declareAgentTopology(bus: Bus, def: AgentDefinition, setti
  * settings in which the broker's consumers differ from the agent's configuration (the agent logs them).
  */
 export async function requireConsumers(bus: Bus, agent: string, specs: readonly ConsumerSpec[]): Promise<string[]> {
-  const { missing, differing } = await compareConsumers(bus.jsm, specs);
+  const { missing, differing } = await compareConsumers(bus, specs);
   if (missing.length) {
     const names = missing.map((m) => `${m.stream}/${m.durable}`).join(", ");
     throw new MeshError("E_CONFIG", `agent ${agent}: consumer ${names} does not exist; the operator creates topology: run \`mesh init\` (mesh up does it)`);

@@ -8,6 +8,7 @@ import {
   openStateStore,
   publish,
   publishDeadLetter,
+  consumerInfo,
   deadLetterSubject,
   readIdentities,
   readStream,
@@ -638,7 +639,7 @@ async function reportLag(bus: Bus, subs: readonly Subscription[], loops: readonl
     const labels = { stream: sub.stream, consumer: sub.durable };
     const key = `${sub.stream}/${sub.durable}`;
     try {
-      const info = await bus.jsm.consumers.info(sub.stream, sub.durable);
+      const info = await consumerInfo(bus, sub.stream, sub.durable);
       backlog.set(key, info.num_pending + info.num_ack_pending);
       metrics.mesh_consumer_pending_messages.set(labels, backlog.get(key)!);
     } catch {
@@ -654,7 +655,7 @@ async function reportLag(bus: Bus, subs: readonly Subscription[], loops: readonl
 /** Dead letters held per flow; a flow seen before whose letters were all replayed reads 0, not its last value. */
 async function reportDlqDepth(bus: Bus, flows: Set<string>, metrics: MeshMetrics): Promise<void> {
   try {
-    const depths = await deadLetterDepths(bus.jsm);
+    const depths = await deadLetterDepths(bus);
     for (const flow of depths.keys()) flows.add(flow);
     for (const flow of flows) metrics.mesh_dlq_depth.set({ flow }, depths.get(flow) ?? 0);
   } catch {

@@ -37,3 +37,6 @@ for (const [name, xs] of samples) {
   const m = median(xs);
   console.log(`${name.padEnd(28)} median ${m.toFixed(0).padStart(5)} ms   ${(m / floor).toFixed(2)}x the floor   ${(source / m).toFixed(2)}x faster than tsx source`);
 }
+// The issue's target is absolute (under 0.3 s); on a busy machine node's own start-up eats it, so say both.
+const compiled = median(samples.get("mesh help, compiled")!);
+console.log(`mesh help, compiled: ${compiled.toFixed(0)} ms against the 300 ms target (${compiled < 300 ? "met" : "missed"}), ${(compiled - floor).toFixed(0)} ms above node's own start-up`);

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalNats } from "../../cli/local-nats.js";
-import { connectBus, openStateStore, type StateStore } from "../../shared/bus/index.js";
+import { openStateStore, type StateStore } from "../../shared/bus/index.js";
 import { createMetrics } from "../../shared/telemetry/index.js";
 import { byPriority, createQueue, type QueueItem } from "../../agents/review/queue.js";
 import { parseQueueQuery, queuePage } from "../../agents/review/queue-query.js";
@@ -21,6 +21,7 @@ import { summaryOf } from "../../agents/review/snapshot.js";
 import { ticketRequest } from "../unit/review/fixtures.js";
 import { Client, reviewTokens, tokens } from "../unit/review/harness.js";
 import { quantile } from "./pipeline-load.js";
+import { connectRawBus } from "../helpers/nats.js";
 
 const items = Number(process.env.BENCH_REVIEW_ITEMS ?? 50_000);
 const oldItems = Number(process.env.BENCH_REVIEW_OLD_ITEMS ?? 2_000);
@@ -65,7 +66,7 @@ function line(label: string, sorted: readonly number[]) {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), "bench-review-"));
   const nats = await startLocalNats({ dataDir: dir });
-  const bus = await connectBus({ servers: nats.url, name: "bench-review" });
+  const bus = await connectRawBus({ servers: nats.url, name: "bench-review" });
   try {
     const state = await openStateStore(bus, "mesh_state_review");
     const slaMs = 4 * hour;

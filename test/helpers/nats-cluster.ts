@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { startLocalCluster, type LocalCluster } from "../../cli/local-cluster.js";
-import { connectBus, declareTopology, defaultTopologyOptions, streamNames, type Bus } from "../../shared/bus/index.js";
+import { connectBus, declareTopology, defaultTopologyOptions, streamNames } from "../../shared/bus/index.js";
+import type { RawBus } from "../../shared/bus/connection.js";
+import { rawBus } from "../../shared/bus/raw-bus.js";
 import { waitFor } from "./wait.js";
 
 export interface TestCluster {
@@ -11,7 +13,7 @@ export interface TestCluster {
   /** Every node's URL, comma separated (NATS_URL for agents: they fail over by themselves). */
   readonly url: string;
   /** A bus as the operator (to every node, or to `servers` only), closed with the test. */
-  connect(name?: string, servers?: string): Promise<Bus>;
+  connect(name?: string, servers?: string): Promise<RawBus>;
 }
 
 /**
@@ -21,14 +23,14 @@ export interface TestCluster {
 export async function startNatsCluster(t: TestContext): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), "mesh-cluster-"));
   const cluster = await startLocalCluster({ dataDir: dir });
-  const buses: Bus[] = [];
+  const buses: RawBus[] = [];
   t.after(async () => {
     await Promise.allSettled(buses.map((b) => b.nc.close()));
     await cluster.stop();
     rmSync(dir, { recursive: true, force: true });
   });
   const connect = async (name = "test", servers = cluster.url) => {
-    const bus = await connectBus({ servers, name });
+    const bus = rawBus(await connectBus({ servers, name }));
     buses.push(bus);
     return bus;
   };

@@ -4,7 +4,10 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { startLocalNats, type LocalNats } from "../../cli/local-nats.js";
 import { brokerAuthorization, meshIdentities, type MeshIdentities } from "../../cli/broker-identities.js";
-import { connectBus, declareTopology, registerIdentity, type Bus } from "../../shared/bus/index.js";
+import { connectBus, declareTopology, registerIdentity } from "../../shared/bus/index.js";
+import type { RawBus } from "../../shared/bus/connection.js";
+import { rawBus } from "../../shared/bus/raw-bus.js";
+import type { BusOptions } from "../../shared/bus/index.js";
 import { listAgents, loadAgentDefinition } from "../../shared/runtime/index.js";
 import { defaultPolicyPath, loadPolicyFile } from "../../policy/index.js";
 import { publicKeyOfSeed } from "../../policy/signing/index.js";
@@ -13,8 +16,9 @@ export interface TestNats extends LocalNats {
   readonly dir: string;
   /** Seeds of the agents and the operator when the broker enforces identities (startSecureNats). */
   readonly identities: MeshIdentities | undefined;
-  /** A connected bus as the operator (streams and buckets are declared at start); closed with the test. */
-  connect(name?: string): Promise<Bus>;
+  /** A connected bus as the operator (streams and buckets are declared at start), with its client handles: a test
+   *  reads the broker as an outside client would. Closed with the test. */
+  connect(name?: string): Promise<RawBus>;
   /** Environment for running the `mesh` CLI against this broker as the operator. */
   cliEnv(): NodeJS.ProcessEnv;
 }
@@ -26,7 +30,7 @@ export interface TestNats extends LocalNats {
 export async function startNats(t: TestContext, opts: { extraConfig?: string; identities?: MeshIdentities } = {}): Promise<TestNats> {
   const dir = mkdtempSync(join(tmpdir(), "mesh-nats-"));
   const nats = await startLocalNats({ dataDir: dir, logFile: join(dir, "nats.log"), ...(opts.extraConfig ? { extraConfig: opts.extraConfig } : {}) });
-  const buses: Bus[] = [];
+  const buses: RawBus[] = [];
   t.after(async () => {
     // A plain close: a drain would wait for a broker that may already be gone.
     await Promise.allSettled(buses.map((b) => b.nc.close()));
@@ -40,7 +44,7 @@ export async function startNats(t: TestContext, opts: { extraConfig?: string; id
     dir,
     identities: opts.identities,
     async connect(name = "test") {
-      const bus = await connectBus({ servers: nats.url, name, ...(opts.identities ? { seed: opts.identities.operator } : {}) });
+      const bus = rawBus(await connectBus({ servers: nats.url, name, ...(opts.identities ? { seed: opts.identities.operator } : {}) }));
       buses.push(bus);
       return bus;
     },
@@ -84,4 +88,9 @@ export async function restartNats(t: TestContext, nats: TestNats, during: () => 
   const again = await startLocalNats({ dataDir: nats.dir, logFile: join(nats.dir, "nats.log"), port: nats.port });
   t.after(() => again.stop());
   return again;
+}
+
+/** A connection with its client handles, for a test that plays an outside client (an attacker, a probe, a bench). */
+export async function connectRawBus(opts: BusOptions): Promise<RawBus> {
+  return rawBus(await connectBus(opts));
 }

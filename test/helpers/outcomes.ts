@@ -1,6 +1,7 @@
 import type { ConsumerInfo } from "nats";
 import { readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { waitFor } from "./wait.js";
+import { rawBus } from "../../shared/bus/raw-bus.js";
 
 export interface Outcomes {
   /** envelope id → how many outcome messages (results + review requests) the streams hold for it. */
@@ -25,7 +26,7 @@ export async function outcomes(bus: Bus, flow: string): Promise<Outcomes> {
 }
 
 export async function streamCount(bus: Bus, stream: string, filterSubject?: string): Promise<number> {
-  if (!filterSubject) return (await bus.jsm.streams.info(stream)).state.messages;
+  if (!filterSubject) return (await rawBus(bus).jsm.streams.info(stream)).state.messages;
   return (await readStream(bus, stream, { filterSubject })).length;
 }
 
@@ -35,7 +36,7 @@ export async function streamCount(bus: Bus, stream: string, filterSubject?: stri
  */
 export async function consumerSettled(bus: Bus, stream: string, durable: string, timeoutMs = 60_000): Promise<ConsumerInfo> {
   return waitFor(`${durable} on ${stream} to settle`, async () => {
-    const info = await bus.jsm.consumers.info(stream, durable).catch(() => undefined);
+    const info = await rawBus(bus).jsm.consumers.info(stream, durable).catch(() => undefined);
     return info !== undefined && info.num_pending === 0 && info.num_ack_pending === 0 && info;
   }, { timeoutMs });
 }

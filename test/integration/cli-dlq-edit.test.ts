@@ -46,20 +46,31 @@ test("a refused event is shown with its reason and body, replay keeps it rather 
   assert.deepEqual(JSON.parse(letter.original.text), bad, "the sealed body, opened");
 
   const inboundBefore = (await bus.jsm.streams.info(streamNames.in)).state.last_seq;
-  const replayed = await mesh(env, "dlq", "replay", "--seq", seq);
+  const replayed = await mesh(env, "dlq", "replay", "--seq", seq, "--json");
   assert.equal(replayed.code, 1);
   assert.match(replayed.stderr, /ingest would refuse it again \(payload\.amount[^)]*\); correct it with 'mesh dlq edit/);
+  const notReplayed = JSON.parse(replayed.stdout) as { replayed: number[]; failed: { seq: number; error: string }[] };
+  assert.deepEqual(notReplayed.replayed, []);
+  assert.deepEqual(notReplayed.failed.map((f) => f.seq), [Number(seq)]);
+  assert.match(notReplayed.failed[0]!.error, /ingest would refuse it again/);
   assert.equal((await bus.jsm.streams.info(streamNames.in)).state.last_seq, inboundBefore, "nothing was republished");
   assert.equal((await readStream(bus, streamNames.dlq)).length, 1, "the letter stays");
 
   const stillBad = join(nats.dir, "still-bad.json");
   writeFileSync(stillBad, JSON.stringify({ ...bad, payload: { ...bad.payload, currency: "euro" } }));
-  assert.equal((await mesh(env, "dlq", "edit", seq, "--body", stillBad)).code, 1, "a correction ingest would refuse is refused here");
+  const refused = await mesh(env, "dlq", "edit", seq, "--body", stillBad, "--json");
+  assert.equal(refused.code, 1, "a correction ingest would refuse is refused here");
+  const refusal = JSON.parse(refused.stdout) as { letter: number; corrected: boolean; refused: string };
+  assert.deepEqual([refusal.letter, refusal.corrected], [Number(seq), false]);
+  assert.match(refusal.refused, /payload\.currency/);
 
   const fixed = join(nats.dir, "fixed.json");
   writeFileSync(fixed, JSON.stringify({ ...bad, payload: good!.payload }));
-  const edited = await mesh(env, "dlq", "edit", seq, "--body", fixed);
+  const edited = await mesh(env, "dlq", "edit", seq, "--body", fixed, "--json");
   assert.equal(edited.code, 0, edited.stderr);
+  const correction = JSON.parse(edited.stdout) as { corrected: boolean; republished: { subject: string; stream: string; seq: number } };
+  assert.equal(correction.corrected, true);
+  assert.deepEqual([correction.republished.subject, correction.republished.stream], [subjects.inbound("invoice"), streamNames.in]);
   const id = envelopeId(source);
   await waitFor("the corrected event's outcome", async () => (await outcomes(bus, "invoice")).counts.get(id));
   assert.equal((await mesh(env, "dlq", "edit", seq, "--body", fixed)).code, 1, "the letter is gone: a second edit finds nothing");

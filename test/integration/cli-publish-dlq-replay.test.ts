@@ -28,8 +28,9 @@ test("mesh publish sends a JSONL file; mesh dlq ls shows the refusals; after the
   const events = invoiceEvents(40, { system: "cli" });
   const file = join(nats.dir, "invoices.jsonl");
   writeFileSync(file, `${events.map((e) => JSON.stringify(e)).join("\n")}\nnot json at all\n`);
-  const published = await run(process.execPath, [mesh, "publish", "invoice", file], { env });
-  assert.match(published.stderr, /41\/41 100%/);
+  const published = await run(process.execPath, [mesh, "publish", "invoice", file, "--json"], { env });
+  assert.match(published.stderr, /41\/41 100%/, "progress still shows on stderr");
+  assert.deepEqual(JSON.parse(published.stdout), { subject: subjects.inbound("invoice"), lines: 41, stored: 41, failed: [] }, "--json: the figures on stdout");
 
   const escalations = events.filter((_, i) => expectedInvoiceOutcome(i) === "escalated").length;
   await waitFor("refusals and the bad line in the DLQ", async () => (await readStream(bus, streamNames.dlq)).length >= escalations + 1);
@@ -44,7 +45,8 @@ test("mesh publish sends a JSONL file; mesh dlq ls shows the refusals; after the
   const human = await run(process.execPath, [mesh, "dlq", "ls", "--flow", "invoice"], { env });
   assert.match(human.stdout, /E_POLICY_DENY/);
   for (const seq of (await readStream(bus, streamNames.dlq)).filter((m) => m.headers["Mesh-Error-Code"] === "E_POLICY_DENY").map((m) => m.seq)) {
-    await run(process.execPath, [mesh, "dlq", "replay", "--seq", String(seq)], { env });
+    const replayed = await run(process.execPath, [mesh, "dlq", "replay", "--seq", String(seq), "--json"], { env });
+    assert.deepEqual(JSON.parse(replayed.stdout), { replayed: [seq], failed: [] });
   }
   const done = await waitFor("every invoice has an outcome", async () => {
     const o = await outcomes(bus, "invoice");

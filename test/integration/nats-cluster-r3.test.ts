@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { buckets, publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
+import { buckets, publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
+import type { RawBus as Bus } from "../../shared/bus/connection.js";
 import { startNatsCluster } from "../helpers/nats-cluster.js";
 import { waitFor } from "../helpers/wait.js";
 

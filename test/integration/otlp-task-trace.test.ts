@@ -1,20 +1,28 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { publish, subjects } from "../../shared/bus/index.js";
 import { formatTraceparent } from "../../shared/telemetry/index.js";
 import { invoiceEvents } from "../../cli/demo/sample-invoices.js";
 import { startNats } from "../helpers/nats.js";
 import { startAgents } from "../helpers/mesh.js";
 import { outcomes } from "../helpers/outcomes.js";
-import { startOtlpReceiver } from "../helpers/otlp-receiver.js";
+import { startOtlpGrpcReceiver, startOtlpReceiver, type OtlpReceiver } from "../helpers/otlp-receiver.js";
 import { waitFor } from "../helpers/wait.js";
 
-test("one invoice's spans reach a real OTLP receiver from ingest and invoice as one trace, under the publisher's traceparent", { timeout: 180_000 }, async (t) => {
-  const receiver = await startOtlpReceiver(t);
+test("one invoice's spans reach a real OTLP/HTTP receiver from ingest and invoice as one trace, under the publisher's traceparent", { timeout: 180_000 }, async (t) => {
+  await oneTaskTrace(t, await startOtlpReceiver(t), "http/json");
+});
+
+test("one invoice's spans reach a real OTLP/gRPC receiver (TraceService/Export) from ingest and invoice as one trace, under the publisher's traceparent", { timeout: 180_000 }, async (t) => {
+  await oneTaskTrace(t, await startOtlpGrpcReceiver(t), "grpc");
+});
+
+/** Runs one invoice through ingest and invoice exporting to `receiver` over `protocol`, and checks its spans are one tree. */
+async function oneTaskTrace(t: TestContext, receiver: Pick<OtlpReceiver, "endpoint" | "spans">, protocol: "http/json" | "grpc") {
   const nats = await startNats(t);
   await startAgents(t, nats, ["ingest", "invoice"], {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
     OTEL_BSP_SCHEDULE_DELAY: "200",
   });
   const bus = await nats.connect();
@@ -48,4 +56,5 @@ test("one invoice's spans reach a real OTLP receiver from ingest and invoice as 
   assert.ok(invoiceRoot, "invoice has a first span");
   const parent = spans.find((s) => s.spanId === invoiceRoot.parentSpanId);
   assert.equal(parent?.resource["service.name"], "ingest", `invoice's first span (${invoiceRoot.name}) is a child of an ingest span`);
-});
+  assert.ok(spans.every((s) => BigInt(s.endTimeUnixNano) >= BigInt(s.startTimeUnixNano) && BigInt(s.startTimeUnixNano) > 0n), "spans carry their times");
+}

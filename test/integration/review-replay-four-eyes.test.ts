@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../cli/local-nats.js";
-import { publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
+import { consumerInfo, publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { envelopeId } from "../../shared/envelope/index.js";
 import { waitFor } from "../helpers/wait.js";
 import { Client, reviewTokens, tokens } from "../unit/review/harness.js";
@@ -54,7 +54,7 @@ test("mesh replay --publish of a high-risk ticket two approvers decided publishe
   // The triage agent has taken and settled every decision, the replay included: had four-eyes refused it, its letter is out by now.
   const last = Math.max(...(await readStream(bus, streamNames.review, { filterSubject: subjects.reviewDecided("ticket") })).map((m) => m.seq));
   await waitFor("triage resumed on the replayed decision", async () => {
-    const info = await bus.jsm.consumers.info(streamNames.review, "triage-resume");
+    const info = await consumerInfo(bus, streamNames.review, "triage-resume");
     return info.delivered.stream_seq >= last && info.num_ack_pending === 0 && info.num_pending === 0;
   }, { timeoutMs: 30_000 });
   const letters = await read(bus, streamNames.dlq, subjects.dlq("ticket"));

@@ -67,7 +67,7 @@ test("mesh trace on a ticket that was triaged, escalated and reviewed shows ever
   assert.equal(exported.length, 1);
   const label = JSON.parse(exported[0]!) as { envelopeId: string; correction: string; reviewer: { id: string } };
   assert.deepEqual([label.envelopeId, label.correction, label.reviewer.id], [id, "card_delivery_estimate", "alice"]);
-  const replay = JSON.parse((await run(process.execPath, [cli, "replay", id], { env })).stdout) as { corrections: number; fields: Record<string, unknown> };
+  const replay = JSON.parse((await run(process.execPath, [cli, "replay", id, "--json"], { env })).stdout) as { corrections: number; fields: Record<string, unknown> };
   assert.deepEqual(replay, { ...replay, corrections: 1, fields: { intent: "card_delivery_estimate" } });
   assert.match((await run(process.execPath, [cli, "review", "ls"], { env })).stdout, /review queue empty/);
 });

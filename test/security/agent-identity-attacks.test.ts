@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
-import { connectBus, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
+import { connectBus, streamNames, subjects } from "../../shared/bus/index.js";
+import type { RawBus as Bus } from "../../shared/bus/connection.js";
 import { listAgents, loadAgentDefinition } from "../../shared/runtime/index.js";
 import { consumerSpecs } from "../../shared/runtime/consumer-specs.js";
 import { declareAgentTopology } from "../../shared/runtime/mesh-topology.js";
 import { inboxPrefixOf } from "../../policy/nats-permissions/index.js";
 import { startSecureNats, type TestNats } from "../helpers/nats.js";
 import { waitFor } from "../helpers/wait.js";
+import { connectRawBus } from "../helpers/nats.js";
 
 /**
  * What a process holding one agent's seed can do to the rest of the mesh, on a broker configured exactly as
@@ -29,7 +31,7 @@ async function meshWithTopology(t: TestContext): Promise<{ nats: TestNats; opera
 }
 
 async function connectAs(t: TestContext, nats: TestNats, agent: string): Promise<Bus> {
-  const bus = await connectBus({ servers: nats.url, name: `attacker-${agent}`, seed: nats.identities!.agents[agent]!, inboxPrefix: inboxPrefixOf(agent), reconnect: false });
+  const bus = await connectRawBus({ servers: nats.url, name: `attacker-${agent}`, seed: nats.identities!.agents[agent]!, inboxPrefix: inboxPrefixOf(agent), reconnect: false });
   t.after(() => bus.nc.close());
   return bus;
 }

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { streamNames } from "../../shared/bus/index.js";
 import { auditedMesh, genuineInvoiceTrail, mesh } from "./audit-fixtures.js";
+import { rawBus } from "../../shared/bus/raw-bus.js";
 
 test("an audit stream the operator reconfigured to max_msgs=1 (which truncates it) fails verify with stream-config and truncated", async (t) => {
   const m = await auditedMesh(t);
@@ -10,8 +11,8 @@ test("an audit stream the operator reconfigured to max_msgs=1 (which truncates i
   const before = await mesh(m.nats, ["audit", "verify"]);
   assert.equal(before.code, 0, before.stdout + before.stderr);
 
-  const info = await m.bus.jsm.streams.info(streamNames.audit);
-  await m.bus.jsm.streams.update(streamNames.audit, { ...info.config, max_msgs: 1 });
+  const info = await rawBus(m.bus).jsm.streams.info(streamNames.audit);
+  await rawBus(m.bus).jsm.streams.update(streamNames.audit, { ...info.config, max_msgs: 1 });
 
   const after = await mesh(m.nats, ["audit", "verify", "--json"]);
   assert.equal(after.code, 1, after.stdout + after.stderr);
@@ -29,9 +30,9 @@ test("an audit stream the operator reconfigured to max_msgs=1 (which truncates i
 test("verify --since the stream's first kept seq accepts the explicit start but still names the limit that dropped the rest", async (t) => {
   const m = await auditedMesh(t);
   await genuineInvoiceTrail(m);
-  const info = await m.bus.jsm.streams.info(streamNames.audit);
-  await m.bus.jsm.streams.update(streamNames.audit, { ...info.config, max_msgs: 2 });
-  const since = (await m.bus.jsm.streams.info(streamNames.audit)).state.first_seq;
+  const info = await rawBus(m.bus).jsm.streams.info(streamNames.audit);
+  await rawBus(m.bus).jsm.streams.update(streamNames.audit, { ...info.config, max_msgs: 2 });
+  const since = (await rawBus(m.bus).jsm.streams.info(streamNames.audit)).state.first_seq;
   const r = await mesh(m.nats, ["audit", "verify", "--since", String(since), "--json"]);
   const { problems } = JSON.parse(r.stdout) as { problems: { kind: string }[] };
   assert.deepEqual(problems.map((p) => p.kind), ["stream-config"]);

@@ -11,6 +11,7 @@ import { waitFor } from "../helpers/wait.js";
 import { createCorpus } from "../unit/policy/pii-corpus.js";
 import { createNameCorpus } from "../unit/policy/person-name-corpus.js";
 import { Client, reviewTokens, tokens } from "../unit/review/harness.js";
+import { rawBus } from "../../shared/bus/raw-bus.js";
 
 const decoder = new TextDecoder();
 const TICKETS = 30;
@@ -75,12 +76,12 @@ function seed(): Seeded {
 /** Every message of every stream (KV_* and OBJ_* included), read by sequence: subject, headers and body as text. */
 async function everyMessage(bus: Bus): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  for await (const info of bus.jsm.streams.list()) {
+  for await (const info of rawBus(bus).jsm.streams.list()) {
     const name = info.config.name;
     const texts: string[] = [];
-    const { first_seq: first, last_seq: last } = (await bus.jsm.streams.info(name)).state;
+    const { first_seq: first, last_seq: last } = (await rawBus(bus).jsm.streams.info(name)).state;
     for (let seq = first; seq > 0 && seq <= last; seq++) {
-      const m = await bus.jsm.streams.getMessage(name, { seq }).catch(() => undefined);
+      const m = await rawBus(bus).jsm.streams.getMessage(name, { seq }).catch(() => undefined);
       if (m) texts.push(`${m.subject}\n${JSON.stringify(headerRecord(m.header))}\n${decoder.decode(m.data)}`);
     }
     out.set(name, texts);

@@ -36,4 +36,10 @@ test("policy push refuses, with the fix, a revision no running agent would apply
   await registerIdentity(bus, { publicKey: approver.publicKey, name: "approver", kind: "approver" });
   const pushed = await push();
   assert.match(pushed.stdout, /→ 2 stored in KV/);
+  const third = join(nats.dir, "policy-3.yaml");
+  writeFileSync(third, readFileSync(candidate, "utf8").replace(/^revision: 2$/m, "revision: 3"));
+  const asJson = await run(process.execPath, [mesh, "policy", "push", third, "--seed-file", seedFile, "--json"], { env: { ...nats.cliEnv(), MESH_POLICY_APPROVERS: "" } });
+  const result = JSON.parse(asJson.stdout) as { revision: number; previousRevision: number; approver: string; digest: string };
+  assert.deepEqual([result.previousRevision, result.revision, result.approver], [2, 3, approver.publicKey], "--json: the push as one JSON document");
+  assert.match(result.digest, /^[0-9a-f]{64}$/);
 });

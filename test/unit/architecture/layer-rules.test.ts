@@ -48,6 +48,8 @@ function plantedTree(): string {
       "",
     ].join("\n"),
     "cli/planted.ts": 'export { helper } from "../agents/other/helper.js";\n', // cli-not-agent-internals
+    "shared/bus/raw-bus.ts": "export const rawBus = 1;\n",
+    "cli/planted-raw.ts": 'export { rawBus } from "../shared/bus/raw-bus.js";\n', // bus-handles-stay-in-bus
     "policy/planted.ts": 'export { helper } from "../cli/planted.js";\n', // shared-and-policy-not-agents-or-cli
   };
   for (const [path, text] of Object.entries(files)) {
@@ -69,7 +71,7 @@ test("the code keeps the layer table of ARCHITECTURE.md (dependency-cruiser, kno
   assert.deepEqual((await repository).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`), []);
 });
 
-test("the layer rules refuse planted violations: an agent importing nats, a model SDK, shared/models or another agent; the CLI an agent's internals; policy the CLI", async () => {
+test("the layer rules refuse planted violations: an agent importing nats, a model SDK, shared/models or another agent; the CLI an agent's internals or the bus's client handles; policy the CLI", async () => {
   const found = (await planted).map((v) => `${v.rule.name}: ${v.from} → ${v.to.replace(/^.*node_modules\/((?:@[^/]+\/)?[^/]+)\/.*$/, "$1")}`).sort();
   assert.deepEqual(found, [
     "agent-imports-only-runtime: agents/planted/index.ts → agents/other/helper.ts",
@@ -77,6 +79,7 @@ test("the layer rules refuse planted violations: an agent importing nats, a mode
     "agent-no-client-libraries: agents/planted/index.ts → @langchain/core",
     "agent-no-client-libraries: agents/planted/index.ts → nats",
     "agent-no-client-libraries: agents/planted/index.ts → openai",
+    "bus-handles-stay-in-bus: cli/planted-raw.ts → shared/bus/raw-bus.ts",
     "cli-not-agent-internals: cli/planted.ts → agents/other/helper.ts",
     "only-bus-imports-nats: agents/planted/index.ts → nats",
     "only-models-imports-langchain: agents/planted/index.ts → @langchain/core",

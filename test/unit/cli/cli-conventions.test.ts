@@ -67,6 +67,22 @@ test("every command and sub-command prints its usage to stdout and exits 0 on --
   }
 });
 
+/** Commands that print no report of their own, and why; every other command and sub-command takes --json. */
+const notReports: Readonly<Record<string, string>> = {
+  demo: "the npm start walk-through, for a person watching; `mesh up --json` is its machine form",
+  bench: "runs npm run bench, whose output is the benchmarks'",
+  plan: "picks its format with --format table|csv|md",
+  labels: "labels export writes the labels themselves, as JSONL",
+};
+
+test("every command that reports takes --json, and its usage (each sub-command's) says so", () => {
+  for (const [name, command] of Object.entries(commandTable)) {
+    if (name in notReports) continue;
+    assert.ok(command.options && "json" in command.options, `mesh ${name} takes no --json`);
+    for (const usage of command.usage ? [command.usage] : Object.values(command.subcommands ?? {})) assert.match(usage, /\[--json\]/, `usage of mesh ${name}:\n${usage}`);
+  }
+});
+
 test("mesh help, mesh --help and mesh with no command print every command to stdout and exit 0", async () => {
   for (const args of [["help"], ["--help"], ["-h"], []]) {
     const ran = await (args[0] === "help" ? mesh : meshHere)(...args);
@@ -83,6 +99,8 @@ test("usage errors go to stderr with exit 2 and the command's usage: unknown opt
     [["dlq", "frobnicate"], /dlq has no command "frobnicate" \(it has ls, show, replay, edit\)[\s\S]*mesh dlq edit/],
     [["dlq", "show", "zero"], /<seq> takes a whole number above 0, not "zero"/],
     [["up", "extra"], /up takes no argument "extra"/],
+    [["cost", "--window", "1h"], /--window and --at are read from Prometheus: add --prometheus <url>/],
+    [["cost", "--prometheus", "http://127.0.0.1:1", "--window", "a day"], /--window takes a Prometheus duration such as 24h/],
     [["nope"], /unknown command "nope"[\s\S]*usage: mesh <command>/],
     [["completion", "fish"], /completion takes one shell, bash/],
   ];

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createCostMeter, type EndpointConfig } from "../../../shared/models/index.js";
 import { createMetrics } from "../../../shared/telemetry/index.js";
-import { costReport } from "../../../cli/commands/cost.js";
+import { costReport, countsFromExposition } from "../../../cli/commands/cost.js";
 
 const ep: EndpointConfig = {
   name: "e",
@@ -29,7 +29,7 @@ test("cost is tokens × price per call, counted per flow and model in /metrics a
   const exposition = await metrics.registry.metrics();
   assert.match(exposition, /mesh_model_tokens_total\{tier="large",model="m",direction="input"\} 3000/);
   assert.match(exposition, /mesh_model_cost_usd_total\{flow="ticket",tier="large",model="m"\} 4\.5/);
-  const report = costReport(exposition, { hourlyRateUsd: 60, humanMinutesPerReview: 3, manualMinutesPerTask: 6 });
+  const report = costReport(countsFromExposition(exposition), { hourlyRateUsd: 60, humanMinutesPerReview: 3, manualMinutesPerTask: 6 });
   assert.equal(report.flows.ticket?.modelUsd, 4.5);
   assert.equal(report.flows.ticket?.tasks, 2);
   assert.equal(report.flows.ticket?.modelUsdPerTask, 2.25);

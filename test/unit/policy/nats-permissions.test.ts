@@ -1,12 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { connectBus, publish, readStream, streamNames, subjects, type Bus } from "../../../shared/bus/index.js";
+import { connectBus, publish, readStream, streamNames, subjects } from "../../../shared/bus/index.js";
+import type { RawBus as Bus } from "../../../shared/bus/connection.js";
 import { openRateLimitStore } from "../../../shared/bus/rate-limit-store.js";
 import { loadAgentDefinition } from "../../../shared/runtime/index.js";
 import { brokerFootprint } from "../../../shared/runtime/broker-footprint.js";
 import { defaultPolicyPath, loadPolicyFile } from "../../../policy/index.js";
 import { agentsOf, brokerPermissions, inboxPrefixOf } from "../../../policy/nats-permissions/index.js";
 import { startSecureNats } from "../../helpers/nats.js";
+import { connectRawBus } from "../../helpers/nats.js";
 
 const doc = loadPolicyFile(defaultPolicyPath).document;
 const permissionsOf = async (agent: string) => brokerPermissions(doc, agent, brokerFootprint(await loadAgentDefinition(agent), doc));
@@ -46,7 +48,7 @@ test("a process holding an agent's seed but using a raw connection cannot publis
   const buses: Bus[] = [];
   t.after(() => Promise.allSettled(buses.map((b) => b.nc.close())));
   const connectAs = async (agent: string) => {
-    const bus = await connectBus({ servers: nats.url, name: agent, seed: ids.agents[agent]!, inboxPrefix: inboxPrefixOf(agent) });
+    const bus = await connectRawBus({ servers: nats.url, name: agent, seed: ids.agents[agent]!, inboxPrefix: inboxPrefixOf(agent) });
     buses.push(bus);
     return bus;
   };
