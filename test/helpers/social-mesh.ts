@@ -32,7 +32,7 @@ export async function startSocialMesh(t: TestContext, nats: TestNats, opts: Soci
   const platform = await startFakeMastodon({ token, postLimit: opts.platform.postLimit, windowMs: opts.platform.windowMs });
   t.after(() => platform.close());
   const policy = readFileSync(defaultPolicyPath, "utf8");
-  const budgeted = policy.replace(/\{ kind: rate_limit, key: "social:post-budget", limit: \d+, windowMs: \d+ \}/, `{ kind: rate_limit, key: "social:post-budget", limit: ${opts.budget.limit}, windowMs: ${opts.budget.windowMs} }`);
+  const budgeted = policy.replace(/(\{ kind: rate_limit, key: "social:post-budget", )limit: \d+, windowMs: \d+/, `$1limit: ${opts.budget.limit}, windowMs: ${opts.budget.windowMs}`);
   if (budgeted === policy) throw new Error("the social-post-budget obligation was not found in the policy document");
   const policyFile = join(nats.dir, "social-policy.yaml");
   writeFileSync(policyFile, budgeted);
