@@ -99,6 +99,21 @@ export const catalogue = {
     help: "Posts the platform still allows in its window (X-RateLimit-Remaining last seen).",
     labels: [],
   },
+  mesh_social_sentiment_total: {
+    kind: "counter",
+    help: "Social mentions a connector handled, by mood from the AFINN lexicon (sentiment: negative, neutral, positive).",
+    labels: ["sentiment"],
+  },
+  mesh_social_pile_ons_total: {
+    kind: "counter",
+    help: "Pile-ons (a burst of negative mentions) that paused auto-replies and went to review (scope: thread, topic).",
+    labels: ["scope"],
+  },
+  mesh_social_platform_limit: {
+    kind: "gauge",
+    help: "Posts the platform allows per window (X-RateLimit-Limit last seen); limit minus remaining is the budget used.",
+    labels: [],
+  },
   mesh_social_posting_stopped: {
     kind: "gauge",
     help: "1 while posting is stopped because the platform refused it (403); an operator resumes it.",
