@@ -32,6 +32,6 @@ export { createBreaker, breakerStateValue, type Breaker, type BreakerOptions, ty
 export { createBatcher, type Batcher, type BatcherOptions } from "./batcher.js";
 export { createCostMeter, type CostMeter } from "./cost-meter.js";
 export { runEval, type EvalOptions, type EvalResult } from "./eval.js";
-export { startStandIn, pinLabel, type StandIn, type StandInBehaviour, type ReceivedRequest } from "./stand-in-server.js";
+export { startStandIn, pinLabel, pinReply, type StandIn, type StandInBehaviour, type ReceivedRequest } from "./stand-in-server.js";
 export { loadShippedClassifiers, triageModelName, triageArtifactPath } from "./shipped.js";
 export { normaliseText } from "./features.js";

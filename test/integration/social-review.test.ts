@@ -3,6 +3,8 @@ import { test } from "node:test";
 import { freePort } from "../../cli/local-nats.js";
 import { readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { envelopeId } from "../../shared/envelope/index.js";
+import { pinLabel, pinReply, startStandIn } from "../../shared/models/index.js";
+import { endpoint } from "../unit/models/fixtures.js";
 import { startNats } from "../helpers/nats.js";
 import { crowd, startSocialMesh, type SocialMesh } from "../helpers/social-mesh.js";
 import { waitFor } from "../helpers/wait.js";
@@ -88,4 +90,25 @@ test("a reply on a high-risk topic waits for a human's approval and is posted on
   assert.equal(done.result.replied, true);
   assert.equal(done.result.topic, "refund");
   assert.equal(social.platform.posts.filter((p) => p.inReplyToId === "800").length, 1, "posted once, after the approval");
+});
+
+test("an LLM draft making a promise the policy forbids is withheld and the acknowledgement posted instead; a mention no model is sure about goes to a human", { timeout: 180_000 }, async (t) => {
+  const standIn = await startStandIn({ port: 0 });
+  t.after(() => standIn.close());
+  const { social, bus } = await withReview(t, { MODEL_ENDPOINTS: JSON.stringify([endpoint(standIn)]) });
+  await social.admin("/_admin/statuses", [
+    { id: "900", authorId: "100", text: `where is my parcel? ${pinReply("So sorry! We will refund you in full today.")}` },
+    { id: "901", authorId: "101", text: `where is my other parcel? ${pinReply("Sorry about that, a colleague will look into it.")}` },
+    // Two topics named (refund, legal): the small model is unsure, the LLM too (pinned low), so a human decides.
+    { id: "910", authorId: "110", text: `refund me or my lawyer calls ${pinLabel("refund", 0.3)}` },
+  ]);
+  await waitFor("both drafts' replies posted", async () => social.platform.posts.filter((p) => ["900", "901"].includes(p.inReplyToId ?? "")).length === 2, { timeoutMs: 90_000 });
+  const replyTo = (id: string) => social.platform.posts.find((p) => p.inReplyToId === id)!.text;
+  assert.doesNotMatch(replyTo("900"), /refund/i, "the promise never reached the platform");
+  assert.match(replyTo("900"), /our team has seen your message/i);
+  assert.match(replyTo("901"), /a colleague will look into it/, "a draft that promises nothing is posted as drafted");
+  const unsure = await waitFor("the unsure mention in review", async () => (await reviewRequests(bus)).find((r) => r.envelopeId === envelopeId({ system: "mastodon", id: "910" })));
+  assert.equal(unsure.code, "low_confidence", "escalated for want of a sure model");
+  assert.ok(standIn.requests().some((r) => r.path.includes("chat/completions")), "the LLM was asked before the human");
+  assert.equal(social.platform.posts.filter((p) => p.inReplyToId === "910").length, 0);
 });
