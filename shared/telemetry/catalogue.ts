@@ -86,7 +86,7 @@ export const catalogue = {
   },
   mesh_social_mentions_total: {
     kind: "counter",
-    help: "Mentions of the mesh's social account a connector submitted to the social flow (replicas each count theirs).",
+    help: "Mentions of the mesh's social account a connector submitted to the social flow (one replica polls at a time; sum over replicas).",
     labels: [],
   },
   mesh_social_replies_total: {
