@@ -16,8 +16,8 @@ export interface KeywordClassifierOptions {
 
 /**
  * A small model that is a list of words: a text naming one topic's words is that topic, one naming none is the
- * fallback (both `sure`), and one naming several is split between them by hits, so it falls under the threshold
- * and the router asks the large model, then a human. Deterministic and inspectable, as a high-risk gate should be.
+ * fallback (both `sure`), and one naming several is ranked by hits at under a half each, so it falls under the
+ * threshold and the router asks the large model, then a human. Deterministic and inspectable, as a high-risk gate should be.
  * It ships as code (its version is the lists' hash), so it has no artifact for the model store.
  */
 export function keywordClassifier(opts: KeywordClassifierOptions, temperature = 1): LocalClassifier {
@@ -40,9 +40,11 @@ export function keywordClassifier(opts: KeywordClassifierOptions, temperature = 
       const total = h.reduce((a, b) => a + b, 0);
       const named = h.filter((n) => n > 0).length;
       const rest = (1 - opts.sure) / (labels.length - 1);
-      // None named: the fallback; one: that topic; several: split by hits, which no threshold above a half accepts.
+      const most = Math.max(...h);
+      // None named: the fallback; one: that topic; several: ranked by hits, each under a half (h < total + most
+      // when another topic was named too), so no threshold above a half accepts a mixed mention.
       const scored = labels.map((label, i) =>
-        named === 0 ? { label, confidence: i === 0 ? opts.sure : rest } : named === 1 ? { label, confidence: h[i]! > 0 ? opts.sure : rest } : { label, confidence: h[i]! / total },
+        named === 0 ? { label, confidence: i === 0 ? opts.sure : rest } : named === 1 ? { label, confidence: h[i]! > 0 ? opts.sure : rest } : { label, confidence: h[i]! / (total + most) },
       );
       scored.sort((a, b) => b.confidence - a.confidence);
       return { label: scored[0]!.label, confidence: scored[0]!.confidence, alternatives: scored.slice(1, 3) };

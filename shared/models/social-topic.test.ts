@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { socialTopicClassifier } from "./social-topic.js";
+import { socialTopicClassifier, socialTopics } from "./social-topic.js";
 
 const model = socialTopicClassifier();
 const sure = (text: string) => {
@@ -19,6 +19,7 @@ test("a mention naming one topic is that topic, surely; one naming none is gener
 test("a mention naming several topics is unsure, so it goes to the large model and then a human", () => {
   assert.equal(sure("the heater caught fire, I want my money back"), "unsure");
   assert.equal(sure("refund me or I call my lawyer"), "unsure");
+  assert.equal(sure("refund, refund, money back, chargeback! or my lawyer"), "unsure", "however often one of them is named");
 });
 
 test("words inside other words do not count ('issue' is not 'sue', 'firewall' is not 'fire')", () => {
@@ -33,5 +34,23 @@ test("any text, however hostile, gets one known label with a confidence in [0, 1
       assert.ok(p.confidence >= 0 && p.confidence <= 1, `confidence ${p.confidence}`);
       assert.deepEqual(model.predict(text), p);
     }),
+  );
+});
+
+test("any mention naming words of two topics, however many times, is never taken at the small model's word", () => {
+  const topics = Object.entries(socialTopics).filter(([, words]) => words.length > 0);
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: topics.length - 1 }),
+      fc.integer({ min: 1, max: topics.length - 1 }),
+      fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
+      fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
+      (a, shift, picksA, picksB) => {
+        const [, wordsA] = topics[a]!;
+        const [, wordsB] = topics[(a + shift) % topics.length]!;
+        const text = [...picksA.map((i) => wordsA[i % wordsA.length]), "and", ...picksB.map((i) => wordsB[i % wordsB.length])].join(" , ");
+        assert.equal(sure(text), "unsure", text);
+      },
+    ),
   );
 });
