@@ -168,7 +168,8 @@ async function post(task: TaskEnvelope, ctx: AgentContext, connector: Connector,
   if (res.status === 429) {
     // Stored first: every moment before the other replicas can read it, they may still post.
     const retryAfterS = z.coerce.number().int().positive().catch(60).parse(res.headers["retry-after"]);
-    await state.put(backoffKey, { until: Date.now() + retryAfterS * 1000 });
+    // Never shortened: a replica's answer to an earlier post must not cut the wait a later 429 asked for.
+    await state.put(backoffKey, { until: Math.max(await backoffUntil(state), Date.now() + retryAfterS * 1000) });
     await giveBack();
     metrics.mesh_social_replies_total.inc({ outcome: "held" });
     throw new TransientError("E_RATE_LIMITED", `the platform answered 429: posting waits ${retryAfterS} s (Retry-After)`);
