@@ -13,6 +13,7 @@ const benches: Record<string, string> = {
   mesh: "mesh-throughput.ts",
   cli: "cli-startup.ts",
   "review-queue": "review-queue.ts",
+  "rate-limit": "rate-limit.ts",
 };
 
 const chosen = process.argv.slice(2).filter((a) => a !== "--");
