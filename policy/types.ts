@@ -56,7 +56,7 @@ export interface DecisionRequest {
 export type Obligation =
   | { kind: "redact"; pii: true; fields?: readonly string[] }
   | { kind: "require_approval"; reason: string; approvers?: number }
-  | { kind: "rate_limit"; key: string; limit: number; windowMs: number }
+  | { kind: "rate_limit"; key: string; limit: number; windowMs: number; window?: "fixed" | "sliding"; inFlightMs?: number }
   | { kind: "route_region"; region: string };
 
 export interface Decision {

@@ -96,6 +96,17 @@ const forms: Record<string, () => DecisionForm> = {
       ["other", "Other"],
     ]),
   }),
+  // A social mention: approving posts the drafted reply (or lifts a pile-on's pause); correcting posts the reviewer's text.
+  social: () => ({
+    approve: { label: "Approve (post the reply, or resume auto-replies after a pile-on)", needsSuggestion: false, needsReason: false },
+    fields: [{ path: "reply", label: "Reply to post", kind: "text", maxLength: 450 }],
+    rejectReasons: reasons([
+      ["do_not_reply", "Do not reply publicly"],
+      ["handled_elsewhere", "Handled in another channel"],
+      ["policy_violation", "Policy violation"],
+      ["other", "Other"],
+    ]),
+  }),
 };
 
 /** Per flow, what a reviewer may do: approve (and on what), which fields to correct, which reasons to reject with. */

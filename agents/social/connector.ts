@@ -44,6 +44,7 @@ export async function startConnector(svc: ServiceContext): Promise<Connector> {
       if (!seen) return;
       window = seen;
       svc.metrics.mesh_social_platform_remaining.set(seen.remaining);
+      svc.metrics.mesh_social_platform_limit.set(seen.limit);
     },
     async close() {
       stopped = true;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ServiceContext, SocialMentionPayload } from "../../shared/runtime/index.js";
 import type { SocialSettings } from "./settings.js";
+import { pollLease } from "./poll-lease.js";
 
 /** The parts of Mastodon's answers the connector reads; anything else in them is ignored. */
 const accountSchema = z.object({ id: z.string(), acct: z.string(), bot: z.boolean().default(false), locked: z.boolean().default(false) });
@@ -15,8 +16,9 @@ export interface MentionSource {
 
 /**
  * Follows the account's mentions through notifications polling and submits each one to the `social` flow as any
- * publisher would (ingest validates it; the source id is the status id, so replicas polling the same mentions
- * yield one task each). Every platform request is a tool call through policy and audit.
+ * publisher would (ingest validates it; the source id is the status id, so a mention submitted twice, by a replica
+ * taking over the poll, yields one task). One replica at a time polls, under a lease in KV that also holds the
+ * cursor, so a burst is read once, not once per replica. Every platform request is a tool call through policy and audit.
  */
 export async function mentionSource(svc: ServiceContext, settings: SocialSettings, tenant: string): Promise<MentionSource> {
   const auth = { authorization: `Bearer ${settings.SOCIAL_TOKEN}` };
@@ -27,7 +29,6 @@ export async function mentionSource(svc: ServiceContext, settings: SocialSetting
     return parsed.data;
   };
   const self = await get("/api/v1/accounts/verify_credentials", accountSchema, "verify_credentials");
-  let cursor = "0";
   // Thread of each status seen lately: a reply to a mention already read needs no context request.
   const threads = new Map<string, string>();
   const threadOf = async (status: z.infer<typeof statusSchema>): Promise<string> => {
@@ -41,29 +42,41 @@ export async function mentionSource(svc: ServiceContext, settings: SocialSetting
     if (threads.size > maxRememberedThreads) threads.delete(threads.keys().next().value!);
     return thread;
   };
+  const payloadOf = async (n: z.infer<typeof notificationSchema>, status: z.infer<typeof statusSchema>): Promise<SocialMentionPayload> => ({
+    statusId: status.id,
+    thread: await threadOf(status),
+    text: plainText(status.content),
+    author: { id: n.account.id, acct: n.account.acct, bot: n.account.bot, locked: n.account.locked },
+    mentioned: n.type === "mention",
+    fromSelf: n.account.id === self.id,
+  });
+  const lease = pollLease(svc.state, svc.config.instance, Math.max(leaseMinMs, settings.SOCIAL_POLL_MS * 5));
   return {
     async poll() {
-      const page = await get(`/api/v1/notifications?types[]=mention&limit=80&min_id=${encodeURIComponent(cursor)}`, z.array(notificationSchema), "notifications");
-      const oldestFirst = [...page].sort((a, b) => compareIds(a.id, b.id));
-      for (const n of oldestFirst) {
-        if (n.status) {
-          const payload: SocialMentionPayload = {
-            statusId: n.status.id,
-            thread: await threadOf(n.status),
-            text: plainText(n.status.content),
-            author: { id: n.account.id, acct: n.account.acct, bot: n.account.bot, locked: n.account.locked },
-            mentioned: n.type === "mention",
-            fromSelf: n.account.id === self.id,
-          };
-          await svc.submit("social", `mastodon:${n.status.id}`, { tenant, region: settings.SOCIAL_REGION, source: { system: "mastodon", id: n.status.id }, payload });
-        }
-        cursor = n.id;
+      let total = 0;
+      // Pages are read while they come back full, so a burst is caught up without waiting a poll interval per page.
+      for (let full = true; full; ) {
+        const cursor = await lease.take();
+        if (cursor === undefined) return total;
+        const page = await get(`/api/v1/notifications?types[]=mention&limit=${pageSize}&min_id=${encodeURIComponent(cursor)}`, z.array(notificationSchema), "notifications");
+        const oldestFirst = [...page].sort((a, b) => compareIds(a.id, b.id));
+        const payloads: { id: string; payload: SocialMentionPayload }[] = [];
+        for (const n of oldestFirst) if (n.status) payloads.push({ id: n.status.id, payload: await payloadOf(n, n.status) });
+        // Submitted together: ingest orders nothing by arrival, and one page waits for one round of acks.
+        await Promise.all(payloads.map(({ id, payload }) => svc.submit("social", `mastodon:${id}`, { tenant, region: settings.SOCIAL_REGION, source: { system: "mastodon", id }, payload })));
+        if (oldestFirst.length) await lease.advance(oldestFirst.at(-1)!.id);
+        total += oldestFirst.length;
+        full = page.length === pageSize;
       }
-      return oldestFirst.length;
+      return total;
     },
   };
 }
 
+/** Mastodon's largest notifications page. */
+const pageSize = 80;
+/** The poll lease outlives a slow page: a replica takes over only from one that stopped polling. */
+const leaseMinMs = 10_000;
 const maxRememberedThreads = 50_000;
 
 /** Mastodon ids are decimal strings that outgrow a double: compare by length, then text. */

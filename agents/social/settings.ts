@@ -18,6 +18,9 @@ export const socialSettingsSchema = z.object({
   SOCIAL_BUDGET_SHARE: z.coerce.number().gt(0).lt(1).default(0.5),
   /** Mode when no operator set one (`mesh social pause|resume`): live posts, shadow drafts and audits only. */
   SOCIAL_MODE: z.enum(["live", "shadow", "paused"]).default("live"),
+  /** Negative mentions (AFINN) of one thread or topic within SOCIAL_PILE_ON_WINDOW_MS that pause auto-replies there and ask a human. */
+  SOCIAL_PILE_ON_COUNT: z.coerce.number().int().min(2).default(5),
+  SOCIAL_PILE_ON_WINDOW_MS: z.coerce.number().int().min(1000).default(600_000),
 });
 export type SocialSettings = z.infer<typeof socialSettingsSchema>;
 

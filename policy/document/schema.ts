@@ -56,6 +56,13 @@ export const obligationSchema = z.discriminatedUnion("kind", [
     key: z.string().min(1),
     limit: z.number().int().positive(),
     windowMs: z.number().int().positive(),
+    /**
+     * `fixed` (default): counters per window aligned to the epoch, up to 2× the limit across a window edge.
+     * `sliding`: at most `limit` in any window, counted when each effect is done (its answer came back).
+     */
+    window: z.enum(["fixed", "sliding"]).optional(),
+    /** Sliding: how long an effect whose end was never recorded (its process died) counts as still in flight. */
+    inFlightMs: z.number().int().positive().optional(),
   }),
   z.strictObject({ kind: z.literal("route_region"), region: z.string().min(1) }),
 ]);

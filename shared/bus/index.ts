@@ -40,5 +40,5 @@ export { serveRequests, type Request } from "./serve-requests.js";
 export { openStateStore, type StateStore, type StateEntry, type StateChange } from "./state-store.js";
 export { openModelStore, modelBuckets, type ModelStore, type ModelPointer } from "./model-store.js";
 export { openDocumentStore, documentBucket, type DocumentStore, type StoredDocument } from "./document-store.js";
-export { openRateLimitStore, rateLimitBucket, type RateLimitStore, type RateLimitTake } from "./rate-limit-store.js";
+export { openRateLimitStore, rateLimitBucket, type RateLimitReservation, type RateLimitStore, type RateLimitTake } from "./rate-limit-store.js";
 export { registerIdentity, readIdentities, identitySchema, type Identity } from "./identities.js";

@@ -127,7 +127,8 @@ export async function startFakeMastodon(opts: FakeMastodonOptions): Promise<Fake
     if (req.method === "GET" && path === "/api/v1/notifications") {
       const minId = Number(url.searchParams.get("min_id") ?? 0);
       const limit = Math.min(80, Number(url.searchParams.get("limit") ?? 40));
-      const page = notifications.filter((n) => n.id > minId).slice(0, limit);
+      // Notification n sits at index n - 1: a page is a slice, not a scan of every mention so far.
+      const page = notifications.slice(Math.max(0, minId), Math.max(0, minId) + limit);
       return { status: 200, body: page.reverse().map((n) => ({ id: String(n.id), type: "mention", account: n.status.account, status: statusJson(n.status) })) };
     }
     const context = /^\/api\/v1\/statuses\/([^/]+)\/context$/.exec(path);

@@ -41,6 +41,6 @@ export {
   type LlmCalibration,
   type LlmOutcome,
 } from "./llm-calibration.js";
-export { startStandIn, pinLabel, type StandIn, type StandInBehaviour, type ReceivedRequest } from "./stand-in-server.js";
+export { startStandIn, pinLabel, pinReply, type StandIn, type StandInBehaviour, type ReceivedRequest } from "./stand-in-server.js";
 export { loadShippedClassifiers, triageModelName, triageArtifactPath } from "./shipped.js";
 export { normaliseText } from "./features.js";

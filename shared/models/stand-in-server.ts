@@ -12,7 +12,8 @@ import { z } from "zod";
  *   POST /_admin/reset      clears the log and the failure settings
  *
  * Answers: a text may pin its answer with `[[pin:<label as hex>]]` and `[[confidence:0.42]]` (test fixtures;
- * hex so the pinned label's words cannot sway the small model that sees the same text, see `pinLabel`);
+ * hex so the pinned label's words cannot sway the small model that sees the same text, see `pinLabel`), and
+ * a draft with `[[reply:<text as hex>]]` (`pinReply`);
  * otherwise the label is the allowed label sharing the most words with the text (or a keyword synonym).
  */
 export interface StandInBehaviour {
@@ -133,12 +134,19 @@ function answer(req: ChatRequest): unknown {
   }
   if (props.label) return pickLabel(user, enumOf(props.label));
   if (props.reply) {
+    const pinned = /\[\[reply:([0-9a-f]+)\]\]/.exec(user)?.[1];
+    if (pinned) return { reply: Buffer.from(pinned, "hex").toString("utf8") };
     const intent = /intent: ([\w-]+)/.exec(user)?.[1] ?? "your request";
     return {
       reply: `Thank you for contacting us about ${intent.replace(/_/g, " ")}. We have looked into it and a specialist will confirm the next steps shortly.`,
     };
   }
   return null;
+}
+
+/** Text that makes the stand-in draft exactly `reply` (a draft the output checks must catch, say). */
+export function pinReply(reply: string): string {
+  return `[[reply:${Buffer.from(reply).toString("hex")}]]`;
 }
 
 /** Text that makes the stand-in answer `label` with `confidence`, whatever else the text says. */

@@ -8,6 +8,7 @@ import type { TaskEnvelope } from "../envelope/index.js";
 import { subjects } from "../bus/index.js";
 import { redactText } from "../../policy/pii/index.js";
 import { screenPrompt } from "../../policy/screening/index.js";
+import { promisesIn } from "../../policy/output-checks/index.js";
 import type { AgentConfig } from "./config.js";
 import type { EffectScope } from "./context.js";
 
@@ -95,6 +96,8 @@ export class ModelAccess {
      * crash reuses them instead of calling (and paying for) the model again. None: no journal.
      */
     private readonly journal: StateStore | undefined,
+    /** The current policy's forbidden promises (lists.forbidden_promises): a draft making one is withheld. */
+    private readonly forbiddenPromises: () => readonly string[] = () => [],
   ) {}
 
   /** Builds the router and loads the small models now, so the first task does not wait for them. */
@@ -143,7 +146,8 @@ export class ModelAccess {
       redact: (text) => redactText(text).text,
       checkOutput: (text) => {
         const { text: clean, findings } = redactText(text);
-        return { allowed: true, text: clean, reasons: findings.map((f) => `pii:${f.entity}`) };
+        const promises = promisesIn(clean, this.forbiddenPromises());
+        return { allowed: promises.length === 0, text: clean, reasons: [...findings.map((f) => `pii:${f.entity}`), ...promises.map((p) => `promise:${p}`)] };
       },
       gate: {
         invoke: async (req, call) => {

@@ -44,6 +44,7 @@ import {
 } from "../telemetry/index.js";
 import { defaultPolicyPath, loadPolicyFile } from "../../policy/index.js";
 import { piiLogOptions } from "../../policy/pii/index.js";
+import { forbiddenPromisesList } from "../../policy/output-checks/index.js";
 import { loadStoredPolicy, watchPolicy, type PolicyWatch } from "../../policy/distribution/index.js";
 import type { z } from "zod";
 import { AuditWriter } from "./audit-writer.js";
@@ -161,7 +162,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     ? governedState(await openStateStore(bus, stateBucket, { replicas: config.streamReplicas }), stateBucket, () => newScope(currentTrace() ?? childSpan()), config.region)
     : undeclaredState(def.name);
   // An agent with its own state journals its large-model answers there, so a redelivery never calls twice.
-  const models = new ModelAccess(config, () => newScope(childSpan()), modelStore, log, metrics, drift, def.state ? state : undefined);
+  const models = new ModelAccess(config, () => newScope(childSpan()), modelStore, log, metrics, drift, def.state ? state : undefined, () => gate.current.document.lists[forbiddenPromisesList] ?? []);
   const verifier = decisionVerifier(bus, gate);
   /**
    * A delivery runs as a consumer span continuing the trace it arrived with (or the task's); its effects,

@@ -91,7 +91,7 @@ export const catalogue = {
   },
   mesh_social_mentions_total: {
     kind: "counter",
-    help: "Mentions of the mesh's social account a connector submitted to the social flow (replicas each count theirs).",
+    help: "Mentions of the mesh's social account a connector submitted to the social flow (one replica polls at a time; sum over replicas).",
     labels: [],
   },
   mesh_social_replies_total: {
@@ -102,6 +102,21 @@ export const catalogue = {
   mesh_social_platform_remaining: {
     kind: "gauge",
     help: "Posts the platform still allows in its window (X-RateLimit-Remaining last seen).",
+    labels: [],
+  },
+  mesh_social_sentiment_total: {
+    kind: "counter",
+    help: "Social mentions a connector handled, by mood from the AFINN lexicon (sentiment: negative, neutral, positive).",
+    labels: ["sentiment"],
+  },
+  mesh_social_pile_ons_total: {
+    kind: "counter",
+    help: "Pile-ons (a burst of negative mentions) that paused auto-replies and went to review (scope: thread, topic).",
+    labels: ["scope"],
+  },
+  mesh_social_platform_limit: {
+    kind: "gauge",
+    help: "Posts the platform allows per window (X-RateLimit-Limit last seen); limit minus remaining is the budget used.",
     labels: [],
   },
   mesh_social_posting_stopped: {

@@ -15,6 +15,7 @@ const benches: Record<string, string> = {
   cli: "cli-startup.ts",
   "review-queue": "review-queue.ts",
   extract: "extract-documents.ts",
+  "rate-limit": "rate-limit.ts",
 };
 
 const chosen = process.argv.slice(2).filter((a) => a !== "--");

@@ -126,7 +126,7 @@ async function measurePipeline(calls: number, reqs: readonly DecisionRequest[], 
   const perform = createEffectPipeline({
     policy,
     audit: { append: async (entry) => void append(entry) },
-    rateLimits: { take: async () => ({ allowed: true, remaining: 1, resetAt: 0 }) },
+    rateLimits: { take: async () => ({ allowed: true, remaining: 1, resetAt: 0 }), reserve: async () => ({ allowed: true, remaining: 1, resetAt: 0, settle: async () => {} }) },
     metrics: createMetrics(),
     log: createLogger("bench", { level: "silent" }),
     agent: "bench",

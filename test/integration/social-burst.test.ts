@@ -6,22 +6,31 @@ import { streamCount } from "../helpers/outcomes.js";
 import { crowd, mentionBurst, startSocialMesh } from "../helpers/social-mesh.js";
 import { waitFor } from "../helpers/wait.js";
 
-/** CI size; `SOCIAL_BURST=10000` for the issue's full run. */
-const mentions = Number(process.env.SOCIAL_BURST ?? 500);
+/** The issue's burst; `SOCIAL_BURST=500` for a quick look. */
+const mentions = Number(process.env.SOCIAL_BURST ?? 10_000);
 const budget = { limit: 10, windowMs: 1000 };
 const platformLimit = { postLimit: 30, windowMs: 1000 };
+/** Posts a replica may have under way when a 429 is stored: 3 replicas × the agent's concurrency (4). */
+const inFlightBound = 12;
 
-test(`a burst of ${mentions} mentions over 3 replicas: posts stay under the platform's limit (at most twice the fixed-window budget in any window), never reach bots, locked or own accounts, and answer each thread and author at most once`, { timeout: 300_000 }, async (t) => {
+test(`a burst of ${mentions} mentions over 3 replicas: posts never exceed the budget in any window the platform sees, never reach bots, locked or own accounts, answer each thread and author at most once, and honour a 429's Retry-After`, { timeout: 240_000 }, async (t) => {
   const nats = await startNats(t);
   const social = await startSocialMesh(t, nats, { replicas: 3, budget, platform: platformLimit });
   const people = crowd(60, 10, 10);
   await social.admin("/_admin/accounts", people.accounts);
   const burst = mentionBurst(people, mentions, 40, social.platform.ownAccountId);
-  for (let i = 0; i < burst.length; i += 500) await social.admin("/_admin/statuses", burst.slice(i, i + 500));
+  for (let i = 0; i < burst.length; i += 2000) await social.admin("/_admin/statuses", burst.slice(i, i + 2000));
   const bus = await nats.connect();
+  const started = Date.now();
+
+  // Mid-burst the platform answers every post 429 for a while (as its per-IP limits do): the replicas must hold until
+  // its Retry-After passes. The budget keeps posting going for seconds, so posts are still being tried then.
+  await waitFor("the first post", async () => social.platform.posts.length > 0);
+  await social.admin("/_admin", { throttleMs: 2000 });
+  const throttledUntil = Date.now() + 2000;
 
   await waitFor(`a result for each of the ${mentions} mentions`, async () => (await streamCount(bus, streamNames.result, subjects.result("social"))) >= mentions, {
-    timeoutMs: 280_000,
+    timeoutMs: 220_000,
     intervalMs: 1000,
   });
 
@@ -33,14 +42,14 @@ test(`a burst of ${mentions} mentions over 3 replicas: posts stay under the plat
   const perAuthor = count(posts.map((p) => p.toAuthorId));
   assert.ok(Math.max(...perThread.values()) === 1, `replies per thread: ${[...perThread.values()].join(",")}`);
   assert.ok(Math.max(...perAuthor.values()) === 1, `replies per author: ${[...perAuthor.values()].join(",")}`);
-  // The budget's windows are the rate-limit store's: fixed and aligned to the epoch. A post arrives some time after
-  // its token was taken, so on a busy machine the late ones of one window land in the platform's next, and what the
-  // platform sees in a window is bounded by twice the budget, not once (a sliding window would make it once: not
-  // built yet). Twice the budget is still under the platform's own limit here, which the no-429 check holds.
-  const perWindow = count(posts.map((p) => Math.floor(p.at / budget.windowMs)));
-  assert.ok(2 * budget.limit < platformLimit.postLimit, "the test's budget leaves room under the platform's limit");
-  assert.ok(Math.max(...perWindow.values()) <= 2 * budget.limit, `posts per ${budget.windowMs} ms window: ${[...perWindow.values()].join(",")}`);
-  assert.equal(social.platform.refusals.length, 0, "the budget kept the mesh below the platform's limit: no 429");
+  // The budget is a sliding window counted when each post's answer came back, so it holds in every window of the
+  // platform's own clock (when each post arrived there), not only in windows aligned to the epoch.
+  const busiest = busiestWindow(posts.map((p) => p.at), budget.windowMs);
+  assert.ok(busiest.count <= budget.limit, `${busiest.count} posts arrived in the ${budget.windowMs} ms from ${busiest.from} (budget ${budget.limit})`);
+  const { refusals, postsDuringRetryAfter } = social.platform;
+  assert.ok(refusals.length > 0, "the platform answered 429 during its throttle");
+  assert.deepEqual(refusals.filter((r) => r.at > throttledUntil), [], "no 429 but the throttle's: the budget kept the mesh below the platform's limit");
+  assert.ok(postsDuringRetryAfter <= inFlightBound, `${postsDuringRetryAfter} posts were tried during a Retry-After (429 honoured by every replica)`);
 
   const results = (await readStream(bus, streamNames.result, { filterSubject: subjects.result("social") })).map(
     (m) => (JSON.parse(Buffer.from(m.data).toString("utf8")) as { envelopeId: string; result: { replied: boolean; refusedBy?: string[] } }),
@@ -54,8 +63,19 @@ test(`a burst of ${mentions} mentions over 3 replicas: posts stay under the plat
     .filter((r) => r.kind === "decision" && r.action === "tool.call" && r.effect === "deny");
   assert.ok(audited.some((r) => r.reasons?.includes("social-never-bots")), "refusals are audited with their rule");
   assert.equal(await streamCount(bus, streamNames.dlq), 0, "no mention was dead-lettered");
-  t.diagnostic(`${mentions} mentions → ${posts.length} posts over ${perWindow.size} windows (max ${Math.max(...perWindow.values())} per window, budget ${budget.limit})`);
+  t.diagnostic(`${mentions} mentions answered or refused in ${((Date.now() - started) / 1000).toFixed(1)} s (after start-up) → ${posts.length} posts; busiest ${budget.windowMs} ms window held ${busiest.count} (budget ${budget.limit})`);
 });
+
+/** The most posts in any window [t, t + windowMs) (only windows starting at a post can hold the most). */
+function busiestWindow(times: readonly number[], windowMs: number): { count: number; from: number } {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = { count: 0, from: 0 };
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (j < sorted.length && sorted[j]! < sorted[i]! + windowMs) j++;
+    if (j - i > best.count) best = { count: j - i, from: sorted[i]! };
+  }
+  return best;
+}
 
 function count<T>(values: readonly T[]): Map<T, number> {
   const m = new Map<T, number>();

@@ -6,7 +6,7 @@ import { obligations } from "./obligations.js";
 import { pipeline } from "./pipeline.js";
 import { policyDecision } from "./policy-decision.js";
 
-const unlimited = { take: async () => ({ allowed: true, remaining: 1, resetAt: 0 }) };
+const unlimited = { take: async () => ({ allowed: true, remaining: 1, resetAt: 0 }), reserve: async () => ({ allowed: true, remaining: 1, resetAt: 0, settle: async () => {} }) };
 
 const highRisk = policyOf(
   [
@@ -29,8 +29,22 @@ test("a require_approval obligation lets the effect run when the runtime verifie
 
 test("a spent rate limit refuses transiently (the task waits), and the effect does not run", async () => {
   const limited = policyOf([{ id: "replies", effect: "permit", actions: ["task.complete"], principals: ["triage"], obligations: [{ kind: "rate_limit", key: "replies", limit: 1, windowMs: 60_000 }] }]);
-  const spent = { take: async () => ({ allowed: false, remaining: 0, resetAt: Date.now() + 30_000 }) };
+  const spent = { ...unlimited, take: async () => ({ allowed: false, remaining: 0, resetAt: Date.now() + 30_000 }) };
   const effect = countingEffect();
   await assert.rejects(pipeline(policyDecision(limited), obligations(spent))(effect), (err: unknown) => err instanceof TransientError && err.code === "E_RATE_LIMITED");
   assert.equal(effect.runs, 0);
+});
+
+test("a sliding limit's token is settled with the time the effect ended, whether it returned or threw", async () => {
+  const sliding = policyOf([{ id: "posts", effect: "permit", actions: ["task.complete"], principals: ["triage"], obligations: [{ kind: "rate_limit", key: "posts", limit: 5, windowMs: 60_000, window: "sliding" }] }]);
+  const settled: (number | null)[] = [];
+  const store = { ...unlimited, reserve: async () => ({ allowed: true, remaining: 4, resetAt: 0, settle: async (at: number | null) => void settled.push(at) }) };
+  const before = Date.now();
+  const effect = countingEffect();
+  await pipeline(policyDecision(sliding), obligations(store))(effect);
+  assert.equal(effect.runs, 1);
+  const failing = { ...countingEffect(), run: async () => Promise.reject(new Error("connection reset")) };
+  await assert.rejects(pipeline(policyDecision(sliding), obligations(store))(failing), /connection reset/);
+  assert.equal(settled.length, 2);
+  assert.ok(settled.every((at) => at !== null && at >= before), `settled at ${settled.join(", ")}`);
 });

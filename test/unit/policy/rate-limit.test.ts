@@ -15,7 +15,7 @@ test("a global limit of N per minute with 3 replicas: at most N actions in the w
   // Pin the clock mid-window so the test cannot straddle a window boundary.
   const now = () => Math.floor(Date.now() / limit.windowMs) * limit.windowMs + limit.windowMs / 2;
   const replicas = await Promise.all([1, 2, 3].map(async (i) => openRateLimitStore(await nats.connect(`triage-${i}`), { now })));
-  const attempts = replicas.flatMap((store) => Array.from({ length: 25 }, () => enforceRateLimits(policy.decide(req), store)));
+  const attempts = replicas.flatMap((store) => Array.from({ length: 25 }, async () => (await enforceRateLimits(policy.decide(req), store)).decision));
   const decisions = await Promise.all(attempts);
   const allowed = decisions.filter((d) => d.effect === "allow").length;
   assert.equal(allowed, limit.limit, `${allowed} of ${decisions.length} allowed with a limit of ${limit.limit}`);
@@ -37,4 +37,42 @@ test("a new window starts with a full allowance, and limits with different keys 
   assert.equal(await takeN("b:with spaces", 5), 2);
   clock += 1000;
   assert.equal(await takeN("a", 5), 2);
+});
+
+test("a sliding limit counts an effect until a window after it was done: a slow effect holds its token longer", async (t) => {
+  const nats = await startNats(t);
+  let clock = 1_000_000_000_000;
+  const store = await openRateLimitStore(await nats.connect(), { now: () => clock });
+  const first = await store.reserve("posts", 2, 1000, 30_000);
+  const second = await store.reserve("posts", 2, 1000, 30_000);
+  assert.ok(first.allowed && second.allowed);
+  assert.equal((await store.reserve("posts", 2, 1000, 30_000)).allowed, false, "two in flight spend a limit of two");
+  await first.settle(clock + 10);
+  await second.settle(clock + 900);
+  clock += 1011;
+  const third = await store.reserve("posts", 2, 1000, 30_000);
+  assert.ok(third.allowed, "the effect done a window ago no longer counts");
+  const refused = await store.reserve("posts", 2, 1000, 30_000);
+  assert.equal(refused.allowed, false, "the one done 111 ms ago still shares a window with a new one");
+  assert.equal(refused.resetAt, 1_000_000_000_900 + 1000);
+  await third.settle(null);
+  assert.ok((await store.reserve("posts", 2, 1000, 30_000)).allowed, "a token given back is free again");
+});
+
+test("a sliding limit gives no more than its limit to three replicas reserving at once", async (t) => {
+  const nats = await startNats(t);
+  const replicas = await Promise.all([1, 2, 3].map(async () => openRateLimitStore(await nats.connect())));
+  const taken = await Promise.all(replicas.flatMap((store) => Array.from({ length: 10 }, () => store.reserve("burst", 7, 60_000, 30_000))));
+  assert.equal(taken.filter((r) => r.allowed).length, 7);
+});
+
+test("an unsettled token counts as in flight for inFlightMs, then a window more", async (t) => {
+  const nats = await startNats(t);
+  let clock = 2_000_000_000_000;
+  const store = await openRateLimitStore(await nats.connect(), { now: () => clock });
+  assert.ok((await store.reserve("lost", 1, 1000, 5000)).allowed);
+  clock += 5999;
+  assert.equal((await store.reserve("lost", 1, 1000, 5000)).allowed, false);
+  clock += 1;
+  assert.ok((await store.reserve("lost", 1, 1000, 5000)).allowed);
 });
