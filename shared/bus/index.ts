@@ -39,4 +39,5 @@ export { serveRequests, type Request } from "./serve-requests.js";
 export { openStateStore, type StateStore, type StateEntry, type StateChange } from "./state-store.js";
 export { openModelStore, modelBuckets, type ModelStore, type ModelPointer } from "./model-store.js";
 export { openRateLimitStore, rateLimitBucket, type RateLimitStore, type RateLimitTake } from "./rate-limit-store.js";
+export { openBudgetStore, budgetBucket, type BudgetStore } from "./budget-store.js";
 export { registerIdentity, readIdentities, identitySchema, type Identity } from "./identities.js";

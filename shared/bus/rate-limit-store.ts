@@ -1,5 +1,6 @@
 import type { KV } from "nats";
 import type { Bus } from "./connection.js";
+import { compareAndSet, kvToken, type KvCodec } from "./kv-cas.js";
 import { buckets, maxRateLimitWindowMs } from "./topology.js";
 
 /**
@@ -30,12 +31,11 @@ export interface RateLimitStoreOptions {
   readonly now?: () => number;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-function isConflict(err: unknown): boolean {
-  return /wrong last sequence|key exists/i.test(String((err as Error)?.message ?? err));
-}
+/** The count of one window, as decimal text (the format replicas of every version read). */
+const countCodec: KvCodec<number> = {
+  encode: (n) => new TextEncoder().encode(String(n)),
+  decode: (b) => Number(new TextDecoder().decode(b)),
+};
 
 export async function openRateLimitStore(bus: Bus, opts: RateLimitStoreOptions = {}): Promise<RateLimitStore> {
   const maxWindowMs = opts.maxWindowMs ?? maxRateLimitWindowMs;
@@ -46,21 +46,19 @@ export async function openRateLimitStore(bus: Bus, opts: RateLimitStoreOptions =
       if (windowMs > maxWindowMs) throw new RangeError(`rate limit window ${windowMs} ms exceeds the store's maxWindowMs ${maxWindowMs}`);
       const windowStart = Math.floor(now() / windowMs) * windowMs;
       const resetAt = windowStart + windowMs;
-      // KV keys are subject tokens: encode the caller's key so ":" or spaces cannot break it.
-      const k = `${Buffer.from(key).toString("base64url")}.${windowMs}.${windowStart}`;
-      for (;;) {
-        const entry = await kv.get(k);
-        const used = entry && entry.operation === "PUT" ? Number(decoder.decode(entry.value)) : 0;
-        if (used >= limit) return { allowed: false, remaining: 0, resetAt };
-        try {
-          if (entry) await kv.update(k, encoder.encode(String(used + 1)), entry.revision);
-          else await kv.create(k, encoder.encode("1"));
-          return { allowed: true, remaining: limit - used - 1, resetAt };
-        } catch (err) {
-          // Another replica took a token between our read and write: read again.
-          if (!isConflict(err)) throw err;
-        }
-      }
+      const k = `${kvToken(key)}.${windowMs}.${windowStart}`;
+      let remaining = 0;
+      const { written } = await compareAndSet<number>(
+        kv,
+        k,
+        (used = 0) => {
+          if (used >= limit) return undefined;
+          remaining = limit - used - 1;
+          return used + 1;
+        },
+        countCodec,
+      );
+      return written ? { allowed: true, remaining, resetAt } : { allowed: false, remaining: 0, resetAt };
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { KV } from "nats";
 import { ConflictError } from "../errors/index.js";
 import type { Bus } from "./connection.js";
+import { isConflict } from "./kv-cas.js";
 
 export interface StateEntry<T = unknown> {
   readonly key: string;
@@ -45,9 +46,6 @@ function checkKey(key: string): string {
   return key;
 }
 
-function isConflict(err: unknown): boolean {
-  return /wrong last sequence|key exists/i.test(String((err as Error)?.message ?? err));
-}
 
 export async function openStateStore(bus: Bus, bucket: string, opts: { replicas?: number; history?: number } = {}): Promise<StateStore> {
   const kv: KV = await bus.js.views.kv(bucket, { history: opts.history ?? 5, replicas: opts.replicas ?? 1 });

@@ -2,6 +2,7 @@ import { MeshError } from "../errors/index.js";
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type StreamConfig } from "nats";
 import type { Bus } from "./connection.js";
 import { modelBuckets, modelPointerHistory } from "./model-store.js";
+import { maxBudgetWindowMs } from "../../policy/types.js";
 
 /**
  * Streams, consumers and buckets, declared once. The operator identity creates or updates them idempotently
@@ -47,10 +48,13 @@ const streamSubjects: Record<StreamKey, string> = {
   audit: "mesh.audit.>",
 };
 
-export const buckets = { policy: "mesh_policy", rateLimits: "mesh_ratelimit", seen: "mesh_seen", identities: "mesh_identities" } as const;
+export const buckets = { policy: "mesh_policy", rateLimits: "mesh_ratelimit", budgets: "mesh_budget", seen: "mesh_seen", identities: "mesh_identities" } as const;
 
 /** The longest rate-limit window any policy may use; counters live twice as long. */
 export const maxRateLimitWindowMs = 3_600_000;
+
+// The policy document bounds budget windows; the budget bucket keeps counters twice as long.
+export { maxBudgetWindowMs };
 
 /** Policy revisions kept in the bucket's history, for diff and rollback. */
 export const policyHistory = 64;
@@ -59,6 +63,7 @@ export const policyHistory = 64;
 export async function ensureBuckets(js: JetStreamClient, opts: TopologyOptions = defaultTopologyOptions): Promise<void> {
   await js.views.kv(buckets.policy, { history: policyHistory, replicas: opts.replicas });
   await js.views.kv(buckets.rateLimits, { history: 1, ttl: maxRateLimitWindowMs * 2, replicas: opts.replicas });
+  await js.views.kv(buckets.budgets, { history: 1, ttl: maxBudgetWindowMs * 2, replicas: opts.replicas });
   // Envelope ids already admitted, kept as long as the streams keep tasks: dedupe beyond the duplicate window.
   await js.views.kv(buckets.seen, { history: 1, ttl: opts.maxAgeDays * 86_400_000, replicas: opts.replicas });
   // Public keys of agents and operators (shared/bus/identities.ts); history keeps a rotated key's record.

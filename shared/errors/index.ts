@@ -14,6 +14,7 @@ export type ErrorCode =
   | "E_TOOL"
   | "E_CONFIG"
   | "E_RATE_LIMITED"
+  | "E_BUDGET_UNAVAILABLE"
   | "E_CONFLICT"
   | "E_AUDIT_UNAVAILABLE";
 

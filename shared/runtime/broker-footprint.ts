@@ -1,6 +1,6 @@
-import { buckets, modelBuckets, rateLimitBucket, streamNames, subjects } from "../bus/index.js";
+import { budgetBucket, buckets, modelBuckets, rateLimitBucket, streamNames, subjects } from "../bus/index.js";
 import type { PolicyDocument } from "../../policy/document/index.js";
-import { takesRateLimitTokens, writesBucket, type BrokerFootprint, type BucketAccess } from "../../policy/nats-permissions/index.js";
+import { spendsBudgets, takesRateLimitTokens, writesBucket, type BrokerFootprint, type BucketAccess } from "../../policy/nats-permissions/index.js";
 import { consumerSpecs, stateBucketOf } from "./consumer-specs.js";
 import { agentKind, type AgentDefinition } from "./define-agent.js";
 
@@ -32,6 +32,7 @@ export function brokerFootprint(def: AgentDefinition, doc: PolicyDocument): Brok
       // Opened by every agent; only those the document names read or write them (the seen marks hold envelopes).
       bucket(buckets.seen, writesBucket(doc, def.name, buckets.seen) ? "write" : answersStatus ? "read" : "info"),
       bucket(rateLimitBucket, takesRateLimitTokens(doc, def.name) ? "write" : "info"),
+      bucket(budgetBucket, spendsBudgets(doc, def.name) ? "write" : "info"),
       ...(usesModels ? [bucket(modelBuckets.current, writesBucket(doc, def.name, modelBuckets.current) ? "write" : "read")] : []),
       ...(own ? [bucket(own, "write")] : []),
     ],
