@@ -29,6 +29,8 @@ export interface BudgetStoreOptions {
 }
 
 const codec = jsonCodec<Spend>();
+/** Sums kept to the nano-dollar, so a reservation settled back leaves no float dust behind. */
+const add = (a: Spend, b: Spend): Spend => ({ usd: Math.round((a.usd + b.usd) * 1e9) / 1e9, tokens: a.tokens + b.tokens });
 const none: Spend = { usd: 0, tokens: 0 };
 
 export async function openBudgetStore(bus: Bus, opts: BudgetStoreOptions = {}): Promise<BudgetStore> {
@@ -44,7 +46,7 @@ export async function openBudgetStore(bus: Bus, opts: BudgetStoreOptions = {}): 
         kv,
         keyOf(key, windowMs, windowStart),
         (spent = none) => {
-          const next = { usd: spent.usd + amount.usd, tokens: spent.tokens + amount.tokens };
+          const next = add(spent, amount);
           const over = (limits.usd !== undefined && next.usd > limits.usd) || (limits.tokens !== undefined && next.tokens > limits.tokens);
           return over ? undefined : next;
         },
@@ -57,7 +59,10 @@ export async function openBudgetStore(bus: Bus, opts: BudgetStoreOptions = {}): 
         kv,
         keyOf(key, windowMs, windowStart),
         // Never below zero: a window that expired and came back empty owes nothing to a late refund.
-        (spent = none) => ({ usd: Math.max(0, spent.usd + delta.usd), tokens: Math.max(0, spent.tokens + delta.tokens) }),
+        (spent = none) => {
+          const next = add(spent, delta);
+          return { usd: Math.max(0, next.usd), tokens: Math.max(0, next.tokens) };
+        },
         codec,
       );
     },

@@ -5,6 +5,7 @@ import { createModelCache, defaultCacheOptions } from "./cache.js";
 import { createCostMeter, type CostMeter } from "./cost-meter.js";
 import { createLanes, type Lane } from "./lanes.js";
 import { routeKey, thresholdsFor, thresholdsSchema } from "./routing-policy.js";
+import { spendReserveSchema, worstCaseSpend, type Spend } from "./spend.js";
 import { createLlmTier, endpointSchema, type EndpointConfig, type LlmCall, type LlmClassification, type LlmTier } from "./llm-tier.js";
 import type { LocalClassifier } from "./local-classifier.js";
 
@@ -13,7 +14,7 @@ import type { LocalClassifier } from "./local-classifier.js";
  * every model call through the injected gate (this folder never imports policy); text leaving for an
  * endpoint the gate marks `redact` passes through the injected redactor first.
  */
-export interface ModelGateRequest {
+export interface ModelGateRequest<T = unknown> {
   readonly tier: string;
   readonly model: string;
   /** What the audit record should name: the small model's content hash, or the endpoint's model id. */
@@ -22,6 +23,8 @@ export interface ModelGateRequest {
   readonly region: string;
   readonly trusted: boolean;
   readonly task: TaskRef;
+  /** For a call that costs money: its worst case (reserved against budgets before it runs) and what it did cost. */
+  readonly spend?: { readonly estimate: Spend; actual(value: T): Spend };
 }
 
 export type GateOutcome<T> =
@@ -33,7 +36,7 @@ export type GateOutcome<T> =
  * when the text must be scrubbed before it leaves), or answers a refusal without running it.
  */
 export interface ModelGate {
-  invoke<T>(req: ModelGateRequest, call: (redact: boolean) => Promise<T>): Promise<GateOutcome<T>>;
+  invoke<T>(req: ModelGateRequest<T>, call: (redact: boolean) => Promise<T>): Promise<GateOutcome<T>>;
 }
 
 export interface TaskRef {
@@ -101,6 +104,8 @@ export const routerConfigSchema = z.object({
     .default({}),
   /** Micro-batching of large-model classification across concurrent tasks; maxBatch 1 turns it off. */
   batch: z.object({ maxBatch: z.number().int().min(1).max(64), maxWaitMs: z.number().int().min(0) }).default({ maxBatch: 1, maxWaitMs: 10 }),
+  /** The worst case a large-model call reserves against the policy's budgets before it runs. */
+  spendReserve: spendReserveSchema.default(spendReserveSchema.parse({})),
 });
 export type RouterConfig = z.input<typeof routerConfigSchema>;
 
@@ -162,13 +167,15 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
     return result;
   };
 
-  /** Counts a successful large-model call and books its cost to the task; returns the cost. */
-  const booked = (lane: Lane, task: TaskRef, res: LlmCall<unknown>): number => {
+  /** Counts a successful large-model call and books its cost to the task; returns what it cost. */
+  const booked = (lane: Lane, task: TaskRef, res: LlmCall<unknown>): { costUsd: number; tokens: number } => {
     const model = lane.endpoint.model;
     metrics?.mesh_model_requests_total.inc({ tier: "large", model, outcome: "ok" });
     metrics?.mesh_model_latency_seconds.observe({ tier: "large", model }, res.latencyMs / 1000);
-    return costMeter.record({ flow: task.flow, tier: "large", endpoint: lane.endpoint, usage: res.usage });
+    const costUsd = costMeter.record({ flow: task.flow, tier: "large", endpoint: lane.endpoint, usage: res.usage });
+    return { costUsd, tokens: res.usage.inputTokens + res.usage.outputTokens };
   };
+  const free = { costUsd: 0, tokens: 0, cached: true };
 
   return {
     breakerStates: () => Object.fromEntries(lanes.map((l) => [l.endpoint.name, l.breaker.state])),
@@ -227,17 +234,18 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
       }
 
       const labelsKey = `${classifier}@${small.version}`;
-      const outcome = await walkLanes<LlmClassification>(task, tried, async (lane, prepare) => {
+      const worstCase = (lane: Lane) => worstCaseSpend(lane.endpoint, config.spendReserve, [text, ...small.labels], config.spendReserve.classifyOutputTokens);
+      const outcome = await walkLanes<LlmClassification>(task, tried, worstCase, async (lane, prepare) => {
         const outbound = prepare(text);
         const known = answers.get("large", lane.endpoint.model, outbound);
         metrics?.mesh_model_cache_requests_total.inc({ tier: "large", result: known ? "hit" : "miss" });
         if (known) {
           metrics?.mesh_model_requests_total.inc({ tier: "large", model: lane.endpoint.model, outcome: "cache_hit" });
-          return { value: known, costUsd: 0, cached: true };
+          return { value: known, ...free };
         }
         const res = await askLarge(lane, outbound, small.labels, labelsKey);
         answers.set("large", lane.endpoint.model, outbound, res.value);
-        return { value: res.value, costUsd: booked(lane, task, res), cached: false };
+        return { value: res.value, ...booked(lane, task, res), cached: false };
       });
 
       const smallSaid = `${small.name} ${best ? best.confidence.toFixed(2) : "n/a"} < ${thresholds.small.toFixed(2)}`;
@@ -292,15 +300,17 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
     },
 
     async draft(req, task) {
-      const outcome = await walkLanes<string>(task, [], async (lane, prepare) => {
+      const worstCase = (lane: Lane) =>
+        worstCaseSpend(lane.endpoint, config.spendReserve, [req.text, req.intent, req.instructions ?? ""], config.spendReserve.draftOutputTokens);
+      const outcome = await walkLanes<string>(task, [], worstCase, async (lane, prepare) => {
         const outbound = { ...req, text: prepare(req.text) };
         const key = `${outbound.intent}\n${outbound.instructions ?? ""}\n${outbound.text}`;
         const known = drafts.get("draft", lane.endpoint.model, key);
         metrics?.mesh_model_cache_requests_total.inc({ tier: "draft", result: known ? "hit" : "miss" });
-        if (known) return { value: known.text, costUsd: 0, cached: true };
+        if (known) return { value: known.text, ...free };
         const res = await lane.breaker.run(() => lane.tier.draft(outbound));
         drafts.set("draft", lane.endpoint.model, key, { text: res.value });
-        return { value: res.value, costUsd: booked(lane, task, res), cached: false };
+        return { value: res.value, ...booked(lane, task, res), cached: false };
       });
       if (outcome.kind === "refused") return { text: null, model: "", endpoint: null, cached: false, costUsd: 0, reason: outcome.reason, reasonCode: outcome.reasonCode };
       const meta = { model: outcome.lane.endpoint.model, endpoint: outcome.lane.endpoint.name };

@@ -156,6 +156,8 @@ export class ModelAccess {
               region: task.region,
               auditDetail: { tier: req.tier, model: req.model, modelVersion: req.modelVersion, endpoint: req.endpoint },
               run: (decision) => call(decision.obligations.some((o) => o.kind === "redact")),
+              // The router's worst case and actual cost of the call: the budgets interceptor holds it to the policy's budgets.
+              ...(req.spend ? { spend: req.spend } : {}),
             });
             return { allowed: true, value };
           } catch (err) {
