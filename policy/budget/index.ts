@@ -68,7 +68,7 @@ export async function reserveBudgets(decision: Decision, estimate: Spend, counte
     if (!r.reserved)
       return refuse(
         BUDGET_EXHAUSTED,
-        `budget "${ob.key}" (${describeLimits(ob)}) is spent: ${usd(r.spent.usd)} and ${r.spent.tokens} tokens used, this call may cost up to ${usd(estimate.usd)} and ${estimate.tokens} tokens`,
+        `budget "${ob.key}" (${describeLimits(ob)}) cannot take this call: ${usd(r.spent.usd)} and ${r.spent.tokens} tokens used, the call may cost up to ${usd(estimate.usd)} and ${estimate.tokens} tokens`,
       );
     holds.push({ key: ob.key, windowMs: ob.windowMs, windowStart: r.windowStart, amount: estimate });
   }

@@ -37,7 +37,7 @@ test("a call whose worst case would pass the budget is refused, audited with the
   const perform = pipeline(audit(records), policyDecision(budgeted), budgets(store, log));
   await perform(modelCall({ usd: 0.7, tokens: 100 }, { usd: 0.7, tokens: 100 }));
   const second = modelCall({ usd: 0.4, tokens: 100 }, { usd: 0.4, tokens: 100 });
-  await assert.rejects(perform(second), (err: unknown) => err instanceof PolicyDeniedError && /budget "flow:ticket" \(\$1\.0000 and 10000 tokens per 3600 s, across all replicas\) is spent/.test(err.message));
+  await assert.rejects(perform(second), (err: unknown) => err instanceof PolicyDeniedError && /budget "flow:ticket" \(\$1\.0000 and 10000 tokens per 3600 s, across all replicas\) cannot take this call/.test(err.message));
   assert.equal(second.runs, 0);
   const refused = records.records.at(-1)!;
   assert.equal(refused.outcome, "refused");
