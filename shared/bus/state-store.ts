@@ -47,8 +47,9 @@ function checkKey(key: string): string {
 }
 
 
-export async function openStateStore(bus: Bus, bucket: string, opts: { replicas?: number; history?: number } = {}): Promise<StateStore> {
-  const kv: KV = await bus.js.views.kv(bucket, { history: opts.history ?? 5, replicas: opts.replicas ?? 1 });
+/** `ttlMs` bounds every entry's life (the bucket's max age); it applies when the bucket is created, by the operator. */
+export async function openStateStore(bus: Bus, bucket: string, opts: { replicas?: number; history?: number; ttlMs?: number } = {}): Promise<StateStore> {
+  const kv: KV = await bus.js.views.kv(bucket, { history: opts.history ?? 5, replicas: opts.replicas ?? 1, ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}) });
   const get = async <T>(key: string): Promise<StateEntry<T> | undefined> => {
     const e = await kv.get(checkKey(key));
     if (!e || e.operation !== "PUT") return undefined;

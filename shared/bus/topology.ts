@@ -16,6 +16,11 @@ export interface TopologyOptions {
   readonly maxAgeDays: number;
   /** Largest message a stream accepts; inbound bodies over the ingest limit still reach the DLQ. */
   readonly maxMsgBytes: number;
+  /**
+   * How long a journaled model answer is kept (the model-call journal's bucket TTL): longer than any task stays
+   * in redelivery, after which a redelivered task would only call the model again, never reuse a stale answer.
+   */
+  readonly journalTtlMs: number;
 }
 
 export const defaultTopologyOptions: TopologyOptions = {
@@ -23,6 +28,7 @@ export const defaultTopologyOptions: TopologyOptions = {
   duplicateWindowMs: 10 * 60_000,
   maxAgeDays: 14,
   maxMsgBytes: 8 * 1024 * 1024,
+  journalTtlMs: 86_400_000,
 };
 
 export const streamNames = {

@@ -44,6 +44,8 @@ export const agentConfigSchema = z.object({
   maxEventBytes: int(1).default(defaultMaxEventBytes),
   streamReplicas: int(1).max(5).default(1),
   duplicateWindowMs: int(1000).default(10 * 60_000),
+  /** Life of a journaled model answer (the journal bucket's TTL, set when `mesh init`/`mesh up` creates it). */
+  modelJournalTtlMs: int(60_000).default(86_400_000),
   toolTimeoutMs: int(1).default(10_000),
   /** JSON array of model endpoints (see shared/models endpointSchema); overrides the OPENAI_* shortcut. */
   modelEndpoints: z.string().optional(),
@@ -98,6 +100,7 @@ const envNames: Record<keyof AgentConfig, string> = {
   maxEventBytes: "MAX_EVENT_BYTES",
   streamReplicas: "STREAM_REPLICAS",
   duplicateWindowMs: "DUPLICATE_WINDOW_MS",
+  modelJournalTtlMs: "MODEL_JOURNAL_TTL_MS",
   toolTimeoutMs: "TOOL_TIMEOUT_MS",
   modelEndpoints: "MODEL_ENDPOINTS",
   modelRouting: "MODEL_ROUTING",

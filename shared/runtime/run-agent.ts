@@ -49,7 +49,7 @@ import { AuditWriter } from "./audit-writer.js";
 import { agentSettingsEnv, redactedConfig, type AgentConfig } from "./config.js";
 import { EffectScope, type GovernedModelStore, type ServiceContext } from "./context.js";
 import { agentKind, type AgentDefinition, type TaskAgentDefinition } from "./define-agent.js";
-import { consumerSpecs, type AgentConsumerSpec } from "./consumer-specs.js";
+import { consumerSpecs, journalBucketOf, type AgentConsumerSpec } from "./consumer-specs.js";
 import { watchConsumers } from "./consumer-readiness.js";
 import { requireConsumers } from "./mesh-topology.js";
 import { inboxPrefixOf } from "../../policy/nats-permissions/index.js";
@@ -157,8 +157,13 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   const state = def.state
     ? governedState(await openStateStore(bus, stateBucket, { replicas: config.streamReplicas }), stateBucket, () => newScope(currentTrace() ?? childSpan()), config.region)
     : undeclaredState(def.name);
-  // An agent with its own state journals its large-model answers there, so a redelivery never calls twice.
-  const models = new ModelAccess(config, () => newScope(childSpan()), modelStore, log, metrics, drift, def.state ? state : undefined);
+  // An agent that calls models journals their large-model answers in a bucket of their own whose entries expire,
+  // so a redelivery never calls twice and the journal does not grow without end.
+  const journalBucket = journalBucketOf(def);
+  const journal = journalBucket
+    ? governedState(await openStateStore(bus, journalBucket, { replicas: config.streamReplicas, history: 1 }), journalBucket, () => newScope(currentTrace() ?? childSpan()), config.region)
+    : undefined;
+  const models = new ModelAccess(config, () => newScope(childSpan()), modelStore, log, metrics, drift, journal);
   const verifier = decisionVerifier(bus, gate);
   /**
    * A delivery runs as a consumer span continuing the trace it arrived with (or the task's); its effects,
