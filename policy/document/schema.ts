@@ -72,6 +72,13 @@ export const obligationSchema = z.discriminatedUnion("kind", [
       windowMs: z.number().int().positive().max(maxBudgetWindowMs, `at most ${maxBudgetWindowMs} ms (31 days): counters outlive the longest window`),
     })
     .refine((b) => b.limitUsd !== undefined || b.limitTokens !== undefined, { message: "a budget needs limitUsd, limitTokens or both", path: ["limitUsd"] }),
+  /**
+   * The least confidence the router may accept from the small and the large model on this call (a bar above 1
+   * sends every answer of that tier on: the small model's to the large one, the large one's to a human).
+   */
+  z
+    .strictObject({ kind: z.literal("tighten_routing"), small: z.number().min(0).max(1.0001).optional(), large: z.number().min(0).max(1.0001).optional() })
+    .refine((o) => o.small !== undefined || o.large !== undefined, { message: "tighten_routing needs a small or a large bar", path: ["small"] }),
 ]);
 
 export const ruleSchema = z.strictObject({

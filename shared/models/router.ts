@@ -4,7 +4,7 @@ import type { MeshMetrics } from "../telemetry/index.js";
 import { createModelCache, defaultCacheOptions } from "./cache.js";
 import { createCostMeter, type CostMeter } from "./cost-meter.js";
 import { createLanes, type Lane } from "./lanes.js";
-import { routeKey, thresholdsFor, thresholdsSchema } from "./routing-policy.js";
+import { routeKey, thresholdsFor, thresholdsSchema, tightened, type Tighten } from "./routing-policy.js";
 import { spendReserveSchema, worstCaseSpend, type Spend } from "./spend.js";
 import { createLlmTier, endpointSchema, type EndpointConfig, type LlmCall, type LlmClassification, type LlmTier } from "./llm-tier.js";
 import type { LocalClassifier } from "./local-classifier.js";
@@ -33,10 +33,11 @@ export type GateOutcome<T> =
 
 /**
  * The caller's policy door: `invoke` runs `call` as one policy-checked, audited model call (with `redact` true
- * when the text must be scrubbed before it leaves), or answers a refusal without running it.
+ * when the text must be scrubbed before it leaves, and the bars the policy raised for this call), or answers a
+ * refusal without running it.
  */
 export interface ModelGate {
-  invoke<T>(req: ModelGateRequest<T>, call: (redact: boolean) => Promise<T>): Promise<GateOutcome<T>>;
+  invoke<T>(req: ModelGateRequest<T>, call: (redact: boolean, tighten?: Tighten) => Promise<T>): Promise<GateOutcome<T>>;
 }
 
 export interface TaskRef {
@@ -186,32 +187,34 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
     async classify(classifier, text, task) {
       const small = classifiers[classifier];
       if (!small) throw new MeshError("E_CONFIG", `classify: classifier "${classifier}" is not loaded (have: ${Object.keys(classifiers).join(", ") || "none"})`);
-      const thresholds = thresholdsFor(config, small, task.flow);
-      const routeVersion = routeKey(
-        classifier,
-        small,
-        thresholds,
-        lanes.map((l) => l.endpoint.model),
-      );
-
-      const hit = decisions.get("route", routeVersion, text);
-      metrics?.mesh_model_cache_requests_total.inc({ tier: "route", result: hit ? "hit" : "miss" });
-      if (hit) {
+      const flowBars = thresholdsFor(config, small, task.flow);
+      const models = lanes.map((l) => l.endpoint.model);
+      // The bars hold only once the policy has spoken (drift may raise them), so the routed-answer cache is asked
+      // inside the small model's call, under the key of the bars that apply now.
+      let thresholds = flowBars;
+      let routeVersion = routeKey(classifier, small, thresholds, models);
+      const smallGate = await gate.invoke({ tier: "small", model: small.name, modelVersion: small.version, endpoint: "local", region: task.region, trusted: true, task }, async (_redact, tighten) => {
+        thresholds = tightened(flowBars, tighten);
+        routeVersion = routeKey(classifier, small, thresholds, models);
+        const hit = decisions.get("route", routeVersion, text);
+        metrics?.mesh_model_cache_requests_total.inc({ tier: "route", result: hit ? "hit" : "miss" });
+        if (hit) return { hit };
+        const started = performance.now();
+        const prediction = small.predict(text);
+        metrics?.mesh_model_latency_seconds.observe({ tier: "small", model: small.name }, (performance.now() - started) / 1000);
+        metrics?.mesh_model_requests_total.inc({ tier: "small", model: small.name, outcome: "ok" });
+        return { prediction };
+      });
+      if (smallGate.allowed && smallGate.value.hit) {
+        const hit = smallGate.value.hit;
         metrics?.mesh_model_requests_total.inc({ tier: "cache", model: hit.model, outcome: "cache_hit" });
         return settle({ ...hit, tier: "cache", cached: true, costUsd: 0 }, task.flow);
       }
 
       const tried: TriedTier[] = [];
       let best: { label: string; confidence: number } | null = null;
-      const smallGate = await gate.invoke({ tier: "small", model: small.name, modelVersion: small.version, endpoint: "local", region: task.region, trusted: true, task }, async () => {
-        const started = performance.now();
-        const prediction = small.predict(text);
-        metrics?.mesh_model_latency_seconds.observe({ tier: "small", model: small.name }, (performance.now() - started) / 1000);
-        metrics?.mesh_model_requests_total.inc({ tier: "small", model: small.name, outcome: "ok" });
-        return prediction;
-      });
-      if (smallGate.allowed) {
-        const p = smallGate.value;
+      if (smallGate.allowed && smallGate.value.prediction) {
+        const p = smallGate.value.prediction;
         tried.push({ tier: "small", model: `${small.name}@${small.version}`, label: p.label, confidence: p.confidence });
         best = p;
         if (p.confidence >= thresholds.small) {
@@ -229,7 +232,7 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
           decisions.set("route", routeVersion, text, result);
           return settle(result, task.flow);
         }
-      } else {
+      } else if (!smallGate.allowed) {
         tried.push({ tier: "small", model: small.name, label: null, confidence: 0, error: `policy: ${smallGate.message}` });
       }
 

@@ -28,6 +28,16 @@ export function thresholdsFor(policy: RoutingPolicy, small: LocalClassifier, flo
   };
 }
 
+/** A bar the policy obliges on this call (drift) only ever raises the flow's own. */
+export function tightened(bars: { small: number; large: number }, obliged: Tighten | undefined): { small: number; large: number } {
+  return { small: Math.max(bars.small, obliged?.small ?? 0), large: Math.max(bars.large, obliged?.large ?? 0) };
+}
+
+export interface Tighten {
+  readonly small?: number | undefined;
+  readonly large?: number | undefined;
+}
+
 /** Cache key of a routed answer: classifier and version, both bars, and the endpoints' models in order. */
 export function routeKey(classifier: string, small: LocalClassifier, thresholds: { small: number; large: number }, endpointModels: readonly string[]): string {
   return `${classifier}@${small.version}|${thresholds.small}|${thresholds.large}|${endpointModels.join(",")}`;

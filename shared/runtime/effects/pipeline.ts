@@ -16,6 +16,8 @@ export interface RuntimeFacts {
   readonly approvals?: number;
   /** Prompt-injection screening of the text a model call sends. */
   readonly screening?: { readonly score: number; readonly rules: readonly string[] };
+  /** Whether the task's flow is drifting (shared/telemetry/drift-response.ts): the policy tightens its routing then. */
+  readonly drift?: { readonly tightened: boolean };
 }
 
 /** One effect: what it is (for policy and audit) and how to do it (`run`). */
