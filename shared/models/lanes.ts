@@ -3,7 +3,7 @@ import type { MeshMetrics } from "../telemetry/index.js";
 import { createBatcher, type Batcher } from "./batcher.js";
 import { breakerStateValue, createBreaker, defaultBreakerOptions, type Breaker, type BreakerOptions } from "./breaker.js";
 import { ModelOutputError, type EndpointConfig, type LlmCall, type LlmClassification, type LlmTier } from "./llm-tier.js";
-import type { ModelGate, TaskRef, TriedTier } from "./router.js";
+import type { ModelGate, TaskRef, TriedTier } from "./model-gate.js";
 import type { Spend } from "./spend.js";
 
 /**

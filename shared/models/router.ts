@@ -1,62 +1,26 @@
-import { z } from "zod";
 import { MeshError, SchemaError, describeIssues } from "../errors/index.js";
 import type { MeshMetrics } from "../telemetry/index.js";
-import { createModelCache, defaultCacheOptions } from "./cache.js";
+import { createModelCache } from "./cache.js";
 import { createCostMeter, type CostMeter } from "./cost-meter.js";
+import { createDrafter, type DraftResult } from "./drafter.js";
 import { createLanes, type Lane } from "./lanes.js";
-import { routeKey, thresholdsFor, thresholdsSchema, tightened, type Tighten } from "./routing-policy.js";
-import { spendReserveSchema, worstCaseSpend, type Spend } from "./spend.js";
-import { createLlmTier, endpointSchema, type EndpointConfig, type LlmCall, type LlmClassification, type LlmTier } from "./llm-tier.js";
+import { routeKey, thresholdsFor, tightened } from "./routing-policy.js";
+import { routerConfigSchema, type RouterConfig } from "./router-config.js";
+import { worstCaseSpend } from "./spend.js";
+import { createLlmTier, type EndpointConfig, type LlmCall, type LlmClassification, type LlmTier } from "./llm-tier.js";
 import type { LocalClassifier } from "./local-classifier.js";
+import type { ModelGate, TaskRef, TriedTier } from "./model-gate.js";
+
+export type { GateOutcome, ModelGate, ModelGateRequest, TaskRef, TriedTier } from "./model-gate.js";
+export type { DraftResult } from "./drafter.js";
 
 /**
- * cache → small local model → large model(s) → human, by calibrated per-flow thresholds. Policy decides
- * every model call through the injected gate (this folder never imports policy); text leaving for an
- * endpoint the gate marks `redact` passes through the injected redactor first.
+ * cache → small local model → large model(s) → human, by calibrated per-flow thresholds: the composition of the
+ * tiers (local-classifier, lanes), the caches, the routing policy (routing-policy), the policy gate (model-gate),
+ * spend (spend, cost-meter) and the drafter. Policy decides every model call through the injected gate; text
+ * leaving for an endpoint the gate marks `redact` passes through the injected redactor first.
  */
-export interface ModelGateRequest<T = unknown> {
-  readonly tier: string;
-  readonly model: string;
-  /** What the audit record should name: the small model's content hash, or the endpoint's model id. */
-  readonly modelVersion: string;
-  readonly endpoint: string;
-  readonly region: string;
-  readonly trusted: boolean;
-  readonly task: TaskRef;
-  /** For a call that costs money: its worst case (reserved against budgets before it runs) and what it did cost. */
-  readonly spend?: { readonly estimate: Spend; actual(value: T): Spend };
-}
-
-export type GateOutcome<T> =
-  | { readonly allowed: true; readonly value: T }
-  | { readonly allowed: false; readonly reasons: readonly string[]; readonly message: string };
-
-/**
- * The caller's policy door: `invoke` runs `call` as one policy-checked, audited model call (with `redact` true
- * when the text must be scrubbed before it leaves, and the bars the policy raised for this call), or answers a
- * refusal without running it.
- */
-export interface ModelGate {
-  invoke<T>(req: ModelGateRequest<T>, call: (redact: boolean, tighten?: Tighten) => Promise<T>): Promise<GateOutcome<T>>;
-}
-
-export interface TaskRef {
-  readonly id: string;
-  readonly flow: string;
-  readonly region: string;
-  /** Whatever the caller attaches (its policy facts); handed back to the gate untouched with every request. */
-  readonly context?: unknown;
-}
-
 export type Tier = "cache" | "small" | "large" | "human";
-
-export interface TriedTier {
-  readonly tier: string;
-  readonly model: string;
-  readonly label: string | null;
-  readonly confidence: number;
-  readonly error?: string;
-}
 
 export interface ClassifyResult {
   readonly decision: "accept" | "escalate";
@@ -72,43 +36,8 @@ export interface ClassifyResult {
   readonly reasonCode?: string;
 }
 
-export interface DraftResult {
-  /** null when no endpoint was allowed to draft, or the draft failed the output checks (reason says why). */
-  readonly text: string | null;
-  readonly model: string;
-  readonly endpoint: string | null;
-  readonly cached: boolean;
-  readonly costUsd: number;
-  readonly reason?: string;
-  readonly reasonCode?: string;
-}
 
-export const routerConfigSchema = z.object({
-  endpoints: z.array(endpointSchema).default([]),
-  thresholds: thresholdsSchema.default({}),
-  /** Per-flow overrides, e.g. a stricter bar for flows with costly mistakes. */
-  flows: z.record(z.string(), thresholdsSchema).default({}),
-  defaultLargeThreshold: z.number().min(0).max(1).default(0.8),
-  cache: z
-    .object({ maxEntries: z.number().int().positive(), ttlMs: z.number().int().positive() })
-    .default(defaultCacheOptions),
-  breaker: z
-    .object({
-      windowSize: z.number().int().positive(),
-      minCalls: z.number().int().positive(),
-      errorRateToOpen: z.number().min(0).max(1),
-      slowCallMs: z.number().int().positive(),
-      slowRateToOpen: z.number().min(0).max(1),
-      openMs: z.number().int().positive(),
-    })
-    .partial()
-    .default({}),
-  /** Micro-batching of large-model classification across concurrent tasks; maxBatch 1 turns it off. */
-  batch: z.object({ maxBatch: z.number().int().min(1).max(64), maxWaitMs: z.number().int().min(0) }).default({ maxBatch: 1, maxWaitMs: 10 }),
-  /** The worst case a large-model call reserves against the policy's budgets before it runs. */
-  spendReserve: spendReserveSchema.default(spendReserveSchema.parse({})),
-});
-export type RouterConfig = z.input<typeof routerConfigSchema>;
+export { routerConfigSchema, type RouterConfig } from "./router-config.js";
 
 export interface RouterDeps {
   /** Small models by classifier name (e.g. "ticket-intent"). */
@@ -144,7 +73,6 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
   const classifiers: Record<string, LocalClassifier> = { ...deps.classifiers };
   const decisions = createModelCache<ClassifyResult>(config.cache);
   const answers = createModelCache<LlmClassification>(config.cache);
-  const drafts = createModelCache<{ text: string }>(config.cache);
 
   const { all: lanes, askLarge, walkLanes } = createLanes({
     endpoints: config.endpoints,
@@ -155,13 +83,6 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
     redact: deps.redact,
     ...(metrics ? { metrics } : {}),
   });
-
-  const checked = (text: string, meta: Omit<DraftResult, "text">): DraftResult => {
-    if (!deps.checkOutput) return { text, ...meta };
-    const verdict = deps.checkOutput(text);
-    if (verdict.allowed) return { text: verdict.text, ...meta };
-    return { text: null, ...meta, reason: `draft withheld by output checks: ${verdict.reasons.join(", ")}`, reasonCode: "output_rejected" };
-  };
 
   const settle = (result: ClassifyResult, flow: string): ClassifyResult => {
     metrics?.mesh_router_decisions_total.inc({ flow, tier: result.tier });
@@ -302,24 +223,13 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
       return settle(result, task.flow);
     },
 
-    async draft(req, task) {
-      const worstCase = (lane: Lane) =>
-        worstCaseSpend(lane.endpoint, config.spendReserve, [req.text, req.intent, req.instructions ?? ""], config.spendReserve.draftOutputTokens);
-      const outcome = await walkLanes<string>(task, [], worstCase, async (lane, prepare) => {
-        const outbound = { ...req, text: prepare(req.text) };
-        const key = `${outbound.intent}\n${outbound.instructions ?? ""}\n${outbound.text}`;
-        const known = drafts.get("draft", lane.endpoint.model, key);
-        metrics?.mesh_model_cache_requests_total.inc({ tier: "draft", result: known ? "hit" : "miss" });
-        if (known) return { value: known.text, ...free };
-        const res = await lane.breaker.run(() => lane.tier.draft(outbound));
-        drafts.set("draft", lane.endpoint.model, key, { text: res.value });
-        return { value: res.value, ...booked(lane, task, res), cached: false };
-      });
-      if (outcome.kind === "refused") return { text: null, model: "", endpoint: null, cached: false, costUsd: 0, reason: outcome.reason, reasonCode: outcome.reasonCode };
-      const meta = { model: outcome.lane.endpoint.model, endpoint: outcome.lane.endpoint.name };
-      if (outcome.kind === "invalid")
-        return { text: null, ...meta, cached: false, costUsd: 0, reason: outcome.error.message, reasonCode: "invalid_model_output" };
-      return checked(outcome.value, { ...meta, cached: outcome.cached, costUsd: outcome.costUsd });
-    },
+    draft: createDrafter({
+      cache: config.cache,
+      spendReserve: config.spendReserve,
+      walkLanes,
+      booked,
+      ...(deps.checkOutput ? { checkOutput: deps.checkOutput } : {}),
+      ...(metrics ? { metrics } : {}),
+    }),
   };
 }
