@@ -3,7 +3,7 @@ import type { ClassifyResult, DraftResult, EndpointConfig, LocalClassifier, Rout
 import { createHash } from "node:crypto";
 import type { ModelStore, StateStore } from "../bus/index.js";
 import { MeshError, PolicyDeniedError, describeIssues } from "../errors/index.js";
-import { DriftResponse, inSpan, type DriftMonitor, type Logger, type MeshMetrics } from "../telemetry/index.js";
+import { inSpan, type DriftMonitor, type DriftResponse, type Logger, type MeshMetrics } from "../telemetry/index.js";
 import type { TaskEnvelope } from "../envelope/index.js";
 import { subjects } from "../bus/index.js";
 import { redactText } from "../../policy/pii/index.js";
@@ -78,8 +78,6 @@ export async function modelEndpoints(config: AgentConfig): Promise<EndpointConfi
 export class ModelAccess {
   private router: Promise<Router> | undefined;
   private readonly watches: { stop(): void }[] = [];
-  /** Whether each flow's routing is tightened for drift: a fact of every model call, for the policy. */
-  private readonly driftResponse: DriftResponse;
   /** Model calls made so far in each delivery (a scope is one delivery). */
   private readonly callCounts = new WeakMap<EffectScope, number>();
 
@@ -97,14 +95,9 @@ export class ModelAccess {
      * crash reuses them instead of calling (and paying for) the model again. None: no journal.
      */
     private readonly journal: StateStore | undefined,
-  ) {
-    this.driftResponse = new DriftResponse(drift, metrics, {
-      psiLimit: config.driftPsiLimit,
-      correctionRateLimit: config.driftCorrectionRateLimit,
-      stableMs: config.driftStableMs,
-      onChange: (c) => log.warn(c, c.tightened ? "inputs drifted: the flow's routing is tightened" : "inputs stable for the whole window: the flow's routing relaxes"),
-    });
-  }
+    /** Whether each flow's routing is tightened for drift: a fact of every model call, for the policy. */
+    private readonly driftResponse: Pick<DriftResponse, "assess">,
+  ) {}
 
   /** Builds the router and loads the small models now, so the first task does not wait for them. */
   async warm(): Promise<void> {

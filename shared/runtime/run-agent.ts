@@ -29,6 +29,7 @@ import { checkedEnvelope, parseJsonBody, sourceRefOf, type TaskEnvelope } from "
 import { MeshError, SchemaError, describeIssues } from "../errors/index.js";
 import {
   DriftMonitor,
+  DriftResponse,
   childSpan,
   createLogger,
   createMetrics,
@@ -163,7 +164,19 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   const journal = journalBucket
     ? governedState(await openStateStore(bus, journalBucket, { replicas: config.streamReplicas, history: 1 }), journalBucket, () => newScope(currentTrace() ?? childSpan()), config.region)
     : undefined;
-  const models = new ModelAccess(config, () => newScope(childSpan()), modelStore, log, metrics, drift, journal);
+  // Drift that acts: each change of a flow's routing is logged and audited (the policy decides what it tightens).
+  const driftResponse = new DriftResponse(drift, metrics, {
+    psiLimit: config.driftPsiLimit,
+    correctionRateLimit: config.driftCorrectionRateLimit,
+    stableMs: config.driftStableMs,
+    onChange: (change) => {
+      log.warn(change, change.tightened ? "inputs drifted: the flow's routing is tightened" : "inputs stable for the whole window: the flow's routing relaxes");
+      void audit
+        .append({ kind: "policy", action: change.tightened ? "routing.tighten" : "routing.relax", effect: "done", revision: gate.revision, region: config.region, flow: change.flow, detail: { ...change } })
+        .catch((err) => log.error({ err }, "audit of a routing change failed"));
+    },
+  });
+  const models = new ModelAccess(config, () => newScope(childSpan()), modelStore, log, metrics, drift, journal, driftResponse);
   const verifier = decisionVerifier(bus, gate);
   /**
    * A delivery runs as a consumer span continuing the trace it arrived with (or the task's); its effects,
