@@ -15,6 +15,7 @@ export type ErrorCode =
   | "E_CONFIG"
   | "E_RATE_LIMITED"
   | "E_BUDGET_UNAVAILABLE"
+  | "E_BUDGET_BUSY"
   | "E_CONFLICT"
   | "E_AUDIT_UNAVAILABLE";
 

@@ -78,12 +78,13 @@ test("3 triage replicas on one broker never spend past the flow's budget, refusa
     .reduce((usd, r) => usd + priceOf(ep, { inputTokens: r.usage.promptTokens, outputTokens: r.usage.completionTokens }), 0);
   const records = await audit();
   const exhausted = records.filter((r) => r.reasons[0] === "budget-exhausted");
+  const waited = records.filter((r) => r.reasons[0] === "budget-busy").length;
   const spenders = new Set(records.filter((r) => r.effect === "allow" && r.outcome === "done").map((r) => r.instance));
-  t.diagnostic(`billed $${billed.toFixed(4)} of $${budgetUsd}; ${standIn.requestCount()} requests; ${exhausted.length} refusals; replicas that spent: ${spenders.size}`);
+  t.diagnostic(`billed $${billed.toFixed(4)} of $${budgetUsd}; ${standIn.requestCount()} requests; ${exhausted.length} refusals; ${waited} waits for calls in flight; replicas that spent: ${spenders.size}`);
   assert.ok(billed <= budgetUsd, `billed $${billed} > budget $${budgetUsd}`);
-  // Reservations are worst cases (about 5x a classification here), and a call finding the budget held by calls in
-  // flight is refused, not made to wait: so with 12 tickets in flight about half the budget ends up billed.
-  assert.ok(billed > budgetUsd / 3, `the budget was used, not just refused ($${billed})`);
+  // Holds are worst cases (about 5x a classification here); a call that finds the budget held by calls in flight
+  // waits for them (budget-busy), so the budget is refused only once what was spent leaves no room for a worst case.
+  assert.ok(billed > budgetUsd / 2, `the budget was used, not just refused ($${billed})`);
   assert.ok(exhausted.length > 0, "calls past the budget were refused");
   assert.ok(exhausted.every((r) => r.outcome === "refused"));
   assert.ok(spenders.size >= 2, "more than one replica spent from the one budget");

@@ -6,9 +6,10 @@ import type { Interceptor } from "./pipeline.js";
 /**
  * Holds a metered effect to the decision's `budget` obligations: its worst-case spend is reserved on counters
  * every replica shares before it runs, and settled to what it cost after. A budget that cannot take it refuses
- * the effect (an audited deny naming the budget); counters that cannot be reached park it (transient), so no call
- * runs unmetered. A call that failed keeps its reservation (the endpoint may have billed it), except one the
- * breaker stopped before it left. A settle that fails leaves the reservation standing: over-counted, never under.
+ * the effect (an audited deny naming the budget); one held by calls in flight, or counters that cannot be reached,
+ * park it (transient), so no call runs unmetered. A call that failed is booked at its worst case (the endpoint may
+ * have billed it), except one the breaker stopped before it left. A settle that fails leaves the hold to expire
+ * into spend: over-counted, never under.
  * @example pipeline(audit(writer), policyDecision(gate), obligations(limits), budgets(budgetStore, log))
  */
 export function budgets(counter: BudgetCounter, log: Pick<Logger, "warn">): Interceptor {
@@ -22,7 +23,8 @@ export function budgets(counter: BudgetCounter, log: Pick<Logger, "warn">): Inte
     try {
       result = await next(effect, trail);
     } catch (err) {
-      if ((err as { code?: unknown })?.code === "E_BREAKER_OPEN") await settle({ usd: 0, tokens: 0 });
+      // The breaker stopped it before it left: nothing to pay. Anything else may have been billed: book the worst case.
+      await settle((err as { code?: unknown })?.code === "E_BREAKER_OPEN" ? { usd: 0, tokens: 0 } : spend.estimate);
       throw err;
     }
     await settle(spend.actual(result));

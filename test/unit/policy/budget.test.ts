@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { validatePolicyDocument } from "../../../policy/index.js";
-import { reserveBudgets, settleBudgets, BUDGET_EXHAUSTED } from "../../../policy/budget/index.js";
+import { reserveBudgets, settleBudgets, BUDGET_BUSY, BUDGET_EXHAUSTED } from "../../../policy/budget/index.js";
 import { openBudgetStore } from "../../../shared/bus/budget-store.js";
 import { policyOf } from "../../helpers/effect-fixtures.js";
 import { startNats } from "../../helpers/nats.js";
@@ -55,9 +55,24 @@ test("3 replicas reserving concurrently on one broker never hold more than the b
         const ranCost = outcomes.filter((o) => o.ran).reduce((n, o) => n + o.cost, 0);
         assert.ok(spent <= 1 + 1e-9, `spent ${spent} of 1`);
         assert.ok(Math.abs(spent - ranCost) < 1e-6, `counter ${spent}, calls that ran cost ${ranCost}`);
-        for (const o of outcomes) if (!o.ran) assert.equal(o.reason, BUDGET_EXHAUSTED);
+        // Refused because the budget was spent, or parked because calls in flight held it.
+        for (const o of outcomes) if (!o.ran) assert.ok(o.reason === BUDGET_EXHAUSTED || o.reason === BUDGET_BUSY, o.reason);
+        assert.equal((await replicas[0]!.spent(`k${flow}`, 3_600_000)).held.usd, 0, "every hold settled");
       },
     ),
     { numRuns: 15 },
   );
+});
+
+test("a hold whose replica died expires into spend at its worst case, and a late settle corrects it to the cost", async (t) => {
+  const nats = await startNats(t);
+  let clock = 1_800_000_000_000;
+  const store = await openBudgetStore(await nats.connect(), { holdTtlMs: 1_000, now: () => clock });
+  const r = await store.reserve("k", { usd: 0.5, tokens: 50 }, { usd: 1 }, 3_600_000);
+  assert.equal(r.outcome, "reserved");
+  assert.deepEqual(await store.spent("k", 3_600_000), { usd: 0, tokens: 0, held: { usd: 0.5, tokens: 50 } });
+  clock += 1_001;
+  assert.deepEqual(await store.spent("k", 3_600_000), { usd: 0.5, tokens: 50, held: { usd: 0, tokens: 0 } });
+  await store.settle("k", 3_600_000, r.windowStart, { id: r.holdId, amount: { usd: 0.5, tokens: 50 } }, { usd: 0.2, tokens: 20 });
+  assert.deepEqual(await store.spent("k", 3_600_000), { usd: 0.2, tokens: 20, held: { usd: 0, tokens: 0 } });
 });
