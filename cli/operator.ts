@@ -1,5 +1,5 @@
 import { hostname, userInfo } from "node:os";
-import { openRateLimitStore, publish, type Bus, type Published } from "../shared/bus/index.js";
+import { openBudgetStore, openRateLimitStore, publish, type Bus, type Published } from "../shared/bus/index.js";
 import { AuditWriter } from "../shared/runtime/audit-writer.js";
 import { createEffectPipeline, type Perform } from "../shared/runtime/effects/index.js";
 import { PolicyGate } from "../shared/runtime/policy-gate.js";
@@ -48,6 +48,7 @@ export async function connectOperator(name: string, target?: BrokerTarget): Prom
     policy: gate,
     audit,
     rateLimits: await openRateLimitStore(bus, {}),
+    budgets: await openBudgetStore(bus, {}),
     metrics,
     log: createLogger("operator", { level: "error" }),
     agent: OPERATOR,

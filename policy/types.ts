@@ -57,7 +57,12 @@ export type Obligation =
   | { kind: "redact"; pii: true; fields?: readonly string[] }
   | { kind: "require_approval"; reason: string; approvers?: number }
   | { kind: "rate_limit"; key: string; limit: number; windowMs: number; window?: "fixed" | "sliding"; inFlightMs?: number }
-  | { kind: "route_region"; region: string };
+  | { kind: "route_region"; region: string }
+  | { kind: "budget"; key: string; limitUsd?: number; limitTokens?: number; windowMs: number }
+  | { kind: "tighten_routing"; small?: number; large?: number };
+
+/** The longest budget window a document may declare (a month); the counters' bucket keeps them twice as long. */
+export const maxBudgetWindowMs = 31 * 86_400_000;
 
 export interface Decision {
   effect: "allow" | "deny";

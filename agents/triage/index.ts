@@ -14,7 +14,7 @@ export default defineAgent({
   concurrency: 16,
   escalates: true,
   models: true,
-  // Its own bucket holds the runtime's journal of large-model answers: a redelivered ticket reuses them.
+  // Its own state bucket (the runtime journals large-model answers in mesh_journal_triage, because models: true).
   state: true,
   async handle(task, ctx) {
     const ticket = task.payload as TicketPayload;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { actions } from "../types.js";
+import { actions, maxBudgetWindowMs } from "../types.js";
 
 /**
  * A NATS subject pattern as the broker reads it (`*` = one token, `>` = the rest, last only),
@@ -42,7 +42,7 @@ export const conditionSchema = z.strictObject({
 });
 export type Condition = z.infer<typeof conditionSchema>;
 
-/** Strings in obligations may use {agent}, {flow}, {region} (task region), {tenant}. */
+/** Strings in obligations may use {agent}, {flow}, {region} (task region), {tenant}, and {model} (the resource's). */
 export const obligationSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("redact"), pii: z.literal(true).default(true), fields: z.array(z.string().min(1)).optional() }),
   z.strictObject({
@@ -65,6 +65,27 @@ export const obligationSchema = z.discriminatedUnion("kind", [
     inFlightMs: z.number().int().positive().optional(),
   }),
   z.strictObject({ kind: z.literal("route_region"), region: z.string().min(1) }),
+  /**
+   * Spend of a `model.invoke` counted in a window shared by every replica (`key` may use {model} too, e.g.
+   * "tenant:{tenant}" or "model:{model}"): a call reserves its worst case before it runs and is settled to what it
+   * cost after; a call that would pass a limit is refused. At least one limit.
+   */
+  z
+    .strictObject({
+      kind: z.literal("budget"),
+      key: z.string().min(1),
+      limitUsd: z.number().positive().optional(),
+      limitTokens: z.number().int().positive().optional(),
+      windowMs: z.number().int().positive().max(maxBudgetWindowMs, `at most ${maxBudgetWindowMs} ms (31 days): counters outlive the longest window`),
+    })
+    .refine((b) => b.limitUsd !== undefined || b.limitTokens !== undefined, { message: "a budget needs limitUsd, limitTokens or both", path: ["limitUsd"] }),
+  /**
+   * The least confidence the router may accept from the small and the large model on this call (a bar above 1
+   * sends every answer of that tier on: the small model's to the large one, the large one's to a human).
+   */
+  z
+    .strictObject({ kind: z.literal("tighten_routing"), small: z.number().min(0).max(1.0001).optional(), large: z.number().min(0).max(1.0001).optional() })
+    .refine((o) => o.small !== undefined || o.large !== undefined, { message: "tighten_routing needs a small or a large bar", path: ["small"] }),
 ]);
 
 export const ruleSchema = z.strictObject({
@@ -130,6 +151,8 @@ export const policyDocumentSchema = z
         ctx.addIssue({ code: "custom", path: ["rules", i, "mode"], message: `a permit cannot be "${rule.mode}" (modes soften denials); try a new grant with \`mesh policy diff\` instead` });
       if (rule.effect === "obligate" && !rule.obligations?.length)
         ctx.addIssue({ code: "custom", path: ["rules", i, "obligations"], message: "an obligate rule needs at least one obligation" });
+      if (rule.obligations?.some((o) => o.kind === "budget") && (rule.actions === "*" || rule.actions.some((a) => a !== "model.invoke")))
+        ctx.addIssue({ code: "custom", path: ["rules", i, "actions"], message: "a budget obligation meters model calls: the rule's actions must be [model.invoke]" });
       for (const ob of rule.obligations ?? [])
         if (ob.kind === "require_approval" && ob.approvers !== undefined && ob.approvers > 1 && rule.unless?.approvals !== ob.approvers)
           ctx.addIssue({

@@ -71,6 +71,12 @@ export function takesRateLimitTokens(doc: PolicyDocument, agent: string): boolea
   return doc.rules.some((r) => r.effect === "permit" && appliesTo(r, agent, actions) && r.obligations?.some((o) => o.kind === "rate_limit"));
 }
 
+/** Whether the document holds `agent`'s model calls to budgets (spend counters in KV): it may call a model, and a budget applies. */
+export function spendsBudgets(doc: PolicyDocument, agent: string): boolean {
+  const invokes = doc.rules.some((r) => r.effect === "permit" && appliesTo(r, agent, ["model.invoke"]));
+  return invokes && doc.rules.some((r) => appliesTo(r, agent, ["model.invoke"]) && r.obligations?.some((o) => o.kind === "budget"));
+}
+
 /** Whether the document's `agents:` section lets `agent` publish into `$KV.<bucket>` (model pointers, dedupe marks). */
 export function writesBucket(doc: PolicyDocument, agent: string, bucket: string): boolean {
   const all = `$KV.${bucket}.>`;

@@ -41,4 +41,5 @@ export { openStateStore, type StateStore, type StateEntry, type StateChange } fr
 export { openModelStore, modelBuckets, type ModelStore, type ModelPointer } from "./model-store.js";
 export { openDocumentStore, documentBucket, type DocumentStore, type StoredDocument } from "./document-store.js";
 export { openRateLimitStore, rateLimitBucket, type RateLimitReservation, type RateLimitStore, type RateLimitTake } from "./rate-limit-store.js";
+export { openBudgetStore, budgetBucket, type BudgetStore } from "./budget-store.js";
 export { registerIdentity, readIdentities, identitySchema, type Identity } from "./identities.js";

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { KV, KvEntry } from "nats";
+import type { KV } from "nats";
 import { z } from "zod";
 import type { Bus } from "./connection.js";
+import { compareAndSet, kvToken, type KvCodec } from "./kv-cas.js";
 import { buckets, maxRateLimitWindowMs } from "./topology.js";
 import { rawBus } from "./raw-bus.js";
 
@@ -53,12 +54,11 @@ export interface RateLimitStoreOptions {
   readonly now?: () => number;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-function isConflict(err: unknown): boolean {
-  return /wrong last sequence|key exists/i.test(String((err as Error)?.message ?? err));
-}
+/** The count of one window, as decimal text (the format replicas of every version read). */
+const countCodec: KvCodec<number> = {
+  encode: (n) => new TextEncoder().encode(String(n)),
+  decode: (b) => Number(new TextDecoder().decode(b)),
+};
 
 /** One effect of a sliding log: [id, reserved at, settled at | null]. */
 const slidingLogSchema = z.array(z.tuple([z.string(), z.number(), z.number().nullable()]));
@@ -73,72 +73,68 @@ export async function openRateLimitStore(bus: Bus, opts: RateLimitStoreOptions =
       if (windowMs > maxWindowMs) throw new RangeError(`rate limit window ${windowMs} ms exceeds the store's maxWindowMs ${maxWindowMs}`);
       const windowStart = Math.floor(now() / windowMs) * windowMs;
       const resetAt = windowStart + windowMs;
-      // KV keys are subject tokens: encode the caller's key so ":" or spaces cannot break it.
-      const k = `${Buffer.from(key).toString("base64url")}.${windowMs}.${windowStart}`;
-      for (;;) {
-        const entry = await kv.get(k);
-        const used = entry && entry.operation === "PUT" ? Number(decoder.decode(entry.value)) : 0;
-        if (used >= limit) return { allowed: false, remaining: 0, resetAt };
-        try {
-          if (entry) await kv.update(k, encoder.encode(String(used + 1)), entry.revision);
-          else await kv.create(k, encoder.encode("1"));
-          return { allowed: true, remaining: limit - used - 1, resetAt };
-        } catch (err) {
-          // Another replica took a token between our read and write: read again.
-          if (!isConflict(err)) throw err;
-        }
-      }
+      const k = `${kvToken(key)}.${windowMs}.${windowStart}`;
+      let remaining = 0;
+      const { written } = await compareAndSet<number>(
+        kv,
+        k,
+        (used = 0) => {
+          if (used >= limit) return undefined;
+          remaining = limit - used - 1;
+          return used + 1;
+        },
+        countCodec,
+      );
+      return written ? { allowed: true, remaining, resetAt } : { allowed: false, remaining: 0, resetAt };
     },
     async reserve(key, limit, windowMs, inFlightMs) {
       if (windowMs > maxWindowMs) throw new RangeError(`rate limit window ${windowMs} ms exceeds the store's maxWindowMs ${maxWindowMs}`);
-      const k = `${Buffer.from(key).toString("base64url")}.sliding.${windowMs}`;
+      const k = `${kvToken(key)}.sliding.${windowMs}`;
       const id = randomUUID();
       // Latest time each effect may have reached its target; one no later than now − windowMs cannot share a window with a new one.
       const doneBy = ([, at, settled]: SlidingLog[number]) => settled ?? at + inFlightMs;
-      const write = (entry: KvEntry | null, log: SlidingLog) =>
-        entry ? kv.update(k, encoder.encode(JSON.stringify(log)), entry.revision) : kv.create(k, encoder.encode(JSON.stringify(log)));
-      for (;;) {
-        const at = now();
-        const entry = await kv.get(k);
-        const live = readLog(entry).filter((e) => doneBy(e) > at - windowMs);
-        if (live.length >= limit) return { allowed: false, remaining: 0, resetAt: Math.min(...live.map(doneBy)) + windowMs, settle: async () => {} };
-        try {
-          await write(entry, [...live, [id, at, null]]);
-        } catch (err) {
-          if (!isConflict(err)) throw err;
-          continue;
-        }
-        return {
-          allowed: true,
-          remaining: limit - live.length - 1,
-          resetAt: at + windowMs,
-          async settle(doneAt) {
-            for (;;) {
-              const current = await kv.get(k);
-              const log = readLog(current);
-              if (!current || !log.some((e) => e[0] === id)) return;
-              const next = doneAt === null ? log.filter((e) => e[0] !== id) : log.map((e): SlidingLog[number] => (e[0] === id ? [id, e[1], Math.max(doneAt, e[1])] : e));
-              try {
-                await write(current, next);
-                return;
-              } catch (err) {
-                if (!isConflict(err)) throw err;
-              }
-            }
-          },
-        };
-      }
+      let at = 0;
+      let live: SlidingLog = [];
+      const { written } = await compareAndSet<SlidingLog>(
+        kv,
+        k,
+        (log = []) => {
+          at = now();
+          live = log.filter((e) => doneBy(e) > at - windowMs);
+          return live.length >= limit ? undefined : [...live, [id, at, null]];
+        },
+        slidingLogCodec,
+      );
+      if (!written) return { allowed: false, remaining: 0, resetAt: Math.min(...live.map(doneBy)) + windowMs, settle: async () => {} };
+      return {
+        allowed: true,
+        remaining: limit - live.length - 1,
+        resetAt: at + windowMs,
+        async settle(doneAt) {
+          await compareAndSet<SlidingLog>(
+            kv,
+            k,
+            (log = []) => {
+              if (!log.some((e) => e[0] === id)) return undefined;
+              return doneAt === null ? log.filter((e) => e[0] !== id) : log.map((e): SlidingLog[number] => (e[0] === id ? [id, e[1], Math.max(doneAt, e[1])] : e));
+            },
+            slidingLogCodec,
+          );
+        },
+      };
     },
   };
 }
 
 /** Only this store writes the log; one that does not parse (a foreign writer) is started afresh. */
-function readLog(entry: KvEntry | null): SlidingLog {
-  if (!entry || entry.operation !== "PUT") return [];
-  try {
-    const parsed = slidingLogSchema.safeParse(JSON.parse(decoder.decode(entry.value)));
-    return parsed.success ? parsed.data : [];
-  } catch {
-    return [];
-  }
-}
+const slidingLogCodec: KvCodec<SlidingLog> = {
+  encode: (log) => new TextEncoder().encode(JSON.stringify(log)),
+  decode: (bytes) => {
+    try {
+      const parsed = slidingLogSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+      return parsed.success ? parsed.data : [];
+    } catch {
+      return [];
+    }
+  },
+};

@@ -2,6 +2,7 @@ import type { KV } from "nats";
 import { ConflictError } from "../errors/index.js";
 import type { Bus } from "./connection.js";
 import { rawBus } from "./raw-bus.js";
+import { isConflict } from "./kv-cas.js";
 
 export interface StateEntry<T = unknown> {
   readonly key: string;
@@ -46,12 +47,10 @@ function checkKey(key: string): string {
   return key;
 }
 
-function isConflict(err: unknown): boolean {
-  return /wrong last sequence|key exists/i.test(String((err as Error)?.message ?? err));
-}
 
-export async function openStateStore(bus: Bus, bucket: string, opts: { replicas?: number; history?: number } = {}): Promise<StateStore> {
-  const kv: KV = await rawBus(bus).js.views.kv(bucket, { history: opts.history ?? 5, replicas: opts.replicas ?? 1 });
+/** `ttlMs` bounds every entry's life (the bucket's max age); it applies when the bucket is created, by the operator. */
+export async function openStateStore(bus: Bus, bucket: string, opts: { replicas?: number; history?: number; ttlMs?: number } = {}): Promise<StateStore> {
+  const kv: KV = await rawBus(bus).js.views.kv(bucket, { history: opts.history ?? 5, replicas: opts.replicas ?? 1, ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}) });
   const get = async <T>(key: string): Promise<StateEntry<T> | undefined> => {
     const e = await kv.get(checkKey(key));
     if (!e || e.operation !== "PUT") return undefined;

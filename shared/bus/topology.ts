@@ -4,6 +4,7 @@ import type { Bus } from "./connection.js";
 import { modelBuckets, modelPointerHistory } from "./model-store.js";
 import { documentBucket } from "./document-store.js";
 import { rawBus } from "./raw-bus.js";
+import { maxBudgetWindowMs } from "../../policy/types.js";
 
 /**
  * Streams, consumers and buckets, declared once. The operator identity creates or updates them idempotently
@@ -17,6 +18,11 @@ export interface TopologyOptions {
   readonly maxAgeDays: number;
   /** Largest message a stream accepts; inbound bodies over the ingest limit still reach the DLQ. */
   readonly maxMsgBytes: number;
+  /**
+   * How long a journaled model answer is kept (the model-call journal's bucket TTL): longer than any task stays
+   * in redelivery, after which a redelivered task would only call the model again, never reuse a stale answer.
+   */
+  readonly journalTtlMs: number;
 }
 
 export const defaultTopologyOptions: TopologyOptions = {
@@ -24,6 +30,7 @@ export const defaultTopologyOptions: TopologyOptions = {
   duplicateWindowMs: 10 * 60_000,
   maxAgeDays: 14,
   maxMsgBytes: 8 * 1024 * 1024,
+  journalTtlMs: 86_400_000,
 };
 
 export const streamNames = {
@@ -49,10 +56,13 @@ const streamSubjects: Record<StreamKey, string> = {
   audit: "mesh.audit.>",
 };
 
-export const buckets = { policy: "mesh_policy", rateLimits: "mesh_ratelimit", seen: "mesh_seen", identities: "mesh_identities" } as const;
+export const buckets = { policy: "mesh_policy", rateLimits: "mesh_ratelimit", budgets: "mesh_budget", seen: "mesh_seen", identities: "mesh_identities" } as const;
 
 /** The longest rate-limit window any policy may use; counters live twice as long. */
 export const maxRateLimitWindowMs = 3_600_000;
+
+// The policy document bounds budget windows; the budget bucket keeps counters twice as long.
+export { maxBudgetWindowMs };
 
 /** Policy revisions kept in the bucket's history, for diff and rollback. */
 export const policyHistory = 64;
@@ -61,6 +71,7 @@ export const policyHistory = 64;
 export async function ensureBuckets(js: JetStreamClient, opts: TopologyOptions = defaultTopologyOptions): Promise<void> {
   await js.views.kv(buckets.policy, { history: policyHistory, replicas: opts.replicas });
   await js.views.kv(buckets.rateLimits, { history: 1, ttl: maxRateLimitWindowMs * 2, replicas: opts.replicas });
+  await js.views.kv(buckets.budgets, { history: 1, ttl: maxBudgetWindowMs * 2, replicas: opts.replicas });
   // Envelope ids already admitted, kept as long as the streams keep tasks: dedupe beyond the duplicate window.
   await js.views.kv(buckets.seen, { history: 1, ttl: opts.maxAgeDays * 86_400_000, replicas: opts.replicas });
   // Public keys of agents and operators (shared/bus/identities.ts); history keeps a rotated key's record.

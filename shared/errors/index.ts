@@ -14,6 +14,8 @@ export type ErrorCode =
   | "E_TOOL"
   | "E_CONFIG"
   | "E_RATE_LIMITED"
+  | "E_BUDGET_UNAVAILABLE"
+  | "E_BUDGET_BUSY"
   | "E_CONFLICT"
   | "E_AUDIT_UNAVAILABLE";
 

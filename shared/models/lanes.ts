@@ -3,7 +3,8 @@ import type { MeshMetrics } from "../telemetry/index.js";
 import { createBatcher, type Batcher } from "./batcher.js";
 import { breakerStateValue, createBreaker, defaultBreakerOptions, type Breaker, type BreakerOptions } from "./breaker.js";
 import { ModelOutputError, type EndpointConfig, type LlmCall, type LlmClassification, type LlmTier } from "./llm-tier.js";
-import type { ModelGate, TaskRef, TriedTier } from "./router.js";
+import type { ModelGate, TaskRef, TriedTier } from "./model-gate.js";
+import type { Spend } from "./spend.js";
 
 /**
  * The large-model endpoints in the order they are tried, each with its own breaker and (when batching is on)
@@ -27,6 +28,14 @@ export interface LanesOptions {
   readonly metrics?: MeshMetrics;
 }
 
+/** What one lane answered, and what it cost (nothing when it came from the cache). */
+export interface LaneAnswer<T> {
+  readonly value: T;
+  readonly costUsd: number;
+  readonly tokens: number;
+  readonly cached: boolean;
+}
+
 export type WalkOutcome<T> =
   | { kind: "answer"; lane: Lane; value: T; costUsd: number; cached: boolean }
   | { kind: "invalid"; lane: Lane; error: ModelOutputError }
@@ -38,7 +47,8 @@ export interface Lanes {
   walkLanes<T>(
     task: TaskRef,
     tried: TriedTier[],
-    call: (lane: Lane, prepare: (text: string) => string) => Promise<{ value: T; costUsd: number; cached: boolean }>,
+    estimate: (lane: Lane) => Spend,
+    call: (lane: Lane, prepare: (text: string) => string) => Promise<LaneAnswer<T>>,
   ): Promise<WalkOutcome<T>>;
 }
 
@@ -93,17 +103,15 @@ export function createLanes(opts: LanesOptions): Lanes {
    * Walks the endpoints in order until one answers. An open breaker or a transport failure moves on and is
    * remembered: if no endpoint answers, the first such error is thrown (transient: the task parks). A gate
    * refusal moves on with the gate's reason; refusals everywhere end in "refused" (a human decides). An answer
-   * that breaks the schema stops the walk as "invalid". `call` gets the lane and what the gate asked of the text.
+   * that breaks the schema stops the walk as "invalid". `call` gets the lane and what the gate asked of the text;
+   * `estimate` says what a call to the lane may cost at most, for the budgets the gate holds it to.
    */
   async function walkLanes<T>(
     task: TaskRef,
     tried: TriedTier[],
-    call: (lane: Lane, prepare: (text: string) => string) => Promise<{ value: T; costUsd: number; cached: boolean }>,
-  ): Promise<
-    | { kind: "answer"; lane: Lane; value: T; costUsd: number; cached: boolean }
-    | { kind: "invalid"; lane: Lane; error: ModelOutputError }
-    | { kind: "refused"; reason: string; reasonCode: "no_endpoint" | "policy_denied" }
-  > {
+    estimate: (lane: Lane) => Spend,
+    call: (lane: Lane, prepare: (text: string) => string) => Promise<LaneAnswer<T>>,
+  ): Promise<WalkOutcome<T>> {
     let transient: TransientError | null = null;
     const denials: string[] = [];
     for (const lane of lanes) {
@@ -120,7 +128,8 @@ export function createLanes(opts: LanesOptions): Lanes {
         continue;
       }
       try {
-        const g = await gate.invoke({ tier: "large", model: ep.model, modelVersion: ep.model, endpoint: ep.name, region: ep.region, trusted: ep.trusted, task }, (redact) =>
+        const spend = { estimate: estimate(lane), actual: (a: LaneAnswer<T>) => ({ usd: a.costUsd, tokens: a.tokens }) };
+        const g = await gate.invoke({ tier: "large", model: ep.model, modelVersion: ep.model, endpoint: ep.name, region: ep.region, trusted: ep.trusted, task, spend }, (redact) =>
           call(lane, (text) => (redact ? opts.redact(text) : text)),
         );
         if (!g.allowed) {
@@ -128,7 +137,8 @@ export function createLanes(opts: LanesOptions): Lanes {
           skip(`policy: ${g.message}`);
           continue;
         }
-        return { kind: "answer", lane, ...g.value };
+        const { value, costUsd, cached } = g.value;
+        return { kind: "answer", lane, value, costUsd, cached };
       } catch (err) {
         metrics?.mesh_model_requests_total.inc({ tier: "large", model: ep.model, outcome: outcomeOf(err) });
         if (err instanceof ModelOutputError) {

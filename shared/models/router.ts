@@ -1,59 +1,27 @@
-import { z } from "zod";
 import { MeshError, SchemaError, describeIssues } from "../errors/index.js";
 import type { MeshMetrics } from "../telemetry/index.js";
-import { createModelCache, defaultCacheOptions } from "./cache.js";
+import { createModelCache } from "./cache.js";
 import { createCostMeter, type CostMeter } from "./cost-meter.js";
+import { createDrafter, type DraftResult } from "./drafter.js";
 import { createLanes, type Lane } from "./lanes.js";
-import { configuredLargeBar, routeKey, thresholdsFor, thresholdsSchema } from "./routing-policy.js";
+import { configuredLargeBar, routeKey, thresholdsFor, tightened, type Tighten } from "./routing-policy.js";
 import { judgeLargeAnswer, type LlmCalibration } from "./llm-calibration.js";
-import { createLlmTier, endpointSchema, type EndpointConfig, type LlmCall, type LlmClassification, type LlmTier } from "./llm-tier.js";
+import { routerConfigSchema, type RouterConfig } from "./router-config.js";
+import { worstCaseSpend } from "./spend.js";
+import { createLlmTier, type EndpointConfig, type LlmCall, type LlmClassification, type LlmTier } from "./llm-tier.js";
 import type { LocalClassifier } from "./local-classifier.js";
+import type { ModelGate, TaskRef, TriedTier } from "./model-gate.js";
+
+export type { GateOutcome, ModelGate, ModelGateRequest, TaskRef, TriedTier } from "./model-gate.js";
+export type { DraftResult } from "./drafter.js";
 
 /**
- * cache → small local model → large model(s) → human, by calibrated per-flow thresholds. Policy decides
- * every model call through the injected gate (this folder never imports policy); text leaving for an
- * endpoint the gate marks `redact` passes through the injected redactor first.
+ * cache → small local model → large model(s) → human, by calibrated per-flow thresholds: the composition of the
+ * tiers (local-classifier, lanes), the caches, the routing policy (routing-policy), the policy gate (model-gate),
+ * spend (spend, cost-meter) and the drafter. Policy decides every model call through the injected gate; text
+ * leaving for an endpoint the gate marks `redact` passes through the injected redactor first.
  */
-export interface ModelGateRequest {
-  readonly tier: string;
-  readonly model: string;
-  /** What the audit record should name: the small model's content hash, or the endpoint's model id. */
-  readonly modelVersion: string;
-  readonly endpoint: string;
-  readonly region: string;
-  readonly trusted: boolean;
-  readonly task: TaskRef;
-}
-
-export type GateOutcome<T> =
-  | { readonly allowed: true; readonly value: T }
-  | { readonly allowed: false; readonly reasons: readonly string[]; readonly message: string };
-
-/**
- * The caller's policy door: `invoke` runs `call` as one policy-checked, audited model call (with `redact` true
- * when the text must be scrubbed before it leaves), or answers a refusal without running it.
- */
-export interface ModelGate {
-  invoke<T>(req: ModelGateRequest, call: (redact: boolean) => Promise<T>): Promise<GateOutcome<T>>;
-}
-
-export interface TaskRef {
-  readonly id: string;
-  readonly flow: string;
-  readonly region: string;
-  /** Whatever the caller attaches (its policy facts); handed back to the gate untouched with every request. */
-  readonly context?: unknown;
-}
-
 export type Tier = "cache" | "small" | "large" | "human";
-
-export interface TriedTier {
-  readonly tier: string;
-  readonly model: string;
-  readonly label: string | null;
-  readonly confidence: number;
-  readonly error?: string;
-}
 
 export interface ClassifyResult {
   readonly decision: "accept" | "escalate";
@@ -69,41 +37,8 @@ export interface ClassifyResult {
   readonly reasonCode?: string;
 }
 
-export interface DraftResult {
-  /** null when no endpoint was allowed to draft, or the draft failed the output checks (reason says why). */
-  readonly text: string | null;
-  readonly model: string;
-  readonly endpoint: string | null;
-  readonly cached: boolean;
-  readonly costUsd: number;
-  readonly reason?: string;
-  readonly reasonCode?: string;
-}
 
-export const routerConfigSchema = z.object({
-  endpoints: z.array(endpointSchema).default([]),
-  thresholds: thresholdsSchema.default({}),
-  /** Per-flow overrides, e.g. a stricter bar for flows with costly mistakes. */
-  flows: z.record(z.string(), thresholdsSchema).default({}),
-  defaultLargeThreshold: z.number().min(0).max(1).default(0.8),
-  cache: z
-    .object({ maxEntries: z.number().int().positive(), ttlMs: z.number().int().positive() })
-    .default(defaultCacheOptions),
-  breaker: z
-    .object({
-      windowSize: z.number().int().positive(),
-      minCalls: z.number().int().positive(),
-      errorRateToOpen: z.number().min(0).max(1),
-      slowCallMs: z.number().int().positive(),
-      slowRateToOpen: z.number().min(0).max(1),
-      openMs: z.number().int().positive(),
-    })
-    .partial()
-    .default({}),
-  /** Micro-batching of large-model classification across concurrent tasks; maxBatch 1 turns it off. */
-  batch: z.object({ maxBatch: z.number().int().min(1).max(64), maxWaitMs: z.number().int().min(0) }).default({ maxBatch: 1, maxWaitMs: 10 }),
-});
-export type RouterConfig = z.input<typeof routerConfigSchema>;
+export { routerConfigSchema, type RouterConfig } from "./router-config.js";
 
 export interface RouterDeps {
   /** Small models by classifier name (e.g. "ticket-intent"). */
@@ -145,7 +80,6 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
   let llmCalibration = deps.llmCalibration;
   const decisions = createModelCache<ClassifyResult>(config.cache);
   const answers = createModelCache<LlmClassification>(config.cache);
-  const drafts = createModelCache<{ text: string }>(config.cache);
 
   const { all: lanes, askLarge, walkLanes } = createLanes({
     endpoints: config.endpoints,
@@ -157,25 +91,20 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
     ...(metrics ? { metrics } : {}),
   });
 
-  const checked = (text: string, meta: Omit<DraftResult, "text">): DraftResult => {
-    if (!deps.checkOutput) return { text, ...meta };
-    const verdict = deps.checkOutput(text);
-    if (verdict.allowed) return { text: verdict.text, ...meta };
-    return { text: null, ...meta, reason: `draft withheld by output checks: ${verdict.reasons.join(", ")}`, reasonCode: "output_rejected" };
-  };
-
   const settle = (result: ClassifyResult, flow: string): ClassifyResult => {
     metrics?.mesh_router_decisions_total.inc({ flow, tier: result.tier });
     return result;
   };
 
-  /** Counts a successful large-model call and books its cost to the task; returns the cost. */
-  const booked = (lane: Lane, task: TaskRef, res: LlmCall<unknown>): number => {
+  /** Counts a successful large-model call and books its cost to the task; returns what it cost. */
+  const booked = (lane: Lane, task: TaskRef, res: LlmCall<unknown>): { costUsd: number; tokens: number } => {
     const model = lane.endpoint.model;
     metrics?.mesh_model_requests_total.inc({ tier: "large", model, outcome: "ok" });
     metrics?.mesh_model_latency_seconds.observe({ tier: "large", model }, res.latencyMs / 1000);
-    return costMeter.record({ flow: task.flow, tier: "large", endpoint: lane.endpoint, usage: res.usage });
+    const costUsd = costMeter.record({ flow: task.flow, tier: "large", endpoint: lane.endpoint, usage: res.usage });
+    return { costUsd, tokens: res.usage.inputTokens + res.usage.outputTokens };
   };
+  const free = { costUsd: 0, tokens: 0, cached: true };
 
   return {
     breakerStates: () => Object.fromEntries(lanes.map((l) => [l.endpoint.name, l.breaker.state])),
@@ -189,35 +118,38 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
     async classify(classifier, text, task) {
       const small = classifiers[classifier];
       if (!small) throw new MeshError("E_CONFIG", `classify: classifier "${classifier}" is not loaded (have: ${Object.keys(classifiers).join(", ") || "none"})`);
-      const thresholds = thresholdsFor(config, small, task.flow);
-      const routeVersion = routeKey(
-        classifier,
-        small,
-        thresholds,
-        lanes.map((l) => l.endpoint.model),
-        llmCalibration?.version,
-      );
-
-      const hit = decisions.get("route", routeVersion, text);
-      metrics?.mesh_model_cache_requests_total.inc({ tier: "route", result: hit ? "hit" : "miss" });
-      if (hit) {
-        metrics?.mesh_model_requests_total.inc({ tier: "cache", model: hit.model, outcome: "cache_hit" });
-        return settle({ ...hit, tier: "cache", cached: true, costUsd: 0 }, task.flow);
-      }
-
-      const tried: TriedTier[] = [];
-      let best: { label: string; confidence: number } | null = null;
-      const smallGate = await gate.invoke({ tier: "small", model: small.name, modelVersion: small.version, endpoint: "local", region: task.region, trusted: true, task }, async () => {
+      const flowBars = thresholdsFor(config, small, task.flow);
+      const models = lanes.map((l) => l.endpoint.model);
+      // The bars hold only once the policy has spoken (drift may raise them), so the routed-answer cache is asked
+      // inside the small model's call, under the key of the bars that apply now.
+      let thresholds = flowBars;
+      let obliged: Tighten | undefined;
+      let routeVersion = routeKey(classifier, small, thresholds, models, llmCalibration?.version);
+      const smallGate = await gate.invoke({ tier: "small", model: small.name, modelVersion: small.version, endpoint: "local", region: task.region, trusted: true, task }, async (_redact, tighten) => {
+        obliged = tighten;
+        thresholds = tightened(flowBars, tighten);
+        routeVersion = routeKey(classifier, small, thresholds, models, llmCalibration?.version);
+        const hit = decisions.get("route", routeVersion, text);
+        metrics?.mesh_model_cache_requests_total.inc({ tier: "route", result: hit ? "hit" : "miss" });
+        if (hit) return { hit };
         const started = performance.now();
         // The small model reads text as its training labels hold it: reviewer labels are redacted, so serving
         // redacts the same way (a local model needs no redaction to stay private; it needs it to see what it learnt on).
         const prediction = small.predict(deps.redact(text));
         metrics?.mesh_model_latency_seconds.observe({ tier: "small", model: small.name }, (performance.now() - started) / 1000);
         metrics?.mesh_model_requests_total.inc({ tier: "small", model: small.name, outcome: "ok" });
-        return prediction;
+        return { prediction };
       });
-      if (smallGate.allowed) {
-        const p = smallGate.value;
+      if (smallGate.allowed && smallGate.value.hit) {
+        const hit = smallGate.value.hit;
+        metrics?.mesh_model_requests_total.inc({ tier: "cache", model: hit.model, outcome: "cache_hit" });
+        return settle({ ...hit, tier: "cache", cached: true, costUsd: 0 }, task.flow);
+      }
+
+      const tried: TriedTier[] = [];
+      let best: { label: string; confidence: number } | null = null;
+      if (smallGate.allowed && smallGate.value.prediction) {
+        const p = smallGate.value.prediction;
         tried.push({ tier: "small", model: `${small.name}@${small.version}`, label: p.label, confidence: p.confidence });
         best = p;
         if (p.confidence >= thresholds.small) {
@@ -235,22 +167,23 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
           decisions.set("route", routeVersion, text, result);
           return settle(result, task.flow);
         }
-      } else {
+      } else if (!smallGate.allowed) {
         tried.push({ tier: "small", model: small.name, label: null, confidence: 0, error: `policy: ${smallGate.message}` });
       }
 
       const labelsKey = `${classifier}@${small.version}`;
-      const outcome = await walkLanes<LlmClassification>(task, tried, async (lane, prepare) => {
+      const worstCase = (lane: Lane) => worstCaseSpend(lane.endpoint, config.spendReserve, [text, ...small.labels], config.spendReserve.classifyOutputTokens);
+      const outcome = await walkLanes<LlmClassification>(task, tried, worstCase, async (lane, prepare) => {
         const outbound = prepare(text);
         const known = answers.get("large", lane.endpoint.model, outbound);
         metrics?.mesh_model_cache_requests_total.inc({ tier: "large", result: known ? "hit" : "miss" });
         if (known) {
           metrics?.mesh_model_requests_total.inc({ tier: "large", model: lane.endpoint.model, outcome: "cache_hit" });
-          return { value: known, costUsd: 0, cached: true };
+          return { value: known, ...free };
         }
         const res = await askLarge(lane, outbound, small.labels, labelsKey);
         answers.set("large", lane.endpoint.model, outbound, res.value);
-        return { value: res.value, costUsd: booked(lane, task, res), cached: false };
+        return { value: res.value, ...booked(lane, task, res), cached: false };
       });
 
       const smallSaid = `${small.name} ${best ? best.confidence.toFixed(2) : "n/a"} < ${thresholds.small.toFixed(2)}`;
@@ -279,7 +212,9 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
         });
       const answer = outcome.value;
       tried.push({ tier: "large", model, label: answer.label, confidence: answer.confidence });
-      const judged = judgeLargeAnswer(llmCalibration, model, answer.confidence, { configured: configuredLargeBar(config, task.flow), fallback: thresholds.large });
+      const fitted = judgeLargeAnswer(llmCalibration, model, answer.confidence, { configured: configuredLargeBar(config, task.flow), fallback: flowBars.large });
+      // A bar the policy obliges (drift) only ever raises the calibrated one.
+      const judged = { ...fitted, threshold: Math.max(fitted.threshold, obliged?.large ?? 0) };
       const said = judged.calibration ? `${model} ${answer.confidence.toFixed(2)} (calibrated ${judged.confidence.toFixed(2)} by ${judged.calibration})` : `${model} ${answer.confidence.toFixed(2)}`;
       if (judged.confidence < judged.threshold)
         return toHuman({
@@ -307,22 +242,13 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
       return settle(result, task.flow);
     },
 
-    async draft(req, task) {
-      const outcome = await walkLanes<string>(task, [], async (lane, prepare) => {
-        const outbound = { ...req, text: prepare(req.text) };
-        const key = `${outbound.intent}\n${outbound.instructions ?? ""}\n${outbound.text}`;
-        const known = drafts.get("draft", lane.endpoint.model, key);
-        metrics?.mesh_model_cache_requests_total.inc({ tier: "draft", result: known ? "hit" : "miss" });
-        if (known) return { value: known.text, costUsd: 0, cached: true };
-        const res = await lane.breaker.run(() => lane.tier.draft(outbound));
-        drafts.set("draft", lane.endpoint.model, key, { text: res.value });
-        return { value: res.value, costUsd: booked(lane, task, res), cached: false };
-      });
-      if (outcome.kind === "refused") return { text: null, model: "", endpoint: null, cached: false, costUsd: 0, reason: outcome.reason, reasonCode: outcome.reasonCode };
-      const meta = { model: outcome.lane.endpoint.model, endpoint: outcome.lane.endpoint.name };
-      if (outcome.kind === "invalid")
-        return { text: null, ...meta, cached: false, costUsd: 0, reason: outcome.error.message, reasonCode: "invalid_model_output" };
-      return checked(outcome.value, { ...meta, cached: outcome.cached, costUsd: outcome.costUsd });
-    },
+    draft: createDrafter({
+      cache: config.cache,
+      spendReserve: config.spendReserve,
+      walkLanes,
+      booked,
+      ...(deps.checkOutput ? { checkOutput: deps.checkOutput } : {}),
+      ...(metrics ? { metrics } : {}),
+    }),
   };
 }

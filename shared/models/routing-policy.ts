@@ -28,6 +28,16 @@ export function thresholdsFor(policy: RoutingPolicy, small: LocalClassifier, flo
   };
 }
 
+/** A bar the policy obliges on this call (drift) only ever raises the flow's own. */
+export function tightened(bars: { small: number; large: number }, obliged: Tighten | undefined): { small: number; large: number } {
+  return { small: Math.max(bars.small, obliged?.small ?? 0), large: Math.max(bars.large, obliged?.large ?? 0) };
+}
+
+export interface Tighten {
+  readonly small?: number | undefined;
+  readonly large?: number | undefined;
+}
+
 /** The large-model bar a flow or the router sets explicitly, if any (it wins over a calibration's fitted threshold). */
 export function configuredLargeBar(policy: RoutingPolicy, flow: string): number | undefined {
   return policy.flows[flow]?.large ?? policy.thresholds.large;

@@ -8,7 +8,7 @@ import { z } from "zod";
  * names, `tools` + `tool_choice` for functionCalling), deterministic answers, usage tokens, and run-time
  * latency and failure injection through an admin endpoint:
  *   POST /_admin            {latencyMs?, failRate?, failForMs?, failStatus?}   change behaviour now
- *   GET  /_admin/requests   {count, requests: [{at, path, body}]}             what left the mesh (last 10,000 kept)
+ *   GET  /_admin/requests   {count, requests: [{at, path, body, usage}]}      what left the mesh and what it billed (last 10,000 kept)
  *   POST /_admin/reset      clears the log and the failure settings
  *
  * Answers: a text may pin its answer with `[[pin:<label as hex>]]` and `[[confidence:0.42]]` (test fixtures;
@@ -29,6 +29,8 @@ export interface ReceivedRequest {
   readonly at: number;
   readonly path: string;
   readonly body: unknown;
+  /** The tokens the answer billed; absent while in flight and for failed requests. */
+  usage?: { readonly promptTokens: number; readonly completionTokens: number };
 }
 
 export interface StandIn {
@@ -217,7 +219,8 @@ export async function startStandIn(opts: { port?: number; host?: string } & Part
     if (path !== "/v1/chat/completions" || req.method !== "POST") return send(res, 404, { error: { message: `no route ${req.method} ${path}` } });
 
     received++;
-    log.push({ at: Date.now(), path, body });
+    const entry: ReceivedRequest = { at: Date.now(), path, body };
+    log.push(entry);
     if (log.length > maxLog) log.shift();
     if (behaviour.latencyMs > 0) await new Promise((r) => setTimeout(r, behaviour.latencyMs));
     if (failsNow()) return send(res, behaviour.failStatus, { error: { message: "stand-in: injected failure", type: "server_error" } });
@@ -234,6 +237,7 @@ export async function startStandIn(opts: { port?: number; host?: string } & Part
       : { role: "assistant", content };
     const promptTokens = tokens(chat.messages.map((m) => textOf(m.content)).join("\n") + JSON.stringify(schema?.schema ?? ""));
     const completionTokens = tokens(content);
+    entry.usage = { promptTokens, completionTokens };
     send(res, 200, {
       id: `chatcmpl-standin-${++seq}`,
       object: "chat.completion",

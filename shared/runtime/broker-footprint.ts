@@ -1,7 +1,7 @@
-import { buckets, documentBucket, modelBuckets, rateLimitBucket, streamNames, subjects } from "../bus/index.js";
+import { budgetBucket, buckets, documentBucket, modelBuckets, rateLimitBucket, streamNames, subjects } from "../bus/index.js";
 import type { PolicyDocument } from "../../policy/document/index.js";
-import { takesRateLimitTokens, writesBucket, type BrokerFootprint, type BucketAccess } from "../../policy/nats-permissions/index.js";
-import { consumerSpecs, stateBucketOf } from "./consumer-specs.js";
+import { spendsBudgets, takesRateLimitTokens, writesBucket, type BrokerFootprint, type BucketAccess } from "../../policy/nats-permissions/index.js";
+import { consumerSpecs, journalBucketOf, stateBucketOf } from "./consumer-specs.js";
 import { agentKind, type AgentDefinition } from "./define-agent.js";
 
 /**
@@ -14,6 +14,7 @@ export function brokerFootprint(def: AgentDefinition, doc: PolicyDocument): Brok
   const usesModels = kind === "task" || kind === "label";
   const bucket = (name: string, access: BucketAccess) => ({ name, access });
   const own = stateBucketOf(def);
+  const journal = journalBucketOf(def);
   const readsLabels = doc.rules.some(
     (r) => r.effect === "permit" && r.principals.includes(def.name) && (r.actions === "*" || r.actions.includes("data.read")) && r.resources?.subjects?.includes(subjects.allLabels()),
   );
@@ -32,8 +33,10 @@ export function brokerFootprint(def: AgentDefinition, doc: PolicyDocument): Brok
       // Opened by every agent; only those the document names read or write them (the seen marks hold envelopes).
       bucket(buckets.seen, writesBucket(doc, def.name, buckets.seen) ? "write" : answersStatus ? "read" : "info"),
       bucket(rateLimitBucket, takesRateLimitTokens(doc, def.name) ? "write" : "info"),
+      bucket(budgetBucket, spendsBudgets(doc, def.name) ? "write" : "info"),
       ...(usesModels ? [bucket(modelBuckets.current, writesBucket(doc, def.name, modelBuckets.current) ? "write" : "read")] : []),
       ...(own ? [bucket(own, "write")] : []),
+      ...(journal ? [bucket(journal, "write")] : []),
     ],
     objectStores: [...(usesModels ? [modelBuckets.objects] : []), ...("documents" in def && def.documents ? [documentBucket] : [])],
   };

@@ -44,6 +44,8 @@ export const agentConfigSchema = z.object({
   maxEventBytes: int(1).default(defaultMaxEventBytes),
   streamReplicas: int(1).max(5).default(1),
   duplicateWindowMs: int(1000).default(10 * 60_000),
+  /** Life of a journaled model answer (the journal bucket's TTL, set when `mesh init`/`mesh up` creates it). */
+  modelJournalTtlMs: int(60_000).default(86_400_000),
   toolTimeoutMs: int(1).default(10_000),
   /** JSON array of model endpoints (see shared/models endpointSchema); overrides the OPENAI_* shortcut. */
   modelEndpoints: z.string().optional(),
@@ -59,6 +61,10 @@ export const agentConfigSchema = z.object({
   /** Drift: classifications that form each feature's reference window, and the sliding window compared to it. */
   driftReferenceSize: int(10).default(1000),
   driftWindowSize: int(10).default(500),
+  /** Drift that acts: over either limit a flow's routing is tightened, and it relaxes after the stable window. */
+  driftPsiLimit: z.coerce.number().positive().default(0.25),
+  driftCorrectionRateLimit: z.coerce.number().positive().max(1).default(0.1),
+  driftStableMs: int(1000).default(15 * 60_000),
   /**
    * The agent's identity: an nkey user seed (SU...). It authenticates the process to the broker (nkey auth) and
    * signs its audit checkpoints and the review decisions it records; its public key is registered by the
@@ -98,6 +104,10 @@ const envNames: Record<keyof AgentConfig, string> = {
   maxEventBytes: "MAX_EVENT_BYTES",
   streamReplicas: "STREAM_REPLICAS",
   duplicateWindowMs: "DUPLICATE_WINDOW_MS",
+  driftPsiLimit: "DRIFT_PSI_LIMIT",
+  driftCorrectionRateLimit: "DRIFT_CORRECTION_RATE_LIMIT",
+  driftStableMs: "DRIFT_STABLE_MS",
+  modelJournalTtlMs: "MODEL_JOURNAL_TTL_MS",
   toolTimeoutMs: "TOOL_TIMEOUT_MS",
   modelEndpoints: "MODEL_ENDPOINTS",
   modelRouting: "MODEL_ROUTING",

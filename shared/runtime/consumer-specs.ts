@@ -56,6 +56,11 @@ export function consumerSpecs(def: AgentDefinition, settings: ConsumerSettings =
   }
 }
 
+/** The journal of the large-model answers of an agent that calls models (its entries expire: TopologyOptions.journalTtlMs). */
+export function journalBucketOf(def: AgentDefinition): string | undefined {
+  return "models" in def && def.models ? `mesh_journal_${def.name.replace(/-/g, "_")}` : undefined;
+}
+
 /** The agent's own KV bucket, when it declares `state: true`. */
 export function stateBucketOf(def: AgentDefinition): string | undefined {
   return def.state ? `mesh_state_${def.name.replace(/-/g, "_")}` : undefined;

@@ -1,10 +1,10 @@
 import { compareConsumers, declareTopology, ensureConsumer, openStateStore, defaultTopologyOptions, type Bus, type ConsumerSpec, type TopologyOptions } from "../bus/index.js";
 import { MeshError } from "../errors/index.js";
-import { consumerSpecs, stateBucketOf, type ConsumerSettings } from "./consumer-specs.js";
+import { consumerSpecs, journalBucketOf, stateBucketOf, type ConsumerSettings } from "./consumer-specs.js";
 import type { AgentConfig } from "./config.js";
 import type { AgentDefinition } from "./define-agent.js";
 
-/** Stream settings from the same configuration agents read (STREAM_REPLICAS, DUPLICATE_WINDOW_MS, MAX_EVENT_BYTES). */
+/** Stream settings from the same configuration agents read (STREAM_REPLICAS, DUPLICATE_WINDOW_MS, MAX_EVENT_BYTES, MODEL_JOURNAL_TTL_MS). */
 export function topologyOptionsOf(config: AgentConfig): TopologyOptions {
   return {
     replicas: config.streamReplicas,
@@ -12,6 +12,7 @@ export function topologyOptionsOf(config: AgentConfig): TopologyOptions {
     maxAgeDays: defaultTopologyOptions.maxAgeDays,
     // Inbound bodies over the ingest limit must still fit, so they can reach the DLQ.
     maxMsgBytes: Math.max(defaultTopologyOptions.maxMsgBytes, config.maxEventBytes * 2),
+    journalTtlMs: config.modelJournalTtlMs,
   };
 }
 
@@ -25,14 +26,21 @@ export async function initMeshTopology(
   opts: TopologyOptions = defaultTopologyOptions,
 ): Promise<void> {
   await declareTopology(bus, opts);
-  for (const { def, settings } of agents) await declareAgentTopology(bus, def, settings, opts.replicas);
+  for (const { def, settings } of agents) await declareAgentTopology(bus, def, settings, opts);
 }
 
-/** One agent's consumers and state bucket; the streams must exist (initMeshTopology). */
-export async function declareAgentTopology(bus: Bus, def: AgentDefinition, settings?: ConsumerSettings, replicas = 1): Promise<void> {
+/** One agent's consumers, state bucket and model-call journal; the streams must exist (initMeshTopology). */
+export async function declareAgentTopology(
+  bus: Bus,
+  def: AgentDefinition,
+  settings?: ConsumerSettings,
+  opts: Pick<TopologyOptions, "replicas" | "journalTtlMs"> = defaultTopologyOptions,
+): Promise<void> {
   for (const spec of consumerSpecs(def, settings)) await ensureConsumer(bus, spec);
   const own = stateBucketOf(def);
-  if (own) await openStateStore(bus, own, { replicas });
+  if (own) await openStateStore(bus, own, { replicas: opts.replicas });
+  const journal = journalBucketOf(def);
+  if (journal) await openStateStore(bus, journal, { replicas: opts.replicas, history: 1, ttlMs: opts.journalTtlMs });
 }
 
 /**

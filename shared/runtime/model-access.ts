@@ -3,7 +3,7 @@ import type { ClassifyResult, DraftResult, EndpointConfig, Router } from "../mod
 import { createHash } from "node:crypto";
 import type { ModelStore, StateStore } from "../bus/index.js";
 import { MeshError, PolicyDeniedError, describeIssues } from "../errors/index.js";
-import { inSpan, type DriftMonitor, type Logger, type MeshMetrics } from "../telemetry/index.js";
+import { inSpan, type DriftMonitor, type DriftResponse, type Logger, type MeshMetrics } from "../telemetry/index.js";
 import type { TaskEnvelope } from "../envelope/index.js";
 import { subjects } from "../bus/index.js";
 import { redactText } from "../../policy/pii/index.js";
@@ -96,6 +96,8 @@ export class ModelAccess {
      * crash reuses them instead of calling (and paying for) the model again. None: no journal.
      */
     private readonly journal: StateStore | undefined,
+    /** Whether each flow's routing is tightened for drift: a fact of every model call, for the policy. */
+    private readonly driftResponse: Pick<DriftResponse, "assess">,
     /** The current policy's forbidden promises (lists.forbidden_promises): a draft making one is withheld. */
     private readonly forbiddenPromises: () => readonly string[] = () => [],
   ) {}
@@ -156,10 +158,18 @@ export class ModelAccess {
             const value = await scope.perform({
               action: "model.invoke",
               resource: { endpoint: req.endpoint, model: req.model, region: req.region, trusted: req.trusted },
-              facts: { ...scope.facts(task), screening },
+              facts: { ...scope.facts(task), screening, drift: this.driftResponse.assess(task.flow) },
               region: task.region,
               auditDetail: { tier: req.tier, model: req.model, modelVersion: req.modelVersion, endpoint: req.endpoint },
-              run: (decision) => call(decision.obligations.some((o) => o.kind === "redact")),
+              run: (decision) => {
+                const tighten = decision.obligations.find((o) => o.kind === "tighten_routing");
+                return call(
+                  decision.obligations.some((o) => o.kind === "redact"),
+                  tighten?.kind === "tighten_routing" ? { small: tighten.small, large: tighten.large } : undefined,
+                );
+              },
+              // The router's worst case and actual cost of the call: the budgets interceptor holds it to the policy's budgets.
+              ...(req.spend ? { spend: req.spend } : {}),
             });
             return { allowed: true, value };
           } catch (err) {

@@ -5,6 +5,7 @@ import {
   openDocumentStore,
   openModelStore,
   openRateLimitStore,
+  openBudgetStore,
   openStateStore,
   publish,
   publishDeadLetter,
@@ -30,6 +31,7 @@ import { checkedEnvelope, parseJsonBody, sourceRefOf, type TaskEnvelope } from "
 import { MeshError, SchemaError, describeIssues } from "../errors/index.js";
 import {
   DriftMonitor,
+  DriftResponse,
   childSpan,
   createLogger,
   createMetrics,
@@ -51,7 +53,7 @@ import { AuditWriter } from "./audit-writer.js";
 import { agentSettingsEnv, redactedConfig, type AgentConfig } from "./config.js";
 import { EffectScope, type GovernedModelStore, type ServiceContext } from "./context.js";
 import { agentKind, type AgentDefinition, type TaskAgentDefinition } from "./define-agent.js";
-import { consumerSpecs, type AgentConsumerSpec } from "./consumer-specs.js";
+import { consumerSpecs, journalBucketOf, type AgentConsumerSpec } from "./consumer-specs.js";
 import { watchConsumers } from "./consumer-readiness.js";
 import { requireConsumers } from "./mesh-topology.js";
 import { inboxPrefixOf } from "../../policy/nats-permissions/index.js";
@@ -128,6 +130,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
     policy: gate,
     audit,
     rateLimits: await openRateLimitStore(bus, { replicas: config.streamReplicas }),
+    budgets: await openBudgetStore(bus, { replicas: config.streamReplicas }),
     metrics,
     log,
     agent: def.name,
@@ -161,8 +164,25 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   const state = def.state
     ? governedState(await openStateStore(bus, stateBucket, { replicas: config.streamReplicas }), stateBucket, () => newScope(currentTrace() ?? childSpan()), config.region)
     : undeclaredState(def.name);
-  // An agent with its own state journals its large-model answers there, so a redelivery never calls twice.
-  const models = new ModelAccess(config, () => newScope(childSpan()), modelStore, log, metrics, drift, def.state ? state : undefined, () => gate.current.document.lists[forbiddenPromisesList] ?? []);
+  // An agent that calls models journals their large-model answers in a bucket of their own whose entries expire,
+  // so a redelivery never calls twice and the journal does not grow without end.
+  const journalBucket = journalBucketOf(def);
+  const journal = journalBucket
+    ? governedState(await openStateStore(bus, journalBucket, { replicas: config.streamReplicas, history: 1 }), journalBucket, () => newScope(currentTrace() ?? childSpan()), config.region)
+    : undefined;
+  // Drift that acts: each change of a flow's routing is logged and audited (the policy decides what it tightens).
+  const driftResponse = new DriftResponse(drift, metrics, {
+    psiLimit: config.driftPsiLimit,
+    correctionRateLimit: config.driftCorrectionRateLimit,
+    stableMs: config.driftStableMs,
+    onChange: (change) => {
+      log.warn(change, change.tightened ? "inputs drifted: the flow's routing is tightened" : "inputs stable for the whole window: the flow's routing relaxes");
+      void audit
+        .append({ kind: "policy", action: change.tightened ? "routing.tighten" : "routing.relax", effect: "done", revision: gate.revision, region: config.region, flow: change.flow, detail: { ...change } })
+        .catch((err) => log.error({ err }, "audit of a routing change failed"));
+    },
+  });
+  const models = new ModelAccess(config, () => newScope(childSpan()), modelStore, log, metrics, drift, journal, driftResponse, () => gate.current.document.lists[forbiddenPromisesList] ?? []);
   const verifier = decisionVerifier(bus, gate);
   /**
    * A delivery runs as a consumer span continuing the trace it arrived with (or the task's); its effects,

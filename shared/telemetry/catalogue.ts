@@ -222,6 +222,11 @@ export const catalogue = {
     help: "Share of reviewed tasks whose model answer was corrected, over the recent window.",
     labels: ["flow"],
   },
+  mesh_routing_tightened: {
+    kind: "gauge",
+    help: "1 while a flow's routing is tightened because its inputs drifted (more to the large model or to humans), else 0.",
+    labels: ["flow"],
+  },
   mesh_consumer_present: {
     kind: "gauge",
     help: "1 while the agent's durable consumer exists on the broker, 0 once it is gone (only the operator recreates it: mesh init).",

@@ -14,6 +14,7 @@ export {
   psi,
   type DriftMonitorOptions,
 } from "./drift.js";
+export { DriftResponse, type DriftChange, type DriftResponseOptions } from "./drift-response.js";
 export { inSpan, setSpanBackend, type SpanBackend, type StartedSpan, type SpanKind, type SpanAttributes } from "./tracing.js";
 export { startTracing, otelSettings, type Tracing, type TracedService } from "./otel-sdk.js";
 export { parseExposition, sumBy, type Sample } from "./exposition.js";

@@ -1,6 +1,8 @@
 import type { TokenTaker } from "../../../policy/rate-limit/index.js";
+import type { BudgetCounter } from "../../../policy/budget/index.js";
 import type { Logger, MeshMetrics } from "../../telemetry/index.js";
 import { audit, type AuditAppender } from "./audit.js";
+import { budgets } from "./budgets.js";
 import { metrics } from "./metrics.js";
 import { obligations } from "./obligations.js";
 import { pipeline, type Perform } from "./pipeline.js";
@@ -15,6 +17,8 @@ export interface EffectPipelineDeps {
   readonly policy: Decider;
   readonly audit: AuditAppender;
   readonly rateLimits: TokenTaker;
+  /** Spend counters every replica shares, for the policy's `budget` obligations on model calls. */
+  readonly budgets: BudgetCounter;
   readonly metrics: MeshMetrics;
   readonly log: Logger;
   /** The principal's name, for metrics labels. */
@@ -23,7 +27,7 @@ export interface EffectPipelineDeps {
 
 /**
  * The one door to effects, for agents, services and the CLI alike: tracing → metrics → audit → policy decision →
- * obligations → the effect. Audit sits outside the decision so a refusal is recorded before it is thrown.
+ * obligations → budgets → the effect. Audit sits outside the decision so a refusal is recorded before it is thrown.
  */
 export function createEffectPipeline(deps: EffectPipelineDeps): Perform {
   return pipeline(
@@ -32,5 +36,6 @@ export function createEffectPipeline(deps: EffectPipelineDeps): Perform {
     audit(deps.audit),
     policyDecision(deps.policy),
     obligations(deps.rateLimits),
+    budgets(deps.budgets, deps.log),
   );
 }

@@ -1,4 +1,5 @@
 import type { Action, Decision, Principal, Resource, TaskFacts } from "../../../policy/index.js";
+import type { Spend } from "../../../policy/budget/index.js";
 
 /**
  * Facts the policy decides on. The runtime derives them from verified messages (the envelope whose digest it
@@ -15,6 +16,8 @@ export interface RuntimeFacts {
   readonly approvals?: number;
   /** Prompt-injection screening of the text a model call sends. */
   readonly screening?: { readonly score: number; readonly rules: readonly string[] };
+  /** Whether the task's flow is drifting (shared/telemetry/drift-response.ts): the policy tightens its routing then. */
+  readonly drift?: { readonly tightened: boolean };
 }
 
 /** One effect: what it is (for policy and audit) and how to do it (`run`). */
@@ -30,6 +33,11 @@ export interface Effect<T = unknown> {
   readonly auditDetail?: Readonly<Record<string, unknown>>;
   /** The effect itself: runs only after every interceptor before it let it through, with the decision that did. */
   run(decision: Decision): Promise<T>;
+  /**
+   * For an effect that costs money (a model call): the most it may cost, reserved against the policy's budgets
+   * before it runs, and what it did cost, read from its result. Set by the runtime from the router's request.
+   */
+  readonly spend?: { readonly estimate: Spend; actual(result: T): Spend };
   /** What of the result the audit record keeps (a stream sequence, a duplicate flag). */
   describe?(result: T): Record<string, unknown>;
   /**

@@ -66,12 +66,18 @@ test("an endpoint without a region is a residency violation", () => {
   assert.deepEqual(d.reasons, ["residency"]);
 });
 
-test("text bound for an untrusted endpoint carries a redact obligation; a trusted one does not", () => {
-  const untrusted = decide("triage", "model.invoke", { endpoint: "eu-llm", region: "eu" }, { task: ticket("eu") });
+test("a call to an untrusted (paid) endpoint carries a redact obligation and the flow, tenant and model budgets; a trusted one neither", () => {
+  const untrusted = decide("triage", "model.invoke", { endpoint: "eu-llm", model: "gpt-x", region: "eu" }, { task: ticket("eu") });
   assert.equal(untrusted.effect, "allow");
-  assert.deepEqual(untrusted.obligations, [{ kind: "redact", pii: true }]);
+  assert.deepEqual(untrusted.obligations.map((o) => (o.kind === "budget" ? o.key : o.kind)), ["redact", "flow:ticket", `tenant:${ticket("eu").tenant}`, "model:gpt-x"]);
   const trusted = decide("triage", "model.invoke", { endpoint: "eu-local", region: "eu", trusted: true }, { task: ticket("eu") });
   assert.deepEqual(trusted.obligations, []);
+});
+
+test("a budget keyed by {model} on a call that names no model errors, and the erroring rule denies", () => {
+  const anonymous = decide("triage", "model.invoke", { endpoint: "eu-llm", region: "eu" }, { task: ticket("eu") });
+  assert.equal(anonymous.effect, "deny");
+  assert.match(anonymous.message, /needs resource\.model/);
 });
 
 test("a likely prompt injection is refused with an approval obligation; a weak signal only warns", () => {
