@@ -74,11 +74,17 @@ test("with the counter store unreachable the call parks (transient, naming the b
   assert.deepEqual(records.records.at(-1)!.reasons, ["budget-unmetered", "triage-models"]);
 });
 
-test("a call the breaker stopped before it left gives its hold back; one that failed on the wire is booked at its worst case", async (t) => {
+test("a call that never reached a model (breaker open, or an HTTP error status from the endpoint) gives its hold back; one that timed out on the wire is booked at its worst case", async (t) => {
   const store = await openBudgetStore(await (await startNats(t)).connect());
   const perform = pipeline(policyDecision(budgeted), budgets(store, log));
-  const failing = (code: string) => ({ ...modelCall({ usd: 0.2, tokens: 20 }, { usd: 0, tokens: 0 }), run: async () => Promise.reject(new TransientError(code as never, code)) });
+  const failing = (code: string, details: Record<string, unknown> = {}) => ({
+    ...modelCall({ usd: 0.2, tokens: 20 }, { usd: 0, tokens: 0 }),
+    run: async () => Promise.reject(new TransientError(code as never, code, details)),
+  });
   await assert.rejects(perform(failing("E_BREAKER_OPEN")));
+  assert.deepEqual(await store.spent("flow:ticket", hour), { usd: 0, tokens: 0, held: { usd: 0, tokens: 0 } });
+  // An endpoint outage answering 503 for its whole length must not spend the day's budget on calls that never ran.
+  for (let i = 0; i < 3; i++) await assert.rejects(perform(failing("E_MODEL_ERROR", { endpoint: "eu", status: 503 })));
   assert.deepEqual(await store.spent("flow:ticket", hour), { usd: 0, tokens: 0, held: { usd: 0, tokens: 0 } });
   await assert.rejects(perform(failing("E_MODEL_TIMEOUT")));
   assert.deepEqual(await store.spent("flow:ticket", hour), { usd: 0.2, tokens: 20, held: { usd: 0, tokens: 0 } });

@@ -8,7 +8,10 @@ import type { Interceptor } from "./pipeline.js";
  * every replica shares before it runs, and settled to what it cost after. A budget that cannot take it refuses
  * the effect (an audited deny naming the budget); one held by calls in flight, or counters that cannot be reached,
  * park it (transient), so no call runs unmetered. A call that failed is booked at its worst case (the endpoint may
- * have billed it), except one the breaker stopped before it left. A settle that fails leaves the hold to expire
+ * have billed it), except one that never reached a model: stopped by the breaker before it left, or refused by the
+ * endpoint with an HTTP error status (OpenAI-compatible APIs bill completions, not refusals) — otherwise an outage
+ * of the endpoint, retried for its whole length, would spend the day's budget on calls that never ran and send
+ * every task after it to a human. A settle that fails leaves the hold to expire
  * into spend: over-counted, never under.
  * @example pipeline(audit(writer), policyDecision(gate), obligations(limits), budgets(budgetStore, log))
  */
@@ -23,8 +26,7 @@ export function budgets(counter: BudgetCounter, log: Pick<Logger, "warn">): Inte
     try {
       result = await next(effect, trail);
     } catch (err) {
-      // The breaker stopped it before it left: nothing to pay. Anything else may have been billed: book the worst case.
-      await settle((err as { code?: unknown })?.code === "E_BREAKER_OPEN" ? { usd: 0, tokens: 0 } : spend.estimate);
+      await settle(reachedNoModel(err) ? { usd: 0, tokens: 0 } : spend.estimate);
       throw err;
     }
     await settle(spend.actual(result));
@@ -36,4 +38,10 @@ export function budgets(counter: BudgetCounter, log: Pick<Logger, "warn">): Inte
       );
     }
   };
+}
+
+/** A failure that certainly cost nothing; anything else (a timeout, a dropped connection) may have been billed. */
+function reachedNoModel(err: unknown): boolean {
+  const e = err as { code?: unknown; details?: { status?: unknown } };
+  return e?.code === "E_BREAKER_OPEN" || typeof e?.details?.status === "number";
 }
