@@ -48,7 +48,7 @@ test("mesh replay --publish of a high-risk ticket two approvers decided publishe
 
   const replayed = await mesh(env, "replay", decided, "--publish");
   assert.equal(replayed.code, 0, replayed.stderr);
-  assert.match(replayed.stderr, /the decision bob and carol signed, published again/);
+  assert.match(replayed.stdout, /the decision bob and carol signed, published again/);
   const decisions = await read(bus, streamNames.review, subjects.reviewDecided("ticket"));
   assert.equal(decisions.filter((d) => d.envelopeId === decided).length, 2, "the original decision and its replay");
   // The triage agent has taken and settled every decision, the replay included: had four-eyes refused it, its letter is out by now.

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { openStateStore } from "../../../shared/bus/index.js";
 import { journalBucketOf } from "../../../shared/runtime/consumer-specs.js";
-import { loadAgentDefinition } from "../../../shared/runtime/index.js";
+import { listAgents, loadAgentDefinition } from "../../../shared/runtime/index.js";
+import { compilePolicy, defaultPolicyPath, loadPolicyFile } from "../../../policy/index.js";
 import { declareAgentTopology } from "../../../shared/runtime/mesh-topology.js";
 import { startNats } from "../../helpers/nats.js";
 import { waitFor } from "../../helpers/wait.js";
@@ -27,4 +28,20 @@ test("the model-call journal of an agent that calls models is a bucket whose ent
 
 test("an agent that calls no model has no journal", async () => {
   assert.equal(journalBucketOf(await loadAgentDefinition("invoice")), undefined);
+});
+
+test("every agent that calls models may write its own journal under the shipped policy, and no other agent's", async () => {
+  const policy = compilePolicy(loadPolicyFile(defaultPolicyPath).document);
+  const writes = (agent: string, bucket: string) =>
+    policy.decide({ action: "data.write", principal: { agent }, resource: { subject: `$KV.${bucket}.journal.env_0.0` }, context: {} }).effect;
+  const callers = [];
+  for (const name of listAgents()) {
+    const bucket = journalBucketOf(await loadAgentDefinition(name));
+    if (!bucket) continue;
+    callers.push(name);
+    // Without the grant every journaled call is refused and its task dead-lettered (the social connector's were).
+    assert.equal(writes(name, bucket), "allow", `${name} may write ${bucket}`);
+    assert.equal(writes("invoice", bucket), "deny", `invoice may not write ${bucket}`);
+  }
+  assert.ok(callers.includes("triage") && callers.includes("social"), `model callers found: ${callers.join(", ")}`);
 });
