@@ -104,13 +104,13 @@ export const commandTable: Readonly<Record<string, Command>> = {
     },
   },
   document: {
-    usage: `  document <file.pdf|.xml|.txt|.eml> [--tenant acme] [--region eu]
+    usage: `  document <file.pdf|.xml|.txt|.eml> [--tenant acme] [--region eu] [--json]
                                        an invoice document into the mesh by reference (document store + mesh.in.document)`,
-    options: { tenant: { type: "string", default: "acme" }, region: { type: "string", default: "eu" } },
+    options: { tenant: { type: "string", default: "acme" }, region: { type: "string", default: "eu" }, ...json },
     positionals: true,
     async run(p) {
       const { documentCommand } = await import("./commands/document.js");
-      return documentCommand(arg(p, 0, "<file>"), { tenant: str(p, "tenant")!, region: str(p, "region")! });
+      return documentCommand(arg(p, 0, "<file>"), { tenant: str(p, "tenant")!, region: str(p, "region")!, json: flag(p, "json") });
     },
   },
   tail: {
