@@ -4,7 +4,7 @@ import { freePort } from "../../cli/local-nats.js";
 import { openDocumentStore, publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { renderDocument, truthCorpus, type TruthDocument } from "../../shared/documents/corpus/index.js";
 import { envelopeId } from "../../shared/envelope/index.js";
-import { launchBrowser, screenshot } from "../helpers/browser.js";
+import { launchBrowser, screenshot, signIn } from "../helpers/browser.js";
 import { startAgents } from "../helpers/mesh.js";
 import { startSecureNats } from "../helpers/nats.js";
 import { waitFor } from "../helpers/wait.js";
@@ -42,9 +42,7 @@ test("in the browser, a reviewer settles the unsure fields of two invoices of on
   const pageErrors: string[] = [];
   page.on("pageerror", (e) => pageErrors.push(e.message));
   await page.goto(`http://127.0.0.1:${port}`);
-  await page.locator("#token").fill(tokens.alice);
-  await page.locator("#sign-in-form button[type=submit]").click();
-  await page.locator("#who").filter({ hasText: "alice" }).waitFor();
+  await signIn(page, tokens.alice, "alice");
 
   for (const [i, truth] of [first!, second!].entries()) {
     const id = ids[i]!;

@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
 import { finished } from "node:stream/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { launchBrowser } from "../helpers/browser.js";
+import { launchBrowser, signIn } from "../helpers/browser.js";
 import { exportLabels } from "../../cli/review/index.js";
 import { freePort } from "../../cli/local-nats.js";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
@@ -46,9 +46,7 @@ test("a reviewer signs in, corrects a ticket's intent and approves another by ke
 
   const base = `http://127.0.0.1:${port}`;
   await page.goto(base);
-  await page.locator("#token").fill(tokens.alice);
-  await page.locator("#sign-in-form button[type=submit]").click();
-  await page.locator("#who").filter({ hasText: "alice" }).waitFor();
+  await signIn(page, tokens.alice, "alice");
 
   // The queue shows both; open the unsure one, correct the intent, approve.
   await waitFor("both items in the queue", async () => (await page.locator("#queue li").count()) === 2 || (await page.reload(), false), { timeoutMs: 30_000 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { axeViolations, launchBrowser, screenshot } from "../helpers/browser.js";
+import { axeViolations, launchBrowser, screenshot, signIn } from "../helpers/browser.js";
 import { waitFor } from "../helpers/wait.js";
 import { ticketRequest } from "../unit/review/fixtures.js";
 import { startTestService, tokens } from "../unit/review/harness.js";
@@ -18,9 +18,7 @@ test("in the browser, an approver bulk-approves low-risk tickets with one sugges
   const pageErrors: string[] = [];
   page.on("pageerror", (e) => pageErrors.push(e.message));
   await page.goto(service.url);
-  await page.locator("#token").fill(tokens.bob);
-  await page.locator("#sign-in-form button[type=submit]").click();
-  await page.locator("#who").filter({ hasText: "bob" }).waitFor();
+  await signIn(page, tokens.bob, "bob");
   await page.locator("#queue li").nth(5).waitFor();
 
   const row = (id: string) => page.locator(`#queue li[data-id="${id}"]`);

@@ -4,7 +4,7 @@ import type { Route } from "playwright-core";
 import { freePort } from "../../cli/local-nats.js";
 import { publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
 import { envelopeId } from "../../shared/envelope/index.js";
-import { launchBrowser, screenshot } from "../helpers/browser.js";
+import { launchBrowser, screenshot, signIn } from "../helpers/browser.js";
 import { startTriageMesh } from "../helpers/triage-mesh.js";
 import { waitFor } from "../helpers/wait.js";
 import { reviewTokens, tokens } from "../unit/review/harness.js";
@@ -54,11 +54,6 @@ test("in the browser, invoice mismatches are accepted with a reason, corrected a
     void d.dismiss();
   });
   await page.goto(`http://127.0.0.1:${port}`);
-  const signIn = async (token: string, who: string) => {
-    await page.locator("#token").fill(token);
-    await page.locator("#sign-in-form button[type=submit]").click();
-    await page.locator("#who").filter({ hasText: who }).waitFor();
-  };
   /** Narrows the queue to the one item the search finds and waits for its detail. */
   const open = async (search: string, id: string) => {
     await page.locator("#f-q").fill(search);
@@ -69,7 +64,7 @@ test("in the browser, invoice mismatches are accepted with a reason, corrected a
   };
 
   await t.test("a reviewer accepts one invoice mismatch with a reason, corrects another's amount and rejects a third", async () => {
-    await signIn(tokens.alice, "alice");
+    await signIn(page, tokens.alice, "alice");
     await open("amount 150", ids.accept);
     assert.equal(await page.locator("#approve").textContent(), "Accept despite mismatch");
     // The refresh after a refused decision is held back, as on a busy server: the reason typed once the page says
@@ -112,7 +107,7 @@ test("in the browser, invoice mismatches are accepted with a reason, corrected a
   });
 
   await t.test("a high-risk refund needs two distinct approvers, and each confirms before their approval is sent", async () => {
-    await signIn(tokens.bob, "bob");
+    await signIn(page, tokens.bob, "bob");
     await open("refund", refundId);
     await page.locator("#d-reasons li", { hasText: "It needs 2 distinct approvers and has 0." }).waitFor();
     await page.locator("#approve").click();
@@ -127,7 +122,7 @@ test("in the browser, invoice mismatches are accepted with a reason, corrected a
     await page.locator("#status", { hasText: /failed: bob already approved/ }).waitFor();
     await page.locator("#sign-out").click();
 
-    await signIn(tokens.carol, "carol");
+    await signIn(page, tokens.carol, "carol");
     await open("refund", refundId);
     await page.locator("#approvals li", { hasText: "bob approved" }).waitFor();
     await page.keyboard.press("a");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
-import { axeViolations, inViewport, launchBrowser, screenshot } from "../helpers/browser.js";
+import { axeViolations, inViewport, launchBrowser, screenshot, signIn } from "../helpers/browser.js";
 import { waitFor } from "../helpers/wait.js";
 import { invoiceRequest, ticketRequest } from "../unit/review/fixtures.js";
 import { startTestService, tokens } from "../unit/review/harness.js";
@@ -44,9 +44,7 @@ for (const [name, viewport] of [
     assert.deepEqual(await axeViolations(page), [], "sign-in page");
     await screenshot(page, `review-${name}-sign-in`);
 
-    await page.locator("#token").fill(tokens.carol);
-    await page.locator("#sign-in-form button[type=submit]").click();
-    await page.locator("#who").filter({ hasText: "carol" }).waitFor();
+    await signIn(page, tokens.carol, "carol");
     assert.equal(await page.locator("#sign-in").isVisible(), false, "the sign-in form is hidden once signed in");
     await page.locator("#queue li").nth(24).waitFor();
     assert.equal(await page.locator("#queue li").count(), 25, "one page of 25");

@@ -61,3 +61,10 @@ export async function inViewport(page: Page, selector: string): Promise<boolean>
   if (!box || !view) return false;
   return box.height > 0 && box.y >= 0 && box.y < view.height && box.x >= 0 && box.x + box.width <= view.width + 1;
 }
+
+/** Signs in to the review UI on `page` with a reviewer's bearer token and waits until the page names `who`. */
+export async function signIn(page: Page, token: string, who: string): Promise<void> {
+  await page.locator("#token").fill(token);
+  await page.locator("#sign-in-form button[type=submit]").click();
+  await page.locator("#who").filter({ hasText: who }).waitFor();
+}
