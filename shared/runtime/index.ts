@@ -22,7 +22,7 @@ export type {
   ToolRequest,
   ToolResponse,
 } from "./context.js";
-export type { ClassifyResult, DraftResult, DraftRequest } from "./model-access.js";
+export type { ClassifyResult, DraftResult, DraftRequest, FieldsRequest, FieldsResult } from "./model-access.js";
 export { runAgent, type RunningAgent } from "./run-agent.js";
 export { loadAgentConfig, redactedConfig, agentConfigSchema, type AgentConfig } from "./config.js";
 export { listAgents, loadAgentDefinition } from "./load-agent.js";
