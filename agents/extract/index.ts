@@ -36,12 +36,12 @@ export default defineAgent({
         code: arithmetic ? "extraction_figures_disagree" : "extraction_unsure",
         reason: [...x.reasons, ...(model?.reason ? [`the large model did not help: ${model.reason}`] : [])].join("; "),
         // The reviewer sees the document's text beside the fields; the text stays within the review stream.
-        snapshot: { ...summary(x), ...(model ? { model } : {}), text: scrubValue(x.lines.slice(0, 400)) },
+        snapshot: { ...summary(x), ...(model ? { model: scrubValue(model) } : {}), text: scrubValue(x.lines.slice(0, 400)) },
       });
     }
     await ctx.handOff("invoice", invoiceEvent(task, fields));
     if (x.vendorKey) await countHit(ctx.state, x.vendorKey, "straightThrough");
-    return ctx.complete({ ...summary(x), ...(model ? { model } : {}), straightThrough: true, handedTo: "invoice" });
+    return ctx.complete({ ...summary(x), ...(model ? { model: scrubValue(model) } : {}), straightThrough: true, handedTo: "invoice" });
   },
   /**
    * A human settled the fields: rejected ends the document; approved or corrected sends the settled fields on,

@@ -7,7 +7,7 @@ import { z } from "zod";
  * structured-output forms ChatOpenAI sends (`response_format: json_schema` by default for non-gpt-3/4 model
  * names, `tools` + `tool_choice` for functionCalling), deterministic answers, usage tokens, and run-time
  * latency and failure injection through an admin endpoint:
- *   POST /_admin            {latencyMs?, failRate?, failForMs?, failStatus?}   change behaviour now
+ *   POST /_admin            {latencyMs?, failRate?, failForMs?, failStatus?, fields?}   change behaviour now
  *   GET  /_admin/requests   {count, requests: [{at, path, body, usage}]}      what left the mesh and what it billed (last 10,000 kept)
  *   POST /_admin/reset      clears the log and the failure settings
  *
