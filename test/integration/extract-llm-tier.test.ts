@@ -46,7 +46,7 @@ async function outcomeOf(bus: Bus, id: string): Promise<{ result?: Record<string
   }, { timeoutMs: 25_000 });
 }
 
-test("a held-out-layout document whose PO number the heuristics miss is completed by the LLM tier, asked for that field alone", { timeout: 60_000 }, async (t) => {
+test("a held-out-layout document whose PO number the heuristics miss is completed by the LLM tier, asked for that field alone under the extract-models grant (audited)", { timeout: 60_000 }, async (t) => {
   const truth = heldOutLeaders();
   const { standIn, bus } = await startExtractMesh(t);
   standIn.configure({ fields: { poNumber: truth.fields.poNumber } });
@@ -63,6 +63,9 @@ test("a held-out-layout document whose PO number the heuristics miss is complete
   assert.equal(asked.length, 1, "one structured call");
   const schema = (asked[0]!.body as { response_format: { json_schema: { schema: { properties: Record<string, unknown> } } } }).response_format.json_schema.schema;
   assert.deepEqual(Object.keys(schema.properties), ["poNumber"], "the schema names exactly the unsure field");
+  const audit = (await readStream(bus, streamNames.audit, { filterSubject: subjects.auditOfRegion("eu") })).map((m) => decode(m.data));
+  const allowed = audit.filter((a) => a.kind === "decision" && a.action === "model.invoke" && a.effect !== "deny" && a.taskId === id);
+  assert.ok(allowed.some((a) => (a.reasons as string[] | undefined)?.includes("extract-models")), JSON.stringify(allowed));
   const invoices = await waitFor("the invoice handed on", async () => {
     const msgs = await readStream(bus, streamNames.task, { filterSubject: subjects.task("invoice", "ingested") });
     return msgs.length >= 1 && msgs;
