@@ -232,15 +232,18 @@ export const commandTable: Readonly<Record<string, Command>> = {
     subcommands: {
       triage:
         "  eval triage [--data f.csv] [--json] [--plot f.png]  the ticket model's accuracy, coverage, per-intent precision/recall, confusions, reliability (held-out fifth by default; --plot also draws it as PNG)",
-      extract: `  eval extract [--documents 600] [--seed 1] [--json]
+      extract: `  eval extract [--documents 600] [--seed 1] [--json] [--llm off|stand-in]
                                        invoice extraction on the generated corpus: per-field accuracy and straight-through
-                                       rate, seen and held-out layouts apart (exit 1 if a self-contradicting invoice completed)`,
+                                       rate, seen and held-out layouts apart (exit 1 if a self-contradicting invoice completed);
+                                       --llm stand-in adds the LLM tier with the stand-in answering from the ground truth`,
     },
-    options: { data: { type: "string" }, plot: { type: "string" }, documents: { type: "string", default: "600" }, seed: { type: "string", default: "1" }, ...json },
+    options: { data: { type: "string" }, plot: { type: "string" }, documents: { type: "string", default: "600" }, seed: { type: "string", default: "1" }, llm: { type: "string", default: "off" }, ...json },
     async run(p) {
       if (p.positionals[0] === "extract") {
         const { evalExtractCommand } = await import("./commands/eval-extract.js");
-        return evalExtractCommand({ documents: positiveInt("--documents", str(p, "documents")!), seed: positiveInt("--seed", str(p, "seed")!), json: flag(p, "json") });
+        const llm = str(p, "llm")!;
+        if (llm !== "off" && llm !== "stand-in") throw new UsageError(`--llm: "${llm}" is not one of off, stand-in`);
+        return evalExtractCommand({ documents: positiveInt("--documents", str(p, "documents")!), seed: positiveInt("--seed", str(p, "seed")!), json: flag(p, "json"), llm });
       }
       const { evalCommand } = await import("./commands/eval.js");
       return evalCommand({ ...(str(p, "data") ? { data: str(p, "data")! } : {}), ...(str(p, "plot") ? { plot: str(p, "plot")! } : {}), json: flag(p, "json") });

@@ -9,7 +9,7 @@ import { readXmlInvoice } from "./xml-invoice.js";
 /** A field at or above this confidence may complete without a human. */
 export const sureAt = 0.8;
 
-export type Tier = "xml" | "template" | "heuristic";
+export type Tier = "xml" | "template" | "heuristic" | "llm";
 export type DocumentKind = "ubl" | "cii" | "pdf" | "text";
 
 export interface Extraction {
@@ -113,6 +113,26 @@ function resolveDateOrder(fields: Record<string, unknown>, confidence: Partial<R
   if (readings.length !== 1) return;
   [fields.issueDate, fields.dueDate] = readings[0]!;
   for (const f of ["issueDate", "dueDate"] as const) if (ambiguous[f]) confidence[f] = 0.85;
+}
+
+/**
+ * Confidence of a field the large model read: enough to complete, under a template's, and still judged by the
+ * checks (a figure that disagrees with the others drops every amount to unsure).
+ */
+export const llmConfidence = 0.85;
+
+/** The extraction with the fields the large model answered taken in, judged again by the same checks. */
+export function withModelFields(x: Extraction, answered: Partial<InvoiceFields>): Extraction {
+  const fields: Record<string, unknown> = { ...x.fields };
+  const confidence = { ...x.confidence };
+  const tier = { ...x.tier };
+  for (const field of fieldNames) {
+    if (answered[field] === undefined) continue;
+    fields[field] = answered[field];
+    confidence[field] = llmConfidence;
+    tier[field] = "llm";
+  }
+  return judge(x.kind, x.vendorKey, fields as Partial<InvoiceFields>, confidence, tier, [...x.lines]);
 }
 
 const amountFields: readonly FieldName[] = ["net", "tax", "total", "lines"];

@@ -12,8 +12,9 @@ export {
   type TriedTier,
   type ClassifyResult,
   type DraftResult,
+  type FieldsResult,
 } from "./router.js";
-export { createLlmTier, endpointSchema, parseEndpoint, priceOf, type EndpointConfig, type LlmTier, type Usage, type DraftRequest } from "./llm-tier.js";
+export { createLlmTier, endpointSchema, parseEndpoint, priceOf, type EndpointConfig, type LlmTier, type Usage, type DraftRequest, type FieldsRequest } from "./llm-tier.js";
 export {
   trainLocalClassifier,
   trainComponents,

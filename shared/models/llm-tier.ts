@@ -55,12 +55,21 @@ export interface DraftRequest {
   readonly instructions?: string;
 }
 
+/** Fields to read from a document's text; `schema` (an object of exactly those fields) is the structured output. */
+export interface FieldsRequest {
+  readonly text: string;
+  readonly instructions: string;
+  readonly schema: z.ZodObject;
+}
+
 export interface LlmTier {
   readonly endpoint: EndpointConfig;
   classify(text: string, labels: readonly string[]): Promise<LlmCall<LlmClassification>>;
   /** One request for many texts: the label list (most of the prompt) is paid once per batch, not per text. */
   classifyBatch(texts: readonly string[], labels: readonly string[]): Promise<LlmCall<LlmClassification[]>>;
   draft(req: DraftRequest): Promise<LlmCall<string>>;
+  /** The requested fields as the schema allows them; an answer outside the schema is a ModelOutputError. */
+  extractFields(req: FieldsRequest): Promise<LlmCall<Record<string, unknown>>>;
 }
 
 const classifySystem =
@@ -69,6 +78,9 @@ const classifySystem =
 const draftSystem =
   "You draft a short, polite reply to a bank customer's support message (at most 80 words). " +
   "Never include card numbers, account numbers, IBANs or other personal data; never promise refunds or outcomes.";
+const fieldsSystem =
+  "You read the requested fields from the document text the user gives. Answer each field exactly as the document " +
+  "states it; when the document does not state a field, answer null for it. Never guess or compute a value the document does not print.";
 
 function labelEnum(labels: readonly string[]) {
   if (labels.length === 0) throw new SchemaError("classify: labels: at least one label is required");
@@ -172,6 +184,10 @@ export function createLlmTier(config: EndpointConfig): LlmTier {
         .join("\n");
       const res = await call(schema, "draft_reply", draftSystem, user);
       return { value: res.value.reply, usage: res.usage, latencyMs: res.latencyMs };
+    },
+    async extractFields(req) {
+      const res = await call(req.schema, "document_fields", `${fieldsSystem} ${req.instructions}`, `<document>\n${req.text}\n</document>`);
+      return { value: res.value as Record<string, unknown>, usage: res.usage, latencyMs: res.latencyMs };
     },
   };
 }

@@ -3,17 +3,19 @@ import type { MeshMetrics } from "../telemetry/index.js";
 import { createModelCache } from "./cache.js";
 import { createCostMeter, type CostMeter } from "./cost-meter.js";
 import { createDrafter, type DraftResult } from "./drafter.js";
+import { createFieldReader, type FieldsResult } from "./field-reader.js";
 import { createLanes, type Lane } from "./lanes.js";
 import { configuredLargeBar, routeKey, thresholdsFor, tightened, type Tighten } from "./routing-policy.js";
 import { judgeLargeAnswer, type LlmCalibration } from "./llm-calibration.js";
 import { routerConfigSchema, type RouterConfig } from "./router-config.js";
 import { worstCaseSpend } from "./spend.js";
-import { createLlmTier, type EndpointConfig, type LlmCall, type LlmClassification, type LlmTier } from "./llm-tier.js";
+import { createLlmTier, type EndpointConfig, type FieldsRequest, type LlmCall, type LlmClassification, type LlmTier } from "./llm-tier.js";
 import type { LocalClassifier } from "./local-classifier.js";
 import type { ModelGate, TaskRef, TriedTier } from "./model-gate.js";
 
 export type { GateOutcome, ModelGate, ModelGateRequest, TaskRef, TriedTier } from "./model-gate.js";
 export type { DraftResult } from "./drafter.js";
+export type { FieldsResult } from "./field-reader.js";
 
 /**
  * cache → small local model → large model(s) → human, by calibrated per-flow thresholds: the composition of the
@@ -62,6 +64,8 @@ export interface RouterDeps {
 export interface Router {
   classify(classifier: string, text: string, task: TaskRef): Promise<ClassifyResult>;
   draft(req: { text: string; intent: string; instructions?: string }, task: TaskRef): Promise<DraftResult>;
+  /** Structured fields from a document's text through an allowed large model; values null when none may answer. */
+  readFields(req: FieldsRequest, task: TaskRef): Promise<FieldsResult>;
   breakerStates(): Record<string, string>;
   /** Hot-loads a new small-model version; cached answers are keyed by version, so none of the old ones is served. */
   swapClassifier(name: string, model: LocalClassifier): void;
@@ -250,5 +254,7 @@ export function createRouter(input: RouterConfig, deps: RouterDeps): Router {
       ...(deps.checkOutput ? { checkOutput: deps.checkOutput } : {}),
       ...(metrics ? { metrics } : {}),
     }),
+
+    readFields: createFieldReader({ spendReserve: config.spendReserve, walkLanes, booked }),
   };
 }

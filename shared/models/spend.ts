@@ -16,6 +16,8 @@ export const spendReserveSchema = z.object({
   promptOverheadTokens: z.number().int().nonnegative().default(1_500),
   classifyOutputTokens: z.number().int().positive().default(200),
   draftOutputTokens: z.number().int().positive().default(800),
+  /** Reserved for one structured-fields answer (a dozen invoice fields with line items). */
+  fieldsOutputTokens: z.number().int().positive().default(1_000),
 });
 export type SpendReserve = z.infer<typeof spendReserveSchema>;
 

@@ -7,13 +7,15 @@ import { z } from "zod";
  * structured-output forms ChatOpenAI sends (`response_format: json_schema` by default for non-gpt-3/4 model
  * names, `tools` + `tool_choice` for functionCalling), deterministic answers, usage tokens, and run-time
  * latency and failure injection through an admin endpoint:
- *   POST /_admin            {latencyMs?, failRate?, failForMs?, failStatus?}   change behaviour now
+ *   POST /_admin            {latencyMs?, failRate?, failForMs?, failStatus?, fields?}   change behaviour now
  *   GET  /_admin/requests   {count, requests: [{at, path, body, usage}]}      what left the mesh and what it billed (last 10,000 kept)
  *   POST /_admin/reset      clears the log and the failure settings
  *
  * Answers: a text may pin its answer with `[[pin:<label as hex>]]` and `[[confidence:0.42]]` (test fixtures;
  * hex so the pinned label's words cannot sway the small model that sees the same text, see `pinLabel`), and
- * a draft with `[[reply:<text as hex>]]` (`pinReply`);
+ * a draft with `[[reply:<text as hex>]]` (`pinReply`); a request for document fields (`document_fields`) is
+ * answered for exactly the fields its schema names, from the values pinned with `configure({ fields })` (null for
+ * any field not pinned, as a model says for a field the document does not print);
  * otherwise the label is the allowed label sharing the most words with the text (or a keyword synonym).
  */
 export interface StandInBehaviour {
@@ -23,6 +25,8 @@ export interface StandInBehaviour {
   /** Every request fails until this time (epoch ms). */
   failUntil: number;
   failStatus: number;
+  /** Pinned answers to document-field requests, by field name. */
+  fields: Record<string, unknown>;
 }
 
 export interface ReceivedRequest {
@@ -52,6 +56,7 @@ const adminSchema = z.object({
   failForMs: z.number().int().min(0).optional(),
   failUntil: z.number().int().min(0).optional(),
   failStatus: z.number().int().min(400).max(599).optional(),
+  fields: z.record(z.string(), z.unknown()).optional(),
 });
 
 const messageSchema = z.object({ role: z.string(), content: z.union([z.string(), z.array(z.unknown()), z.null()]).optional() });
@@ -125,10 +130,11 @@ function batchItems(text: string): string[] {
   return [...text.matchAll(/<item index="\d+">([\s\S]*?)<\/item>/g)].map((m) => m[1] ?? "");
 }
 
-function answer(req: ChatRequest): unknown {
+function answer(req: ChatRequest, pinnedFields: Readonly<Record<string, unknown>>): unknown {
   const schema = requestedSchema(req);
   const user = textOf([...req.messages].reverse().find((m) => m.role === "user")?.content ?? "");
   const props = (schema?.schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+  if (schema?.name === "document_fields") return Object.fromEntries(Object.keys(props).map((f) => [f, pinnedFields[f] ?? null]));
   if (props.results) {
     const items = (props.results.items ?? {}) as { properties?: Record<string, unknown> };
     const allowed = enumOf(items.properties?.label);
@@ -164,6 +170,7 @@ export async function startStandIn(opts: { port?: number; host?: string } & Part
     failRate: opts.failRate ?? 0,
     failUntil: opts.failUntil ?? 0,
     failStatus: opts.failStatus ?? 503,
+    fields: opts.fields ?? {},
   };
   const log: ReceivedRequest[] = [];
   const maxLog = 10_000;
@@ -184,7 +191,7 @@ export async function startStandIn(opts: { port?: number; host?: string } & Part
   const reset = () => {
     log.length = 0;
     received = 0;
-    Object.assign(behaviour, { latencyMs: 0, failRate: 0, failUntil: 0, failStatus: 503 });
+    Object.assign(behaviour, { latencyMs: 0, failRate: 0, failUntil: 0, failStatus: 503, fields: {} });
   };
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
@@ -229,7 +236,7 @@ export async function startStandIn(opts: { port?: number; host?: string } & Part
       return send(res, 400, { error: { message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), type: "invalid_request_error" } });
     const chat = parsed.data;
     const schema = requestedSchema(chat);
-    const result = answer(chat);
+    const result = answer(chat, behaviour.fields);
     const content = result === null ? "stand-in reply" : JSON.stringify(result);
     const useTool = !chat.response_format && chat.tools?.length;
     const message = useTool

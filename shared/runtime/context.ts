@@ -8,7 +8,7 @@ import { currentTrace, formatTraceparent, inSpan, type Logger, type TraceContext
 import type { Action, Principal } from "../../policy/index.js";
 import type { Effect, Perform, RuntimeFacts } from "./effects/index.js";
 import { taskFacts, type AdmittedRecord, type ResultMessage, type ReviewRequest, type TaskMessage } from "./messages.js";
-import type { ClassifyResult, DraftRequest, DraftResult, ModelAccess } from "./model-access.js";
+import type { ClassifyResult, DraftRequest, DraftResult, FieldsRequest, FieldsResult, ModelAccess } from "./model-access.js";
 import type { PersonalData } from "./personal-data.js";
 
 export interface RawEvent {
@@ -74,6 +74,11 @@ export interface AgentContext<I = unknown> {
   classify(classifier: string, text: string): Promise<ClassifyResult>;
   /** Drafts a reply through an allowed large model; text is null when none may be used (reason says why). */
   draft(req: DraftRequest): Promise<DraftResult>;
+  /**
+   * Reads the schema's fields from a document's text through an allowed large model (structured output, parsed
+   * against the schema); values null when none may answer (reason says why). Journaled: a redelivery never calls twice.
+   */
+  readFields(req: FieldsRequest): Promise<FieldsResult>;
   /** The agent's own durable state (KV mesh_state_<agent>), when it declares `state: true`; writes are decided and audited. */
   readonly state: StateStore;
   /**
@@ -394,6 +399,11 @@ export class EffectScope {
       },
       draft: async (req) => {
         const result = await this.deps.models.draft(this, task, req);
+        this.costUsd += result.costUsd;
+        return result;
+      },
+      readFields: async (req) => {
+        const result = await this.deps.models.readFields(this, task, req);
         this.costUsd += result.costUsd;
         return result;
       },

@@ -19,7 +19,7 @@ interface AgentBase {
 /** A worker agent: consumes one stage of one flow, acts on the task through ctx. */
 export interface TaskAgentDefinition<I = unknown> extends AgentBase {
   readonly consumes: { readonly flow: string; readonly stage: string };
-  /** It calls models (ctx.classify, ctx.draft): the runtime loads them before /readyz says ready, not on the first task. */
+  /** It calls models (ctx.classify, ctx.draft, ctx.readFields): the runtime loads them before /readyz says ready, not on the first task. */
   readonly models?: boolean;
   /** It reads documents by reference (ctx.document): the runtime opens the document store and the broker lets it read it. */
   readonly documents?: boolean;

@@ -22,7 +22,7 @@ export type {
   ToolRequest,
   ToolResponse,
 } from "./context.js";
-export type { ClassifyResult, DraftResult, DraftRequest } from "./model-access.js";
+export type { ClassifyResult, DraftResult, DraftRequest, FieldsRequest, FieldsResult } from "./model-access.js";
 export { runAgent, type RunningAgent } from "./run-agent.js";
 export { loadAgentConfig, redactedConfig, agentConfigSchema, type AgentConfig } from "./config.js";
 export { listAgents, loadAgentDefinition } from "./load-agent.js";
@@ -43,7 +43,7 @@ export {
 export type { StateStore, StateEntry, StateChange, ModelStore, ModelPointer } from "../bus/index.js";
 export { createEnvelope, applyCorrections, type TaskEnvelope, type InvoicePayload, type TicketPayload, type SocialMentionPayload, type DocumentPayload, type DocumentRef, type CorrectionEvent } from "../envelope/index.js";
 /** Reading invoices out of documents is computation, not an effect: the bytes come through ctx.document. */
-export { extractInvoice, learnFromReview, emptyTemplate, vendorTemplateSchema, fieldNames, invoiceFieldsOf, type Extraction, type VendorTemplate, type InvoiceFields, type FieldName } from "../documents/index.js";
+export { extractInvoice, withModelFields, modelFieldsRequest, parseModelFields, learnFromReview, emptyTemplate, vendorTemplateSchema, fieldNames, invoiceFieldsOf, type Extraction, type VendorTemplate, type InvoiceFields, type FieldName } from "../documents/index.js";
 export { MeshError, SchemaError, TransientError, ConflictError, PolicyDeniedError, describeIssues, type ErrorCode } from "../errors/index.js";
 /** Agents that show or store task data (the review screen, labels) redact it with the policy's detectors. */
 export { redactText, scrubValue } from "../../policy/pii/index.js";

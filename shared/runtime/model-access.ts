@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ClassifyResult, DraftResult, EndpointConfig, Router } from "../models/index.js";
+import type { ClassifyResult, DraftResult, EndpointConfig, FieldsRequest, FieldsResult, Router } from "../models/index.js";
 import { createHash } from "node:crypto";
 import type { ModelStore, StateStore } from "../bus/index.js";
 import { MeshError, PolicyDeniedError, describeIssues } from "../errors/index.js";
@@ -12,7 +12,7 @@ import { promisesIn } from "../../policy/output-checks/index.js";
 import type { AgentConfig } from "./config.js";
 import type { EffectScope } from "./context.js";
 
-export type { ClassifyResult, DraftResult };
+export type { ClassifyResult, DraftResult, FieldsRequest, FieldsResult };
 
 export interface DraftRequest {
   readonly text: string;
@@ -241,6 +241,18 @@ export class ModelAccess {
       callDigest("draft", [req.text, req.intent, req.instructions ?? ""]),
       () => inSpan("draft", { "mesh.intent": req.intent }, () => router.draft(req, ref), "client"),
       (r) => r.endpoint !== null && !r.cached,
+    );
+  }
+
+  async readFields(scope: EffectScope, task: TaskEnvelope, req: FieldsRequest): Promise<FieldsResult> {
+    const router = await this.routerOnce();
+    const ref = this.ref({ scope, task, screening: screenPrompt(req.text) });
+    return this.journaled(
+      scope,
+      task,
+      callDigest("fields", [req.text, req.instructions, ...Object.keys(req.schema.shape)]),
+      () => inSpan("read fields", { "mesh.fields": Object.keys(req.schema.shape).join(",") }, () => router.readFields(req, ref), "client"),
+      (r) => r.endpoint !== null,
     );
   }
 

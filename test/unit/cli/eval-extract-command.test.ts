@@ -25,7 +25,23 @@ test("mesh eval extract --json reports per-field accuracy and straight-through r
   assert.match(stderr, /extracting .*120\/120/, "long work shows progress");
 });
 
+test("mesh eval extract --llm stand-in settles held-out documents through the LLM tier and says the stand-in answers from the ground truth; without it the tier is off", async () => {
+  type Report = { llm: string; all: { inconsistentCompleted: number; wrongAndCompleted: number }; heldOut: { documents: number; straightThrough: number; llmAsked: number; llmSettled: number } };
+  const evalRun = async (...extra: string[]) => JSON.parse((await run(process.execPath, [mesh, "eval", "extract", "--documents", "120", "--seed", "4", "--json", ...extra])).stdout) as Report;
+  const [off, withLlm] = await Promise.all([evalRun(), evalRun("--llm", "stand-in")]);
+  assert.equal(off.llm, "off");
+  assert.equal(off.heldOut.llmAsked, 0);
+  assert.equal(withLlm.llm, "stand-in");
+  assert.ok(withLlm.heldOut.llmSettled > 0 && withLlm.heldOut.llmSettled <= withLlm.heldOut.llmAsked, JSON.stringify(withLlm.heldOut));
+  assert.ok(withLlm.heldOut.straightThrough > off.heldOut.straightThrough);
+  assert.equal(withLlm.all.inconsistentCompleted, 0, "a truthful model reading figures that disagree still leaves them to a human");
+  assert.equal(withLlm.all.wrongAndCompleted, 0);
+  const { stdout } = await run(process.execPath, [mesh, "eval", "extract", "--documents", "24", "--llm", "stand-in"]);
+  assert.match(stdout, /LLM tier: the stand-in, answering the unsure fields from the ground truth/);
+  assert.match(stdout, /LLM settled/);
+});
+
 test("mesh eval extract --help names its options", async () => {
   const { stdout } = await run(process.execPath, [mesh, "eval", "--help"]);
-  assert.match(stdout, /eval extract \[--documents 600\] \[--seed 1\] \[--json\]/);
+  assert.match(stdout, /eval extract \[--documents 600\] \[--seed 1\] \[--json\] \[--llm off\|stand-in\]/);
 });
