@@ -126,14 +126,27 @@ export function withModelFields(x: Extraction, answered: Partial<InvoiceFields>)
   const fields: Record<string, unknown> = { ...x.fields };
   const confidence = { ...x.confidence };
   const tier = { ...x.tier };
+  const printed = compact(x.lines.join(" "));
   for (const field of fieldNames) {
-    if (answered[field] === undefined) continue;
-    fields[field] = answered[field];
-    confidence[field] = llmConfidence;
+    const value = answered[field];
+    if (value === undefined) continue;
+    fields[field] = value;
+    // A text field no check covers (a PO or invoice number, the vendor) is only as sure as the document says: an
+    // answer not printed in it is the model's invention and stays unsure, for a human.
+    confidence[field] = verbatimFields.includes(field) && !printed.includes(compact(String(value))) ? notPrinted : llmConfidence;
     tier[field] = "llm";
   }
   return judge(x.kind, x.vendorKey, fields as Partial<InvoiceFields>, confidence, tier, [...x.lines]);
 }
+
+/** Fields an invoice prints as they are (dates, amounts and currencies it may print in any of several forms). */
+const verbatimFields: readonly FieldName[] = ["invoiceNumber", "poNumber", "vendorName", "vendorVat", "iban"];
+
+/** The confidence of a model's text answer that the document does not print. */
+const notPrinted = 0.2;
+
+/** Case and spacing aside (an IBAN printed in groups, a name across a line break). */
+const compact = (text: string) => text.toLowerCase().replace(/\s+/g, "");
 
 const amountFields: readonly FieldName[] = ["net", "tax", "total", "lines"];
 

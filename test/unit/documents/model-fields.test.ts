@@ -42,6 +42,21 @@ test("the model's true answer completes the document with its fields marked llm;
   assert.ok(disagreeing.reasons.some((r) => r.startsWith("netPlusTaxIsTotal failed")), disagreeing.reasons.join("; "));
 });
 
+test("a text answer the document does not print (an invented PO number) stays unsure, for a human", async () => {
+  const truth = first("text-leaders");
+  const x = await read(truth);
+  const req = modelFieldsRequest(x)!;
+  assert.ok(req.fields.includes("poNumber"), `asked: ${req.fields.join(", ")}`);
+  const invented = parseModelFields(req, { ...Object.fromEntries(req.fields.map((f) => [f, truth.fields[f]])), poNumber: "PO-99999999" });
+  assert.ok(invented.ok);
+  const judged = withModelFields(x, invented.fields);
+  assert.equal(judged.decision, "review");
+  assert.ok(judged.unsure.includes("poNumber"), judged.reasons.join("; "));
+  const printed = parseModelFields(req, Object.fromEntries(req.fields.map((f) => [f, truth.fields[f]])));
+  assert.ok(printed.ok);
+  assert.equal(withModelFields(x, printed.fields).decision, "complete", "the printed one completes");
+});
+
 test("a field the model leaves null stays unsure", async () => {
   const truth = first("text-leaders");
   const x = await read(truth);
