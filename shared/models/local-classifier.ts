@@ -23,7 +23,7 @@ export interface Prediction {
 export interface ThresholdInfo {
   readonly target: number;
   readonly value: number;
-  /** Coverage and precision measured where the threshold was chosen (out-of-fold calibration rows, never eval rows). */
+  /** Coverage and precision where the threshold was chosen: out-of-fold rows, never eval rows (for the shipped model, estimated along the learning curve: extrapolateThreshold). */
   readonly coverage: number;
   readonly precision: number;
   readonly rows: number;

@@ -135,7 +135,7 @@ export async function run(opts: { print?: boolean } = {}): Promise<BenchLine[]> 
     name: `coverage (precision ${quality.precision.toFixed(3)})`,
     value: quality.coverage,
     unit: "",
-    baselineName: "coverage on the out-of-fold calibration rows",
+    baselineName: "coverage estimated on out-of-fold rows for the full training set",
     baseline: calibrationCoverage,
     ratio: quality.coverage / calibrationCoverage,
     target: ">= 0.85 at precision >= 0.97",
