@@ -49,15 +49,24 @@ export function buildTriageModel(
     log(`fold ${f + 1}/${folds}: trained on ${train.length} and ${smaller.length}, scored ${held.length}`);
   }
   const accuracies = oofLogits.map((rows) => rows.filter((z, n) => argmax(z) === oofLabels[n]).length / Math.max(1, rows.length));
-  const chosen = accuracies.indexOf(Math.max(...accuracies));
-  log(`svm weight: ${weights.map((w, i) => `${w} → ${accuracies[i]!.toFixed(4)}`).join(", ")} (out-of-fold accuracy); chose ${weights[chosen]}`);
-  const temperature = fitTemperature(oofLogits[chosen]!, oofLabels);
-  const choice = extrapolateThreshold(
-    { trainedOn: smallerRows / folds, scored: scoreLogits(smallerLogits[chosen]!, oofLabels, temperature) },
-    { trainedOn: largerRows / folds, scored: scoreLogits(oofLogits[chosen]!, oofLabels, temperature) },
-    fit.length,
-    opts.target ?? 0.97,
+  // Coverage at the precision target is what the tier is for, so the weight is chosen by it (estimated for the
+  // shipped size, as the threshold is); accuracy is printed beside it.
+  const choices = weights.map((_, i) => {
+    const temperature = fitTemperature(oofLogits[i]!, oofLabels);
+    const choice = extrapolateThreshold(
+      { trainedOn: smallerRows / folds, scored: scoreLogits(smallerLogits[i]!, oofLabels, temperature) },
+      { trainedOn: largerRows / folds, scored: scoreLogits(oofLogits[i]!, oofLabels, temperature) },
+      fit.length,
+      opts.target ?? 0.97,
+    );
+    return { temperature, choice };
+  });
+  const coverages = choices.map((c) => c.choice.coverage);
+  const chosen = coverages.indexOf(Math.max(...coverages));
+  log(
+    `svm weight: ${weights.map((w, i) => `${w} → accuracy ${accuracies[i]!.toFixed(4)}, coverage ${coverages[i]!.toFixed(4)}`).join("; ")} (out of fold, coverage extended to the full training set); chose ${weights[chosen]}`,
   );
+  const { temperature, choice } = choices[chosen]!;
   const threshold = { target: choice.target, value: choice.threshold, coverage: choice.coverage, precision: choice.precision, rows: choice.rows };
   log(`temperature ${temperature.toFixed(3)}; extended to ${fit.length} training rows: ${choice.advice} (threshold ${choice.threshold.toFixed(4)}, ${choice.rows} out-of-fold rows)`);
   const model = trainComponents(fit, { name: triageModelName, labels: categories }).combine(weights[chosen]!);
