@@ -22,6 +22,15 @@ function settledAs(intent: string): string {
   if (!text) throw new Error(`the shipped small model settles no ${intent} row of the data set`);
   return text;
 }
+
+/** A ticket the small model leaves to the LLM: the first filler that keeps it under the threshold. */
+function leftToLlm(body: string): string {
+  for (let i = 0; i < 1000; i++) {
+    const text = `ticket zqx ${i} ${body}`;
+    if (!settles(text)) return text;
+  }
+  throw new Error(`no filler leaves the shipped small model unsure of "${body}"`);
+}
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL("../../cli/mesh.mjs", import.meta.url));
 
@@ -31,12 +40,10 @@ test("triage: confident tickets complete with a draft, high-risk ones wait for a
   const tickets = {
     routine: settledAs("exchange_rate"),
     highRisk: settledAs("request_refund"),
-    llmSure: `ticket zqx vvv ${pinLabel("card_arrival", 0.95)} plorp`,
-    llmUnsure: `ticket qqq www ${pinLabel("card_arrival", 0.3)} blorp`,
-    withPii: `ticket yyy ${pinLabel("exchange_rate", 0.95)} write to jane.doe@example.com please`,
+    llmSure: leftToLlm(`vvv ${pinLabel("card_arrival", 0.95)} plorp`),
+    llmUnsure: leftToLlm(`www ${pinLabel("card_arrival", 0.3)} blorp`),
+    withPii: leftToLlm(`yyy ${pinLabel("exchange_rate", 0.95)} write to jane.doe@example.com please`),
   };
-  for (const k of ["llmSure", "llmUnsure", "withPii"] as const)
-    assert.equal(settles(tickets[k]), false, `the ${k} ticket must be one the small model leaves to the LLM`);
   const ids = Object.fromEntries(Object.keys(tickets).map((k) => [k, envelopeId({ system: "helpdesk", id: k })]));
   await Promise.all(
     Object.entries(tickets).map(([k, text]) =>
