@@ -27,7 +27,7 @@ export {
   type Prediction,
   type LocalClassifierArtifact,
 } from "./local-classifier.js";
-export { argmax, calibrate, chooseThreshold, fitTemperature, scoreAt, scoreLogits, lowCoverageLine, type ThresholdChoice, type Scored } from "./calibration.js";
+export { argmax, calibrate, chooseThreshold, extrapolateThreshold, fitTemperature, scoreAt, scoreLogits, lowCoverageLine, type ThresholdChoice, type Scored, type ScoresAtSize } from "./calibration.js";
 export { createModelCache, cacheKey, type ModelCache, type ModelCacheOptions } from "./cache.js";
 export { createBreaker, breakerStateValue, type Breaker, type BreakerOptions, type BreakerState } from "./breaker.js";
 export { createBatcher, type Batcher, type BatcherOptions } from "./batcher.js";

@@ -23,7 +23,7 @@ export interface Prediction {
 export interface ThresholdInfo {
   readonly target: number;
   readonly value: number;
-  /** Coverage and precision measured where the threshold was chosen (out-of-fold calibration rows, never eval rows). */
+  /** Coverage and precision where the threshold was chosen: out-of-fold rows, never eval rows (for the shipped model, estimated along the learning curve: extrapolateThreshold). */
   readonly coverage: number;
   readonly precision: number;
   readonly rows: number;
@@ -57,7 +57,7 @@ export interface TrainLocalOptions {
   readonly minDf?: number;
 }
 
-/** Chosen by out-of-fold accuracy on the training rows (build-triage-model.ts prints the candidates). */
+/** The trainer's weight (best out-of-fold accuracy on the training rows); the shipped build picks its own by out-of-fold coverage and records it in the artifact. */
 export const defaultSvmWeight = 4;
 
 export const artifactFormat = "meshwork.local-classifier" as const;

@@ -40,16 +40,22 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 };
 
-function perItemMs(items: readonly string[], passes: number, fn: (text: string) => unknown): number[] {
-  const out: number[] = [];
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
+/** Wall and CPU milliseconds per item (CPU time leaves out the turns other processes take on a loaded box). */
+function perItemMs(items: readonly string[], passes: number, fn: (text: string) => unknown): { wall: number[]; cpu: number[] } {
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let p = 0; p < passes; p++) {
     for (const text of items) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       fn(text);
-      out.push(performance.now() - t0);
+      wall.push(performance.now() - t0);
+      cpu.push(cpuMs(process.cpuUsage(c0)));
     }
   }
-  return out;
+  return { wall, cpu };
 }
 
 /**
@@ -129,7 +135,7 @@ export async function run(opts: { print?: boolean } = {}): Promise<BenchLine[]> 
     name: `coverage (precision ${quality.precision.toFixed(3)})`,
     value: quality.coverage,
     unit: "",
-    baselineName: "coverage on the out-of-fold calibration rows",
+    baselineName: "coverage estimated on out-of-fold rows for the full training set",
     baseline: calibrationCoverage,
     ratio: quality.coverage / calibrationCoverage,
     target: ">= 0.85 at precision >= 0.97",
@@ -141,29 +147,37 @@ export async function run(opts: { print?: boolean } = {}): Promise<BenchLine[]> 
   perItemMs(texts.slice(0, 200), 1, (t) => model.predict(t));
   const inference = perItemMs(texts, 3, (t) => model.predict(t));
   const parse = perItemMs(texts, 3, (t) => JSON.parse(JSON.stringify({ text: t, customerId: "c-1", channel: "email" })));
-  for (const [q, label] of [
-    [0.5, "p50"],
-    [0.99, "p99"],
-  ] as const) {
-    const v = quantile(inference, q);
-    const b = quantile(parse, q);
-    lines.push({
-      name: `small-model inference ${label} per item`,
-      value: v,
-      unit: "ms",
-      baselineName: `JSON round-trip of the ticket payload ${label}`,
-      baseline: b,
-      ratio: v / b,
-      ...(label === "p99" ? { target: "<= 1 ms", pass: v <= 1 } : {}),
-    });
+  for (const clock of ["wall", "cpu"] as const) {
+    for (const [q, label] of [
+      [0.5, "p50"],
+      [0.99, "p99"],
+    ] as const) {
+      const v = quantile(inference[clock], q);
+      const b = quantile(parse[clock], q);
+      const what = clock === "cpu" ? `${label} CPU` : label;
+      lines.push({
+        name: `small-model inference ${what} per item`,
+        value: v,
+        unit: "ms",
+        baselineName: `JSON round-trip of the ticket payload ${what}`,
+        baseline: b,
+        ratio: b > 0 ? v / b : Infinity,
+        ...(label === "p99" ? { target: "<= 1 ms", pass: v <= 1 } : {}),
+      });
+    }
   }
 
   const t0 = performance.now();
   const csvRows = loadBanking77().rows;
   const baselineMs = performance.now() - t0;
+  const baselineCpu = process.cpuUsage();
+  loadBanking77();
+  const baselineCpuMs = cpuMs(process.cpuUsage(baselineCpu));
   const t1 = performance.now();
+  const cpu1 = process.cpuUsage();
   trainLocalClassifier(csvRows, { name: "bench" });
   const trainMs = performance.now() - t1;
+  const trainCpuMs = cpuMs(process.cpuUsage(cpu1));
   lines.push({
     name: `training on ${csvRows.length} rows`,
     value: trainMs / 1000,
@@ -173,6 +187,17 @@ export async function run(opts: { print?: boolean } = {}): Promise<BenchLine[]> 
     ratio: trainMs / baselineMs,
     target: "<= 60 s",
     pass: trainMs <= 60_000,
+  });
+  // On a shared, loaded box wall time counts other processes' turns; CPU time is what training itself costs.
+  lines.push({
+    name: `training on ${csvRows.length} rows, CPU time`,
+    value: trainCpuMs / 1000,
+    unit: "s",
+    baselineName: "CPU time reading and parsing the same CSV",
+    baseline: baselineCpuMs / 1000,
+    ratio: trainCpuMs / baselineCpuMs,
+    target: "<= 60 s",
+    pass: trainCpuMs <= 60_000,
   });
 
   const standIn = await startStandIn({ port: 0 });

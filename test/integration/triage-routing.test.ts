@@ -5,12 +5,32 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { envelopeId } from "../../shared/envelope/index.js";
 import { publish, readStream, streamNames, subjects } from "../../shared/bus/index.js";
-import { pinLabel } from "../../shared/models/index.js";
+import { loadBanking77 } from "../../shared/datasets/index.js";
+import { loadShippedClassifiers, pinLabel } from "../../shared/models/index.js";
 import { outcomes } from "../helpers/outcomes.js";
 import { waitFor } from "../helpers/wait.js";
 import { startTriageMesh } from "../helpers/triage-mesh.js";
 
 const decoder = new TextDecoder();
+
+/** The routing under test, not this model's skill: texts are picked by asking the shipped small model. */
+const smallModel = loadShippedClassifiers()["ticket-intent"]!;
+const settles = (text: string) => smallModel.predict(text).confidence >= smallModel.threshold!.value;
+
+function settledAs(intent: string): string {
+  const text = loadBanking77().rows.find((r) => r.category === intent && smallModel.predict(r.text).label === intent && settles(r.text))?.text;
+  if (!text) throw new Error(`the shipped small model settles no ${intent} row of the data set`);
+  return text;
+}
+
+/** A ticket the small model leaves to the LLM: the first filler that keeps it under the threshold. */
+function leftToLlm(body: string): string {
+  for (let i = 0; i < 1000; i++) {
+    const text = `ticket zqx ${i} ${body}`;
+    if (!settles(text)) return text;
+  }
+  throw new Error(`no filler leaves the shipped small model unsure of "${body}"`);
+}
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL("../../cli/mesh.mjs", import.meta.url));
 
@@ -18,11 +38,11 @@ test("triage: confident tickets complete with a draft, high-risk ones wait for a
   const { standIn, mesh, bus } = await startTriageMesh(t);
 
   const tickets = {
-    routine: "What exchange rate will I get?",
-    highRisk: "I want a refund for this purchase",
-    llmSure: `ticket zqx vvv ${pinLabel("card_arrival", 0.95)} plorp`,
-    llmUnsure: `ticket qqq www ${pinLabel("card_arrival", 0.3)} blorp`,
-    withPii: `ticket yyy ${pinLabel("exchange_rate", 0.95)} write to jane.doe@example.com please`,
+    routine: settledAs("exchange_rate"),
+    highRisk: settledAs("request_refund"),
+    llmSure: leftToLlm(`vvv ${pinLabel("card_arrival", 0.95)} plorp`),
+    llmUnsure: leftToLlm(`www ${pinLabel("card_arrival", 0.3)} blorp`),
+    withPii: leftToLlm(`yyy ${pinLabel("exchange_rate", 0.95)} write to jane.doe@example.com please`),
   };
   const ids = Object.fromEntries(Object.keys(tickets).map((k) => [k, envelopeId({ system: "helpdesk", id: k })]));
   await Promise.all(

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chooseThreshold, fitTemperature, scoreAt } from "../../../shared/models/index.js";
+import fc from "fast-check";
+import { chooseThreshold, extrapolateThreshold, fitTemperature, scoreAt } from "../../../shared/models/index.js";
 
 const rows = (spec: [number, boolean][]) => spec.map(([confidence, correct]) => ({ confidence, correct }));
 
@@ -51,4 +52,47 @@ test("fitTemperature recovers the temperature that generated the labels", () => 
   }
   const t = fitTemperature(logitRows, labels);
   assert.ok(Math.abs(t - 2) < 0.2, `fitted ${t}`);
+});
+
+test("extrapolateThreshold extends precision and threshold along the learning curve of two training sizes", () => {
+  // Rows ranked alike at both sizes; the larger model errs less low down and is more confident everywhere.
+  const n = 100;
+  const at = (size: number, wrongFrom: number, shift: number) => ({
+    trainedOn: size,
+    scored: Array.from({ length: n }, (_, i) => ({ confidence: 1 - i / n + shift, correct: i < wrongFrom || i % 2 === 0 })),
+  });
+  const smaller = at(400, 60, 0);
+  const larger = at(800, 70, 0.05);
+  const sameSize = extrapolateThreshold(smaller, larger, 800, 0.9);
+  const plain = chooseThreshold(larger.scored, 0.9);
+  assert.equal(sameSize.coverage, plain.coverage, "no growth left: the larger model's own choice");
+  assert.equal(sameSize.threshold, plain.threshold);
+  const grown = extrapolateThreshold(smaller, larger, 1600, 0.9);
+  assert.ok(grown.coverage > plain.coverage, `one more doubling covers more (${grown.coverage} > ${plain.coverage})`);
+  assert.ok(grown.precision >= 0.9);
+  const k = Math.round(grown.coverage * n) - 1;
+  assert.ok(Math.abs(grown.threshold - (1 - k / n + 0.1)) < 1e-9, "the confidence at that coverage moved on by the same step");
+});
+
+test("extrapolateThreshold refuses sizes that do not grow and score sets of different rows", () => {
+  const s = (size: number, len: number) => ({ trainedOn: size, scored: Array.from({ length: len }, () => ({ confidence: 0.9, correct: true })) });
+  assert.throws(() => extrapolateThreshold(s(800, 5), s(400, 5), 1600), /training sizes must grow \(800, 400, 1600\)/);
+  assert.throws(() => extrapolateThreshold(s(400, 4), s(800, 5), 1600), /4 smaller-model scores for 5 rows/);
+});
+
+test("extrapolateThreshold on any scores: a threshold in [0, 1] or none, the target met where it claims, and no growth means the larger model's own choice", () => {
+  const scores = fc.array(fc.record({ confidence: fc.double({ min: 0, max: 1, noNaN: true }), correct: fc.boolean() }), { minLength: 1, maxLength: 60 });
+  fc.assert(
+    fc.property(scores, fc.double({ min: 0.5, max: 1, noNaN: true }), (larger, target) => {
+      const smaller = larger.map((s, i) => ({ confidence: s.confidence / 2, correct: i % 3 === 0 ? !s.correct : s.correct }));
+      const grown = extrapolateThreshold({ trainedOn: 300, scored: smaller }, { trainedOn: 400, scored: larger }, 500, target);
+      if (grown.meetsTarget) {
+        assert.ok(grown.threshold >= 0 && grown.threshold <= 1);
+        assert.ok(grown.precision >= target && grown.coverage > 0);
+      } else assert.equal(grown.coverage, 0);
+      const same = extrapolateThreshold({ trainedOn: 300, scored: smaller }, { trainedOn: 400, scored: larger }, 400, target);
+      const distinct = new Set(larger.map((s) => s.confidence)).size === larger.length;
+      if (distinct) assert.equal(same.coverage, chooseThreshold(larger, target).coverage);
+    }),
+  );
 });

@@ -18,8 +18,18 @@ export const classifiers = loadShippedClassifiers();
 
 /** A ticket the shipped model is sure about (a BANKING77 training row). */
 export const confidentTicket = "I am still waiting on my card?";
-/** Nonsense the small model cannot place; the stand-in answers it from the pinned fixture label. */
-export const unsureTicket = (label = "card_arrival", confidence = 0.95) => `zqx vvv ${pinLabel(label, confidence)} plorp`;
+/**
+ * Nonsense the small model cannot place (asked, not assumed: the first filler it leaves under its threshold);
+ * the stand-in answers it from the pinned fixture label.
+ */
+export function unsureTicket(label = "card_arrival", confidence = 0.95): string {
+  const model = classifiers["ticket-intent"]!;
+  for (let i = 0; i < 1000; i++) {
+    const text = `zqx vvv ${i} ${pinLabel(label, confidence)} plorp`;
+    if (model.predict(text).confidence < model.threshold!.value) return text;
+  }
+  throw new Error(`no filler leaves the shipped small model unsure of a ${label} pin`);
+}
 
 export async function standIn(t: TestContext): Promise<StandIn> {
   const s = await startStandIn({ port: 0 });
