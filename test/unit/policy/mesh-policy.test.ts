@@ -141,6 +141,17 @@ test("review decisions need the reviewer or approver role; review emits decision
   assert.equal(emits("review", "mesh.result.ticket", ticket()), "deny");
 });
 
+test("a document is read by extract for its tasks and by review only for a person with the reviewer or approver role", () => {
+  const reads = (agent: string, roles?: string[]) =>
+    policy.decide({ action: "data.read", principal: { agent, ...(roles ? { roles } : {}) }, resource: { subject: "mesh.document.document", region: "eu" }, context: {} }).effect;
+  assert.equal(reads("extract"), "allow");
+  assert.equal(reads("review", ["reviewer"]), "allow");
+  assert.equal(reads("review", ["approver"]), "allow");
+  assert.equal(reads("review", []), "deny");
+  assert.equal(reads("review"), "deny");
+  for (const agent of ["invoice", "triage", "trainer", "rogue"]) assert.equal(reads(agent, ["reviewer"]), "deny", agent);
+});
+
 test("trainer reads labels and publishes model versions", () => {
   assert.equal(decide("trainer", "data.read", { subject: "mesh.label.ticket" }).effect, "allow");
   assert.equal(decide("trainer", "event.emit", { subject: "mesh.model.ticket-intent.promoted" }).effect, "allow");
