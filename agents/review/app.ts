@@ -242,7 +242,11 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
     const envelope = item.request.envelope;
     const ref = documentRefV1.safeParse((envelope.payload as { document?: unknown } | undefined)?.document);
     if (!ref.success) throw new ReviewError("E_NOT_FOUND", `item ${item.id} names no document: payload.document ${describeIssues(ref.error.issues)}`);
-    const bytes = await deps.documentForReviewer(ref.data, envelope, c.get("session").reviewer);
+    const bytes = await deps.documentForReviewer(ref.data, envelope, c.get("session").reviewer).catch((err: unknown) => {
+      // Gone from the store, grown past the reference's size, or bytes that do not hash to its digest.
+      if (err instanceof MeshError && err.code === "E_SCHEMA") throw new ReviewError("E_CONFLICT", `the stored document does not match item ${item.id}'s reference: ${err.message}`);
+      throw err;
+    });
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { "Content-Type": ref.data.contentType, "Content-Disposition": "inline" });
   });
 

@@ -80,6 +80,12 @@ test("in the browser, a reviewer settles the unsure fields of two invoices of on
       assert.equal((await fetch(`http://127.0.0.1:${port}/api/items/${id}/document`)).status, 401);
       assert.equal(await page.evaluate<number>(documentStatus(envelopeId({ system: "mailroom", id: "never-sent" }))), 404);
       assert.equal(await page.evaluate<number>(documentStatus("..%2F..%2Fetc")), 404);
+      // Bytes swapped in the store under the same name no longer hash to the reference's digest: refused.
+      const store = await openDocumentStore(bus);
+      await store.put(truth.id, new TextEncoder().encode("%PDF-1.4 not the document the task names"));
+      assert.equal(await page.evaluate<number>(documentStatus(id)), 409);
+      const restored = await store.put(truth.id, (await renderDocument(truth)).bytes);
+      assert.equal(await page.evaluate<number>(documentStatus(id)), 200, `restored as ${restored.sha256}`);
     }
     for (const field of unsure) {
       const input = page.locator(`#field-${field}`);
