@@ -2,7 +2,7 @@ import { buckets, publish, streamNames, subjects, type Bus, type DocumentStore, 
 import type { AgentConfig } from "./config.js";
 import type { MeshMetrics } from "../telemetry/index.js";
 import type { Label, ReviewApproval, ReviewDecision } from "./messages.js";
-import type { DocumentRef, TaskEnvelope } from "../envelope/index.js";
+import { personalDataClass, type DocumentRef, type TaskEnvelope } from "../envelope/index.js";
 import { MeshError, TransientError, type ErrorCode } from "../errors/index.js";
 import { currentTrace, formatTraceparent, inSpan, type Logger, type TraceContext } from "../telemetry/index.js";
 import type { Action, Principal } from "../../policy/index.js";
@@ -423,7 +423,8 @@ export class EffectScope {
 
   /**
    * A document's bytes as a data.read on mesh.document.<flow> in the task's region, audited; `person` reads through
-   * this agent with their roles (the review page), so policy decides on who is looking.
+   * this agent with their roles (the review page), so policy decides on who is looking. What a person sees is the
+   * document as printed, its personal fields (an IBAN, a name) unredacted, so that read is of class personal.
    */
   readDocument(ref: DocumentRef, task: Pick<TaskEnvelope, "id" | "flow" | "region">, facts: RuntimeFacts, person?: { readonly id: string; readonly roles: readonly string[] }): Promise<Uint8Array> {
     const store = this.deps.documents;
@@ -431,7 +432,7 @@ export class EffectScope {
     return this.perform({
       action: "data.read",
       ...(person ? { principal: { ...this.principal, roles: person.roles } } : {}),
-      resource: { subject: subjects.document(task.flow), region: task.region },
+      resource: { subject: subjects.document(task.flow), region: task.region, ...(person ? { dataClass: personalDataClass } : {}) },
       facts,
       region: task.region,
       auditDetail: { document: ref.name, sha256: ref.sha256, size: ref.size, ...(person ? { person: person.id, envelope: task.id } : {}) },

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { freePort } from "../../cli/local-nats.js";
 import { openDocumentStore, publish, readStream, streamNames, subjects, type Bus } from "../../shared/bus/index.js";
@@ -11,6 +12,7 @@ import { waitFor } from "../helpers/wait.js";
 import { reviewTokens, tokens } from "../unit/review/harness.js";
 
 type Result = { envelopeId: string; result: { straightThrough: boolean; fields: Record<string, unknown> } };
+type AuditRecord = { action: string; effect: string; subject?: string; roles?: string[]; request: { resource: { dataClass?: string } }; detail?: Record<string, unknown> };
 const decode = (d: Uint8Array) => JSON.parse(new TextDecoder().decode(d)) as unknown;
 
 async function submit(bus: Bus, truth: TruthDocument): Promise<string> {
@@ -77,6 +79,16 @@ test("in the browser, a reviewer settles the unsure fields of two invoices of on
       await page.locator("#d-document-box").scrollIntoViewIfNeeded();
       await screenshot(page, "extract-field-review");
       // Only a signed-in reviewer fetches a document, and only one an item in the queue names.
+      // The read was the runtime's: a personal-data read decided with alice's role, audited with her name and the digest.
+      const read = await waitFor("the audited document read", async () =>
+        (await readStream(bus, streamNames.audit, { filterSubject: subjects.auditOf("review") }))
+          .map((m) => decode(m.data) as AuditRecord)
+          .find((r) => r.action === "data.read" && r.subject === subjects.document("document") && r.detail?.envelope === id),
+      );
+      assert.deepEqual(
+        { effect: read.effect, roles: read.roles, person: read.detail?.person, sha256: read.detail?.sha256, dataClass: read.request.resource.dataClass },
+        { effect: "allow", roles: ["reviewer"], person: "alice", sha256: createHash("sha256").update((await renderDocument(truth)).bytes).digest("hex"), dataClass: "personal" },
+      );
       assert.equal((await fetch(`http://127.0.0.1:${port}/api/items/${id}/document`)).status, 401);
       assert.equal(await page.evaluate<number>(documentStatus(envelopeId({ system: "mailroom", id: "never-sent" }))), 404);
       assert.equal(await page.evaluate<number>(documentStatus("..%2F..%2Fetc")), 404);
