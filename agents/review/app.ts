@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
-import { MeshError, describeIssues, type ReviewDecision, type ReviewDecisionInput, type ServiceContext, type TaskEnvelope } from "../../shared/runtime/index.js";
+import { MeshError, describeIssues, documentRefV1, type DocumentRef, type ReviewDecision, type ReviewDecisionInput, type ServiceContext, type TaskEnvelope } from "../../shared/runtime/index.js";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { checkCsrf, checkOrigin, sessionCookie, type Session, type Sessions } from "./auth.js";
 import { ReviewError } from "./errors.js";
@@ -31,6 +32,8 @@ export interface ReviewAppDeps {
   readonly approversFor: ServiceContext["approversFor"];
   /** Envelopes with their personal fields opened for this reviewer, when policy allows (the runtime's door). */
   readonly revealForReviewer: (envelopes: readonly TaskEnvelope[], reviewer: Reviewer) => Promise<TaskEnvelope[]>;
+  /** A document's bytes for this reviewer: policy decides on the reviewer's roles, audited, digest checked (the runtime's door). */
+  readonly documentForReviewer: (ref: DocumentRef, task: TaskEnvelope, reviewer: Reviewer) => Promise<Uint8Array>;
   readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** Origins besides the server's own allowed to POST (a proxy's public origin). */
   readonly allowedOrigins?: readonly string[];
@@ -56,6 +59,12 @@ const assets: Record<string, { file: string; type: string }> = {
   "/ui/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
   "/ui/app.css": { file: "app.css", type: "text/css; charset=utf-8" },
 };
+/** pdf.js renders a document's page in the browser; served from here so the page loads nothing from another origin. */
+const pdfjsAssets: Record<string, string> = {
+  "/ui/pdf.min.mjs": "pdfjs-dist/build/pdf.min.mjs",
+  "/ui/pdf.worker.min.mjs": "pdfjs-dist/build/pdf.worker.min.mjs",
+};
+const requireFromHere = createRequire(import.meta.url);
 
 /** No inline script or style, nothing from another origin, no framing: task text can never run as code. TLS (and
  *  so Strict-Transport-Security) belongs to the proxy in front. */
@@ -66,6 +75,8 @@ const securityHeaders = secureHeaders({
     styleSrc: ["'self'"],
     imgSrc: ["'self'"],
     connectSrc: ["'self'"],
+    // pdf.js parses the document in a worker loaded from this origin.
+    workerSrc: ["'self'"],
     formAction: ["'self'"],
     baseUri: ["'none'"],
     frameAncestors: ["'none'"],
@@ -117,9 +128,10 @@ function idParam(c: Context): string {
  */
 export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
   const app = new Hono<Env>();
-  const files = Object.fromEntries(
-    Object.entries(assets).map(([route, a]) => [route, { body: readFileSync(new URL(a.file, uiDir), "utf8"), type: a.type }]),
-  );
+  const files: Record<string, { body: string; type: string }> = Object.fromEntries([
+    ...Object.entries(assets).map(([route, a]) => [route, { body: readFileSync(new URL(a.file, uiDir), "utf8"), type: a.type }]),
+    ...Object.entries(pdfjsAssets).map(([route, module]) => [route, { body: readFileSync(requireFromHere.resolve(module), "utf8"), type: "text/javascript; charset=utf-8" }]),
+  ]);
 
   app.use("*", securityHeaders, async function noStore(c, next) {
     await next();
@@ -218,6 +230,24 @@ export function createReviewApp(deps: ReviewAppDeps): Hono<Env> {
     const item = await deps.queue.get(idParam(c));
     if (!item) throw new ReviewError("E_NOT_FOUND", "no such review item");
     return c.json(await view(item, c.get("session").reviewer));
+  });
+
+  /**
+   * The document an open item's task names, as stored: only while the item is in the queue, only the reference the
+   * task carries (the runtime refuses bytes that do not hash to its digest), read as this reviewer.
+   */
+  app.get("/api/items/:id/document", async (c) => {
+    const item = await deps.queue.get(idParam(c));
+    if (!item || item.status === "decided") throw new ReviewError("E_NOT_FOUND", "no such review item in the queue");
+    const envelope = item.request.envelope;
+    const ref = documentRefV1.safeParse((envelope.payload as { document?: unknown } | undefined)?.document);
+    if (!ref.success) throw new ReviewError("E_NOT_FOUND", `item ${item.id} names no document: payload.document ${describeIssues(ref.error.issues)}`);
+    const bytes = await deps.documentForReviewer(ref.data, envelope, c.get("session").reviewer).catch((err: unknown) => {
+      // Gone from the store, grown past the reference's size, or bytes that do not hash to its digest.
+      if (err instanceof MeshError && err.code === "E_SCHEMA") throw new ReviewError("E_CONFLICT", `the stored document does not match item ${item.id}'s reference: ${err.message}`);
+      throw err;
+    });
+    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { "Content-Type": ref.data.contentType, "Content-Disposition": "inline" });
   });
 
   app.post("/api/items/:id/claim", async (c) => {

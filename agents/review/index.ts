@@ -13,6 +13,7 @@ export default defineAgent({
   version: "1.0.0",
   consumes: { reviews: "*" },
   state: true,
+  documents: true,
   async handle(request, ctx) {
     const { REVIEW_SLA_MS } = parseReviewSettings(process.env);
     const { created } = await createQueue(ctx.state, { slaMs: REVIEW_SLA_MS }).intake(request);

@@ -19,6 +19,7 @@ export interface ReviewServiceDeps {
   readonly approve: ServiceContext["approve"];
   readonly approversFor: ServiceContext["approversFor"];
   readonly revealForReviewer: (envelopes: readonly TaskEnvelope[], reviewer: Reviewer) => Promise<TaskEnvelope[]>;
+  readonly documentForReviewer: ServiceContext["documentForReviewer"];
   /** Decision metrics (duration, corrections) are the runtime's: `decide` records them. */
   readonly metrics: Pick<
     MeshMetrics,
@@ -83,6 +84,7 @@ export async function startReviewService(deps: ReviewServiceDeps): Promise<Runni
     approve: deps.approve,
     approversFor: deps.approversFor,
     revealForReviewer: deps.revealForReviewer,
+    documentForReviewer: deps.documentForReviewer,
     log: deps.log,
     allowedOrigins: settings.REVIEW_ORIGINS,
     secureCookie: settings.REVIEW_SECURE_COOKIE,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { redactText, scrubValue, type ReviewRequest } from "../../shared/runtime/index.js";
+import { documentRefV1, redactText, scrubValue, type ReviewRequest } from "../../shared/runtime/index.js";
 import { decisionForm, type DecisionForm } from "./decision-forms.js";
 import { approversNeeded } from "./four-eyes.js";
 import { reasonSentences } from "./reason-sentences.js";
@@ -49,6 +49,8 @@ export interface ItemView {
 }
 
 export interface DocumentView {
+  /** The stored document's type as its reference names it (a PDF is shown as its rendered page); null when the task names none. */
+  readonly contentType: string | null;
   readonly text: readonly string[];
   readonly fields: Readonly<Record<string, unknown>>;
   readonly confidence: Readonly<Record<string, number>>;
@@ -63,11 +65,12 @@ const extracted = z.object({
 });
 
 /** The document view of a snapshot that has the shape the extract agent sends, else null. */
-function documentOf(snapshot: unknown): DocumentView | null {
+function documentOf(snapshot: unknown, payload: unknown): DocumentView | null {
   const parsed = extracted.safeParse(snapshot);
   if (!parsed.success) return null;
   const { text, fields, confidence, unsure } = parsed.data;
-  return { text: text.map((l) => redactText(l).text), fields: scrubValue(fields) as Record<string, unknown>, confidence, unsure };
+  const ref = documentRefV1.safeParse((payload as { document?: unknown } | undefined)?.document);
+  return { contentType: ref.success ? ref.data.contentType : null, text: text.map((l) => redactText(l).text), fields: scrubValue(fields) as Record<string, unknown>, confidence, unsure };
 }
 
 /** The queue row: enough to choose, nothing more. */
@@ -178,7 +181,7 @@ const neededNow = (item: QueueItem) =>
 
 export function viewOf(item: QueueItem): ItemView {
   const r = item.request;
-  const doc = documentOf(r.snapshot);
+  const doc = documentOf(r.snapshot, r.envelope.payload);
   // A document's fields and text are shown as the document, not again as raw details.
   const s = doc ? { ...readSuggestions({ ...r, snapshot: undefined }) } : readSuggestions(r);
   return {

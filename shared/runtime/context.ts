@@ -2,7 +2,7 @@ import { buckets, publish, streamNames, subjects, type Bus, type DocumentStore, 
 import type { AgentConfig } from "./config.js";
 import type { MeshMetrics } from "../telemetry/index.js";
 import type { Label, ReviewApproval, ReviewDecision } from "./messages.js";
-import type { DocumentRef, TaskEnvelope } from "../envelope/index.js";
+import { personalDataClass, type DocumentRef, type TaskEnvelope } from "../envelope/index.js";
 import { MeshError, TransientError, type ErrorCode } from "../errors/index.js";
 import { currentTrace, formatTraceparent, inSpan, type Logger, type TraceContext } from "../telemetry/index.js";
 import type { Action, Principal } from "../../policy/index.js";
@@ -180,6 +180,12 @@ export interface ServiceContext {
    * them on mesh.review.<flow>.requested with the person's roles (audited), sealed otherwise.
    */
   revealForReviewer(envelopes: readonly TaskEnvelope[], reviewer: { readonly id: string; readonly roles: readonly string[] }): Promise<TaskEnvelope[]>;
+  /**
+   * The bytes of a document a review item's task names, for a person (when the agent declares `documents: true`):
+   * data.read on mesh.document.<flow> with the person's roles, audited; refused like ctx.document when missing,
+   * oversized or not hashing to the reference's digest.
+   */
+  documentForReviewer(ref: DocumentRef, task: Pick<TaskEnvelope, "id" | "flow" | "region">, reviewer: { readonly id: string; readonly roles: readonly string[] }): Promise<Uint8Array>;
 }
 
 export interface ScopeDeps {
@@ -408,22 +414,30 @@ export class EffectScope {
         return result;
       },
       state: deps.state,
-      document: (ref) => {
-        const store = deps.documents;
-        if (!store) throw new MeshError("E_CONFIG", `agent ${agent.name} reads documents but does not declare it: add \`documents: true\` to its defineAgent`);
-        return this.perform({
-          action: "data.read",
-          resource: { subject: subjects.document(task.flow), region: task.region },
-          facts: this.facts(task),
-          region: task.region,
-          auditDetail: { document: ref.name, sha256: ref.sha256, size: ref.size },
-          run: () => inSpan("document get", { "mesh.document.size": ref.size }, () => store.get(ref.name, ref.sha256, ref.size), "client"),
-        });
-      },
+      document: (ref) => this.readDocument(ref, task, this.facts(task)),
       handOff: async (flow, event) => {
         await this.publishEffect(task, "event.emit", subjects.inbound(flow), `handoff-${flow}`, event);
       },
     };
+  }
+
+  /**
+   * A document's bytes as a data.read on mesh.document.<flow> in the task's region, audited; `person` reads through
+   * this agent with their roles (the review page), so policy decides on who is looking. What a person sees is the
+   * document as printed, its personal fields (an IBAN, a name) unredacted, so that read is of class personal.
+   */
+  readDocument(ref: DocumentRef, task: Pick<TaskEnvelope, "id" | "flow" | "region">, facts: RuntimeFacts, person?: { readonly id: string; readonly roles: readonly string[] }): Promise<Uint8Array> {
+    const store = this.deps.documents;
+    if (!store) throw new MeshError("E_CONFIG", `agent ${this.deps.agent.name} reads documents but does not declare it: add \`documents: true\` to its defineAgent`);
+    return this.perform({
+      action: "data.read",
+      ...(person ? { principal: { ...this.principal, roles: person.roles } } : {}),
+      resource: { subject: subjects.document(task.flow), region: task.region, ...(person ? { dataClass: personalDataClass } : {}) },
+      facts,
+      region: task.region,
+      auditDetail: { document: ref.name, sha256: ref.sha256, size: ref.size, ...(person ? { person: person.id, envelope: task.id } : {}) },
+      run: () => inSpan("document get", { "mesh.document.size": ref.size }, () => store.get(ref.name, ref.sha256, ref.size), "client"),
+    });
   }
 
   /** A tool call with these facts, audited in `region` (the task's, or the process's for a service). */

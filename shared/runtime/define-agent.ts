@@ -39,6 +39,8 @@ export interface IngestAgentDefinition extends AgentBase {
 /** Takes in review requests (mesh.review.<flow>.requested) for humans to decide. */
 export interface ReviewAgentDefinition extends AgentBase {
   readonly consumes: { readonly reviews: string };
+  /** Its service shows reviewers the documents items name (ServiceContext.documentForReviewer): the store is opened and the broker lets it read it. */
+  readonly documents?: boolean;
   handle(request: ReviewRequest, ctx: IntakeContext): Promise<void>;
 }
 

@@ -41,7 +41,7 @@ export {
   type Label,
 } from "./messages.js";
 export type { StateStore, StateEntry, StateChange, ModelStore, ModelPointer } from "../bus/index.js";
-export { createEnvelope, applyCorrections, type TaskEnvelope, type InvoicePayload, type TicketPayload, type SocialMentionPayload, type DocumentPayload, type DocumentRef, type CorrectionEvent } from "../envelope/index.js";
+export { createEnvelope, applyCorrections, documentRefV1, type TaskEnvelope, type InvoicePayload, type TicketPayload, type SocialMentionPayload, type DocumentPayload, type DocumentRef, type CorrectionEvent } from "../envelope/index.js";
 /** Reading invoices out of documents is computation, not an effect: the bytes come through ctx.document. */
 export { extractInvoice, withModelFields, modelFieldsRequest, parseModelFields, learnFromReview, emptyTemplate, vendorTemplateSchema, fieldNames, invoiceFieldsOf, type Extraction, type VendorTemplate, type InvoiceFields, type FieldName } from "../documents/index.js";
 export { MeshError, SchemaError, TransientError, ConflictError, PolicyDeniedError, describeIssues, type ErrorCode } from "../errors/index.js";

@@ -139,7 +139,7 @@ export async function runAgent(def: AgentDefinition, config: AgentConfig): Promi
   const kind = agentKind(def);
   const modelStore = kind === "task" || kind === "label" ? await openModelStore(bus, { replicas: config.streamReplicas }) : undefined;
   const seen = await openStateStore(bus, buckets.seen, { replicas: config.streamReplicas });
-  const documents = kind === "task" && (def as TaskAgentDefinition).documents ? await openDocumentStore(bus, { replicas: config.streamReplicas }) : undefined;
+  const documents = (kind === "task" || kind === "review") && "documents" in def && def.documents ? await openDocumentStore(bus, { replicas: config.streamReplicas }) : undefined;
   const stateBucket = `mesh_state_${def.name.replace(/-/g, "_")}`;
   const personal = new PersonalData(kind === "label" ? config.dataKeys : requireDataKeys(config.dataKeys, def.name), def.name, config.region);
 
@@ -555,6 +555,7 @@ function serviceContext(
     approversForCategory: (flow, category) => approversForCategory(gate, config.agent, flow, category),
     revealForReviewer: (envelopes, reviewer) =>
       personal.revealFor(envelopes, (e) => subjects.reviewRequested(e.flow), reviewer, newScope(currentTrace() ?? childSpan())),
+    documentForReviewer: (ref, task, reviewer) => newScope(currentTrace() ?? childSpan()).readDocument(ref, task, {}, reviewer),
     async labels(flow) {
       return (await readStream(bus, streamNames.label, { filterSubject: subjects.label(flow), deleteWhenDone: false })).map((m) =>
         parseBody(m.data, labelSchema, "label"),

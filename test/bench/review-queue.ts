@@ -83,6 +83,7 @@ async function main() {
       log: silent,
       env: { REVIEW_PORT: "0", REVIEW_TOKENS: reviewTokens, REVIEW_SLA_MS: String(slaMs), REVIEW_SWEEP_MS: String(hour) },
       revealForReviewer: async (envelopes) => [...envelopes],
+      documentForReviewer: refuse,
       approversFor: () => 1,
       approve: refuse,
       decide: refuse,

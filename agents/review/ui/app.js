@@ -266,7 +266,7 @@ function render(v) {
   $("d-suggestions-box").hidden = v.suggestions.length === 0;
   $("d-draft-box").hidden = v.draft === null;
   $("d-draft").textContent = v.draft || "";
-  renderDocument(v.document);
+  renderDocument(v.id, v.document);
   $("d-details-box").hidden = v.details === null;
   $("d-details").textContent = v.details === null ? "" : JSON.stringify(v.details, null, 2);
 
@@ -314,9 +314,16 @@ function render(v) {
   if (!$("assign-form").hidden) loadAssignees(v.id).catch((err) => setStatus(err.message, true));
 }
 
-/** An extracted document's text beside the fields read from it, the unsure ones highlighted. */
-function renderDocument(doc) {
+/**
+ * An extracted document beside the fields read from it, the unsure ones highlighted: a PDF's page as printed, and
+ * always its text (what a screen reader reads, and all there is of an XML or plain-text document).
+ */
+function renderDocument(id, doc) {
   $("d-document-box").hidden = doc === null;
+  const isPdf = doc !== null && doc.contentType === "application/pdf";
+  $("d-doc-page-box").hidden = !isPdf;
+  if (!isPdf) pdfView.close();
+  else if (pdfView.id !== id) pdfView.open(id).catch((err) => setStatus("document page: " + err.message, true));
   if (doc === null) return;
   $("d-doc-text").textContent = doc.text.join("\n");
   $("d-doc-fields").tBodies[0].replaceChildren(...Object.keys(doc.confidence).concat(doc.unsure.filter((f) => !(f in doc.confidence))).map((f) => {
@@ -327,6 +334,74 @@ function renderDocument(doc) {
     return tr;
   }));
 }
+
+/** pdf.js, loaded the first time a PDF is shown (it is large and most flows have no documents). */
+let pdfjs = null;
+function loadPdfjs() {
+  pdfjs = pdfjs || import("/ui/pdf.min.mjs").then((lib) => {
+    lib.GlobalWorkerOptions.workerSrc = "/ui/pdf.worker.min.mjs";
+    return lib;
+  });
+  return pdfjs;
+}
+
+/** The open item's PDF, one page at a time on the canvas; a later item's document replaces an earlier one still loading. */
+const pdfView = {
+  id: null,
+  doc: null,
+  page: 1,
+  rendering: null,
+  async open(id) {
+    this.close();
+    this.id = id;
+    const res = await fetch("/api/items/" + encodeURIComponent(id) + "/document", { credentials: "same-origin" });
+    if (!res.ok) throw new Error((await res.json().catch(() => ({ error: { message: res.statusText } }))).error.message);
+    const data = new Uint8Array(await res.arrayBuffer());
+    const lib = await loadPdfjs();
+    const doc = await lib.getDocument({ data, isEvalSupported: false }).promise;
+    if (this.id !== id) return doc.destroy();
+    this.doc = doc;
+    await this.show(1);
+  },
+  async show(n) {
+    const doc = this.doc;
+    if (!doc || n < 1 || n > doc.numPages) return;
+    this.page = n;
+    const page = await doc.getPage(n);
+    const canvas = $("d-doc-page");
+    // Sharp on this screen: as many canvas pixels as the column shows, times the device's pixel ratio.
+    const width = canvas.parentElement.clientWidth || 600;
+    const viewport = page.getViewport({ scale: (width / page.getViewport({ scale: 1 }).width) * (window.devicePixelRatio || 1) });
+    canvas.width = Math.floor(viewport.width);
+    canvas.height = Math.floor(viewport.height);
+    if (this.rendering) this.rendering.cancel();
+    const rendering = (this.rendering = page.render({ canvasContext: canvas.getContext("2d"), viewport }));
+    try {
+      await rendering.promise;
+    } catch (err) {
+      // Another page or document took the canvas: that one is shown, this one no longer matters.
+      if (this.rendering !== rendering || this.doc !== doc) return;
+      throw err;
+    }
+    if (this.rendering === rendering) this.rendering = null;
+    if (this.doc !== doc) return;
+    $("d-doc-page-no").textContent = "page " + n + " of " + doc.numPages;
+    $("d-doc-prev").disabled = n === 1;
+    $("d-doc-next").disabled = n === doc.numPages;
+    canvas.dataset.rendered = String(n);
+  },
+  close() {
+    if (this.rendering) this.rendering.cancel();
+    this.rendering = null;
+    if (this.doc) this.doc.destroy();
+    this.doc = null;
+    this.id = null;
+    const canvas = $("d-doc-page");
+    delete canvas.dataset.rendered;
+    canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+    $("d-doc-page-no").textContent = "";
+  },
+};
 
 /** The fields the form would change, against what the task holds now. */
 function changes() {
@@ -562,6 +637,8 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("prev-page").addEventListener("click", () => goToPage(state.page - 1));
   $("next-page").addEventListener("click", () => goToPage(state.page + 1));
+  $("d-doc-prev").addEventListener("click", () => pdfView.show(pdfView.page - 1).catch((err) => setStatus(err.message, true)));
+  $("d-doc-next").addEventListener("click", () => pdfView.show(pdfView.page + 1).catch((err) => setStatus(err.message, true)));
   document.addEventListener("keydown", onKey);
   start();
 });

@@ -141,6 +141,24 @@ test("review decisions need the reviewer or approver role; review emits decision
   assert.equal(emits("review", "mesh.result.ticket", ticket()), "deny");
 });
 
+test("a document is read by extract for its tasks, and shown as printed (personal data) by review only to a reviewer or approver", () => {
+  const reads = (agent: string, roles?: string[], dataClass?: string) =>
+    policy.decide({
+      action: "data.read",
+      principal: { agent, ...(roles ? { roles } : {}) },
+      resource: { subject: "mesh.document.document", region: "eu", ...(dataClass ? { dataClass } : {}) },
+      context: {},
+    }).effect;
+  assert.equal(reads("extract"), "allow");
+  assert.equal(reads("extract", undefined, "personal"), "deny", "extract reads text out of documents; it never shows one to a person");
+  assert.equal(reads("review", ["reviewer"], "personal"), "allow");
+  assert.equal(reads("review", ["approver"], "personal"), "allow");
+  assert.equal(reads("review", [], "personal"), "deny");
+  assert.equal(reads("review", undefined, "personal"), "deny");
+  assert.equal(reads("review", ["reviewer"]), "deny", "review reads a document only to show it to a person");
+  for (const agent of ["invoice", "triage", "trainer", "rogue"]) assert.equal(reads(agent, ["reviewer"], "personal"), "deny", agent);
+});
+
 test("trainer reads labels and publishes model versions", () => {
   assert.equal(decide("trainer", "data.read", { subject: "mesh.label.ticket" }).effect, "allow");
   assert.equal(decide("trainer", "event.emit", { subject: "mesh.model.ticket-intent.promoted" }).effect, "allow");

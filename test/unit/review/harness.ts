@@ -40,6 +40,8 @@ export async function startTestService(t: TestContext, env: Record<string, strin
       revealed.count += envelopes.length;
       return [...envelopes];
     },
+    // The document route is exercised against the mesh's document store (test/e2e/extract-review-browser.test.ts).
+    documentForReviewer: () => Promise.reject(new Error("these tests hold no documents")),
     // As the mesh policy says: a refund needs two approvers, whoever set the intent.
     approversFor: (_request, values) => (values?.intent === "request_refund" ? 2 : 1),
     async approve(input) {

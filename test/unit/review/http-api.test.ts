@@ -12,6 +12,7 @@ test("unauthenticated requests get 401 on every API route", async (t) => {
     ["GET", "/api/queue"],
     ["GET", "/api/session"],
     ["GET", `/api/items/${req.envelopeId}`],
+    ["GET", `/api/items/${req.envelopeId}/document`],
     ["POST", `/api/items/${req.envelopeId}/claim`],
     ["POST", `/api/items/${req.envelopeId}/decision`],
   ] as const) {
@@ -34,6 +35,7 @@ test("a signed-in user without a review role gets 403; a reviewer gets 403 on an
   assert.equal((await eve.signIn(tokens.eve)).status, 200);
   assert.equal((await eve.request("GET", "/api/queue")).status, 403);
   assert.equal((await eve.request("GET", `/api/items/${risky.envelopeId}`)).status, 403);
+  assert.equal((await eve.request("GET", `/api/items/${risky.envelopeId}/document`)).status, 403);
 
   const alice = new Client(service.url);
   await alice.signIn(tokens.alice);
@@ -211,6 +213,18 @@ test("the item view redacts PII in the input, the reason, the suggestions and th
   assert.doesNotMatch(queueRes.text, /4111|7946/);
 });
 
+test("an item whose task names no document has none to show: 404, and the runtime is not asked", async (t) => {
+  const { service, queue } = await startTestService(t);
+  const req = ticketRequest("where is my card");
+  await queue.intake(req);
+  const alice = new Client(service.url);
+  await alice.signIn(tokens.alice);
+  const res = await alice.request("GET", `/api/items/${req.envelopeId}/document`);
+  assert.equal(res.status, 404);
+  assert.match(res.json.error.message, /names no document: payload\.document/);
+  assert.equal((await alice.request("GET", `/api/items/env_${"0".repeat(32)}/document`)).status, 404);
+});
+
 test("pages and API answers carry a strict CSP with no inline script; assets are served from the package", async (t) => {
   const { service } = await startTestService(t);
   const page = await fetch(`${service.url}/`);
@@ -219,11 +233,16 @@ test("pages and API answers carry a strict CSP with no inline script; assets are
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'self'(;|$)/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  assert.match(csp, /worker-src 'self'(;|$)/, "pdf.js's worker, from this origin only");
   assert.equal(page.headers.get("x-content-type-options"), "nosniff");
   const html = await page.text();
   assert.doesNotMatch(html, /<script>(?!<)|<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+=/i, "no inline script or handler in the page");
   assert.doesNotMatch(html, /https?:\/\//, "nothing from a CDN");
-  for (const asset of ["/ui/app.js", "/ui/app.css"]) assert.equal((await fetch(service.url + asset)).status, 200, asset);
+  for (const asset of ["/ui/app.js", "/ui/app.css", "/ui/pdf.min.mjs", "/ui/pdf.worker.min.mjs"]) {
+    const res = await fetch(service.url + asset);
+    assert.equal(res.status, 200, asset);
+    if (asset.endsWith(".mjs")) assert.match(res.headers.get("content-type") ?? "", /^text\/javascript/, `${asset}: a module script needs a JavaScript type`);
+  }
   assert.doesNotMatch(await (await fetch(`${service.url}/ui/app.js`)).text(), /innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
   assert.equal((await fetch(`${service.url}/ui/../service.ts`)).status, 404);
   const api = await fetch(`${service.url}/api/queue`);

@@ -26,10 +26,10 @@ test("only the agent the document lets write the dedupe marks may read them: the
   }
 });
 
-test("an agent writes its own state bucket only when it declares state, and reads the model store only when it consumes tasks or labels", async () => {
+test("an agent writes its own state bucket only when it declares state, reads the model store only when it consumes tasks or labels, and the document store only when it declares documents", async () => {
   const review = brokerFootprint(await loadAgentDefinition("review"), doc);
   assert.ok(review.buckets.some((b) => b.name === "mesh_state_review" && b.access === "write"));
-  assert.deepEqual(review.objectStores, []);
+  assert.deepEqual(review.objectStores, ["mesh_documents"], "it shows reviewers the documents items name, and needs no models");
   const invoice = brokerFootprint(await loadAgentDefinition("invoice"), doc);
   assert.ok(!invoice.buckets.some((b) => b.name.startsWith("mesh_state_")));
   assert.deepEqual(invoice.objectStores, ["mesh_models"]);
