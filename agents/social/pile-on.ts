@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { ConflictError, type StateStore } from "../../shared/runtime/index.js";
+import { changeState, ConflictError, type StateStore } from "../../shared/runtime/index.js";
 
 export interface PileOnSettings {
   /** Negative mentions of one thread or topic within `windowMs` that make a pile-on. */
@@ -28,27 +28,19 @@ export function pileOnGuard(state: StateStore, settings: PileOnSettings, now = D
     },
     /** Counts a negative mention on `scope`; true for the one call whose mention started the pile-on's pause. */
     async negative(scope: string): Promise<boolean> {
-      const k = key("negative", scope);
-      for (;;) {
-        const at = now();
-        const entry = await state.get(k);
-        const previous = recentSchema.safeParse(entry?.value);
-        const recent = [...(previous.success ? previous.data.at : []).filter((t) => t > at - settings.windowMs), at].slice(-settings.count);
-        try {
-          if (entry) await state.update(k, { at: recent }, entry.revision);
-          else await state.create(k, { at: recent });
-        } catch (err) {
-          if (err instanceof ConflictError) continue;
-          throw err;
-        }
-        if (recent.length < settings.count) return false;
-        try {
-          await state.create(key("pileon", scope), { scope, since: at, negative: recent.length } satisfies PileOnPause);
-          return true;
-        } catch (err) {
-          if (err instanceof ConflictError) return false;
-          throw err;
-        }
+      let at = 0;
+      const { value: recent } = await changeState(state, key("negative", scope), (current) => {
+        at = now();
+        const previous = recentSchema.safeParse(current);
+        return { at: [...(previous.success ? previous.data.at : []).filter((t) => t > at - settings.windowMs), at].slice(-settings.count) };
+      });
+      if (recent!.at.length < settings.count) return false;
+      try {
+        await state.create(key("pileon", scope), { scope, since: at, negative: recent!.at.length } satisfies PileOnPause);
+        return true;
+      } catch (err) {
+        if (err instanceof ConflictError) return false;
+        throw err;
       }
     },
     /** A human reviewed the pile-on: auto-replies on `scope` may resume. */

@@ -45,5 +45,6 @@ export { createEnvelope, applyCorrections, documentRefV1, type TaskEnvelope, typ
 /** Reading invoices out of documents is computation, not an effect: the bytes come through ctx.document. */
 export { extractInvoice, withModelFields, modelFieldsRequest, parseModelFields, learnFromReview, emptyTemplate, vendorTemplateSchema, fieldNames, invoiceFieldsOf, type Extraction, type VendorTemplate, type InvoiceFields, type FieldName } from "../documents/index.js";
 export { MeshError, SchemaError, TransientError, ConflictError, PolicyDeniedError, describeIssues, type ErrorCode } from "../errors/index.js";
+export { changeState } from "./change-state.js";
 /** Agents that show or store task data (the review screen, labels) redact it with the policy's detectors. */
 export { redactText, scrubValue } from "../../policy/pii/index.js";
